@@ -1,0 +1,50 @@
+# The two commands: `make run` and `make test`. Both build .venv from pyproject.toml.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+HOST ?= 127.0.0.1
+PORT ?= 5000
+
+.PHONY: run test test-sqlite test-postgres lint browser-deps clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/lienrx db upgrade
+	$(BIN)/lienrx seed formulary
+	$(BIN)/lienrx seed demo
+	$(BIN)/lienrx serve --host $(HOST) --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it when it is missing.
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+test: $(STAMP) browser-deps lint test-sqlite test-postgres
+
+lint: $(STAMP)
+	$(BIN)/ruff check lienrx tests bench
+
+test-sqlite: $(STAMP)
+	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+
+# The PostgreSQL run may be skipped on a developer machine without PostgreSQL, never in CI.
+test-postgres: $(STAMP)
+	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
+	  LIENRX_TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/python -m pytest; rc=$$?; \
+	  if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc; \
+	elif [ "$$CI" = "true" ]; then \
+	  echo "PostgreSQL at $(PG_ADMIN_URL) is not reachable; CI may not skip the PostgreSQL run"; exit 1; \
+	else echo "PostgreSQL not reachable: skipping the PostgreSQL run (CI never skips it)"; fi
+
+clean:
+	rm -rf $(VENV) instance build *.egg-info

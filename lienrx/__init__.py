@@ -1,0 +1,132 @@
+"""LienRx: a pharmacy lien and compounding dispense system."""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import uuid
+from collections.abc import Mapping
+from datetime import timedelta
+from typing import Any
+
+from flask import Flask, g, request, session
+from flask_login import current_user, logout_user
+from flask_smorest import Api
+
+from lienrx.config import build_keyring, load_settings
+from lienrx.core import clock
+from lienrx.core.db import configure_sqlite
+from lienrx.core.money import format_cents
+from lienrx.core.problems import register_error_handlers
+from lienrx.core.schemas import Money
+from lienrx.extensions import csrf, db, limiter, login_manager, migrate
+
+_REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: settings, extensions, blueprints, error handlers, commands."""
+    instance_path = os.path.abspath(os.environ.get("LIENRX_INSTANCE_PATH") or "instance")
+    app = Flask(__name__, instance_path=instance_path)
+    app.config.from_mapping(load_settings(instance_path, overrides=config))
+    app.extensions["lienrx.keyring"] = build_keyring(app.config)
+    register_logging(app)
+    register_extensions(app)
+    register_blueprints(app)
+    register_error_handlers(app)
+    register_request_hooks(app)
+    register_cli(app)
+    app.jinja_env.filters["money"] = format_cents
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    """Plain log lines with the request id; never PHI."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_extensions(app: Flask) -> None:
+    """Bind the extension singletons."""
+    import lienrx.models  # noqa: F401  (the whole schema, for the metadata)
+
+    db.init_app(app)
+    with app.app_context():
+        configure_sqlite(db.engine)
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    login_manager.init_app(app)
+    import lienrx.auth.sessions  # noqa: F401  (registers the user loaders)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+
+def register_blueprints(app: Flask) -> None:
+    """Mount the JSON API (flask-smorest) and the HTML pages."""
+    from lienrx.api_routes import API_BLUEPRINTS
+    from lienrx.auth import views as auth_views
+    from lienrx.docs import views as docs_views
+    from lienrx.home import views as home_views
+
+    api = Api(app)
+    api.register_field(Money, "string", "decimal")
+    app.extensions["lienrx.api"] = api
+    for blueprint in API_BLUEPRINTS:
+        api.register_blueprint(blueprint, url_prefix="/api/v1")
+        csrf.exempt(blueprint)
+    app.register_blueprint(auth_views.bp)
+    app.register_blueprint(docs_views.bp)
+    app.register_blueprint(home_views.bp)
+
+
+def register_request_hooks(app: Flask) -> None:
+    """Request id, idle timeout, CSRF for cookie-authenticated API calls, security headers."""
+    idle = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
+
+    @app.before_request
+    def _request_id() -> None:
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def _idle_timeout() -> None:
+        if g.get("auth_via_token") or "_user_id" not in session:
+            return
+        now = clock.utcnow().timestamp()
+        last = session.get("last_active")
+        if last is not None and now - float(last) > idle.total_seconds():
+            logout_user()
+            session.clear()
+            session["idle_logout"] = True
+            return
+        session["last_active"] = now
+
+    @app.before_request
+    def _api_csrf_for_cookie_sessions() -> None:
+        # Bearer-token clients are exempt; a browser session calling the API is not.
+        if (request.path.startswith("/api/") and request.method not in ("GET", "HEAD", "OPTIONS")
+                and current_user.is_authenticated and not g.get("auth_via_token")):
+            csrf.protect()
+
+    @app.after_request
+    def _headers(response: Any) -> Any:
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
+            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if request.path.startswith("/api/") or current_user.is_authenticated:
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def register_cli(app: Flask) -> None:
+    """Attach every domain's commands to the ``lienrx`` command."""
+    from lienrx.cli import COMMANDS
+
+    for command in COMMANDS:
+        app.cli.add_command(command)

@@ -1,0 +1,7 @@
+"""Every API blueprint, in the order they appear in the OpenAPI document."""
+
+from lienrx.auth.api import blp as auth
+from lienrx.cases.api import blp as cases
+from lienrx.parties.api import blp as parties
+
+API_BLUEPRINTS = [auth, parties, cases]

@@ -1,0 +1,103 @@
+"""Record audit events and verify the chain."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from flask import g, has_request_context
+
+from lienrx.audit.models import AuditChainHead, AuditEvent
+from lienrx.core import clock
+from lienrx.core.api import dumps_canonical
+from lienrx.extensions import db
+
+GENESIS = "0" * 64
+
+
+def _digest(event: AuditEvent) -> str:
+    content = {
+        "seq": event.seq,
+        "occurred_at": event.occurred_at.isoformat(timespec="microseconds"),
+        "actor_user_id": event.actor_user_id,
+        "actor_label": event.actor_label,
+        "action": event.action,
+        "entity_type": event.entity_type,
+        "entity_id": event.entity_id,
+        "request_id": event.request_id,
+        "details": event.details,
+    }
+    return hashlib.sha256(event.prev_hash.encode() + dumps_canonical(content)).hexdigest()
+
+
+def _lock_head() -> AuditChainHead:
+    head = db.session.execute(
+        sa.select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
+        db.session.add(head)
+        db.session.flush()
+    return head
+
+
+def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
+           details: dict[str, Any] | None = None) -> AuditEvent:
+    """Append an event for ``actor`` (a User, or None for the system) to the chain.
+
+    ``details`` must never hold PHI: ids, codes, amounts and counts only.
+    """
+    head = _lock_head()
+    event = AuditEvent(
+        seq=head.seq + 1,
+        occurred_at=clock.utcnow(),
+        actor_user_id=getattr(actor, "id", None),
+        actor_label=(f"{actor.role}:{actor.email}" if actor is not None else "system"),
+        action=action,
+        entity_type=entity_type,
+        entity_id=None if entity_id is None else str(entity_id),
+        request_id=g.get("request_id") if has_request_context() else None,
+        details=details or {},
+        prev_hash=head.hash,
+    )
+    event.hash = _digest(event)
+    head.seq, head.hash = event.seq, event.hash
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    """Where and how the chain is broken."""
+
+    seq: int
+    reason: str
+
+
+def _events() -> Iterator[AuditEvent]:
+    yield from db.session.execute(
+        sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
+    ).scalars()
+
+
+def verify_chain() -> tuple[int, ChainProblem | None]:
+    """Walk the chain in insertion order; return the count checked and the first problem."""
+    expected_prev, expected_seq, count = GENESIS, 1, 0
+    for event in _events():
+        if event.seq != expected_seq:
+            return count, ChainProblem(event.seq, f"expected event {expected_seq} here: "
+                                       "an event was deleted or the events were reordered")
+        if event.prev_hash != expected_prev:
+            return count, ChainProblem(event.seq, "does not link to the event before it")
+        if _digest(event) != event.hash:
+            return count, ChainProblem(event.seq, "its content does not match its hash")
+        expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
+    head = db.session.get(AuditChainHead, 1)
+    if head is not None and (head.seq != count or head.hash != expected_prev):
+        return count, ChainProblem(count + 1, f"the chain head records {head.seq} events: "
+                                   "events were removed from the end")
+    return count, None

@@ -1,0 +1,54 @@
+"""Auth and users API: tokens, the current user, account creation."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from flask import current_app
+from flask_login import current_user
+
+from lienrx.auth import services
+from lienrx.auth.schemas import TokenRequestSchema, TokenSchema, UserCreateSchema, UserSchema
+from lienrx.auth.sessions import count_failed_logins, login_limit
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.errors import Unauthenticated
+from lienrx.core.security import ADMIN, ROLES, require_roles
+from lienrx.extensions import db, limiter
+
+blp = ApiBlueprint("auth_api", __name__, description="Sign-in tokens and user accounts")
+
+
+@blp.route("/auth/token", methods=["POST"])
+@limiter.limit(login_limit, deduct_when=count_failed_logins)
+@blp.arguments(TokenRequestSchema)
+@blp.response(201, TokenSchema)
+def issue_token(body: dict[str, Any]) -> dict[str, Any]:
+    """Exchange an e-mail and password for a bearer token."""
+    user = services.authenticate(body["email"], body["password"])
+    if user is None:
+        db.session.commit()  # keep the audit record of the failed attempt
+        raise Unauthenticated("The e-mail or password is wrong.")
+    hours = current_app.config["TOKEN_TTL_HOURS"]
+    raw, token = services.issue_token(user, timedelta(hours=hours))
+    db.session.commit()
+    return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at, "user": user}
+
+
+@blp.route("/me", methods=["GET"])
+@require_roles(*ROLES)
+@blp.response(200, UserSchema)
+def me() -> Any:
+    """The signed-in user."""
+    return current_user
+
+
+@blp.route("/users", methods=["POST"])
+@require_roles(ADMIN)
+@blp.arguments(UserCreateSchema)
+@blp.response(201, UserSchema)
+def create_user(body: dict[str, Any]) -> Any:
+    """Create an account (admins only)."""
+    user = services.create_user(current_user, **body)
+    db.session.commit()
+    return user

@@ -1,0 +1,48 @@
+"""Request and response shapes for accounts and tokens."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.core.security import ROLES
+
+
+class TokenRequestSchema(LoadSchema):
+    email = TrimmedString(required=True, validate=validate.Length(max=254))
+    password = fields.String(required=True, validate=validate.Length(min=1, max=512))
+
+
+class UserSchema(DumpSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    law_firm_id = fields.Integer(allow_none=True)
+    license_number = fields.String(allow_none=True)
+    active = fields.Boolean()
+
+
+class TokenUserSchema(DumpSchema):
+    id = fields.Integer()
+    email = fields.String()
+    name = fields.String()
+    role = fields.String()
+    law_firm_id = fields.Integer(allow_none=True)
+
+
+class TokenSchema(DumpSchema):
+    token = fields.String()
+    token_type = fields.String()
+    expires_at = fields.DateTime()
+    user = fields.Nested(TokenUserSchema)
+
+
+class UserCreateSchema(LoadSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254))
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+    password = fields.String(required=True, validate=validate.Length(max=512))
+    law_firm_id = fields.Integer(load_default=None, allow_none=True)
+    license_number = TrimmedString(load_default=None, allow_none=True,
+                                   validate=validate.Length(max=60))

@@ -1,0 +1,114 @@
+"""Cases API: open, list and read cases; agreements, outside treatments, counsel changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from lienrx.cases import services
+from lienrx.cases.queries import with_balances
+from lienrx.cases.schemas import (
+    CaseCreateSchema,
+    CaseListArgs,
+    CaseSchema,
+    ExternalTreatmentCreateSchema,
+    ExternalTreatmentSchema,
+    HoldSchema,
+    LienAgreementCreateSchema,
+    LienAgreementSchema,
+    TransferSchema,
+)
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.extensions import db
+
+blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")
+
+
+@blp.route("/cases", methods=["POST"])
+@require_roles(BILLING, PHARMACIST)
+@blp.arguments(CaseCreateSchema)
+@blp.response(201, CaseSchema)
+def open_case(body: dict[str, Any]) -> Any:
+    """Open a case (status `intake`)."""
+    case = services.open_case(current_user, **body)
+    db.session.commit()
+    return with_balances([case])[0]
+
+
+@blp.route("/cases", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
+@blp.arguments(CaseListArgs, location="query")
+@blp.response(200, CaseSchema(many=True))
+def list_cases(args: dict[str, Any]) -> Any:
+    """Cases visible to the caller (attorneys: their own firm's only)."""
+    cases = services.list_cases(current_user, **args)
+    views = with_balances(cases)
+    db.session.commit()
+    return views
+
+
+@blp.route("/cases/<int:case_id>", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
+@blp.response(200, CaseSchema)
+def get_case(case_id: int) -> Any:
+    """One case with its balance (a PHI read: audited)."""
+    case = services.read_case(current_user, case_id)
+    view = with_balances([case])[0]
+    db.session.commit()
+    return view
+
+
+@blp.route("/cases/<int:case_id>/lien-agreements", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(LienAgreementCreateSchema)
+@blp.response(201, LienAgreementSchema)
+def record_lien_agreement(body: dict[str, Any], case_id: int) -> Any:
+    """Record the signed lien agreement; the case becomes `active`."""
+    agreement = services.record_lien_agreement(current_user, case_id, **body)
+    db.session.commit()
+    return agreement
+
+
+@blp.route("/cases/<int:case_id>/external-treatments", methods=["POST"])
+@require_roles(PHARMACIST, BILLING)
+@blp.arguments(ExternalTreatmentCreateSchema)
+@blp.response(201, ExternalTreatmentSchema)
+def add_external_treatment(body: dict[str, Any], case_id: int) -> Any:
+    """Record treatment given elsewhere (never a ledger entry)."""
+    treatment = services.add_external_treatment(current_user, case_id, **body)
+    db.session.commit()
+    return treatment
+
+
+@blp.route("/cases/<int:case_id>/transfer", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(TransferSchema)
+@blp.response(200, CaseSchema)
+def transfer_case(body: dict[str, Any], case_id: int) -> Any:
+    """Substitute counsel; a new agreement is needed before further charges."""
+    case = services.transfer_case(current_user, case_id, **body)
+    db.session.commit()
+    return with_balances([case])[0]
+
+
+@blp.route("/cases/<int:case_id>/hold", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(HoldSchema)
+@blp.response(200, CaseSchema)
+def hold_case(body: dict[str, Any], case_id: int) -> Any:
+    """Put a case on hold: no charges until it is resumed."""
+    case = services.hold_case(current_user, case_id, body["reason"])
+    db.session.commit()
+    return with_balances([case])[0]
+
+
+@blp.route("/cases/<int:case_id>/resume", methods=["POST"])
+@require_roles(BILLING)
+@blp.response(200, CaseSchema)
+def resume_case(case_id: int) -> Any:
+    """Take a case off hold."""
+    case = services.resume_case(current_user, case_id)
+    db.session.commit()
+    return with_balances([case])[0]

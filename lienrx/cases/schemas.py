@@ -1,0 +1,133 @@
+"""Request and response shapes for cases, agreements, outside treatments and transfers."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate, validates_schema
+from marshmallow.exceptions import ValidationError
+
+from lienrx.cases import rules
+from lienrx.core.schemas import DumpSchema, LoadSchema, Money, PageArgs, TrimmedString
+
+
+def _opt(max_len: int) -> TrimmedString:
+    return TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=max_len))
+
+
+class DiagnosisInSchema(LoadSchema):
+    icd10 = TrimmedString(required=True, validate=validate.Length(min=3, max=8))
+    laterality = fields.String(load_default=None, allow_none=True,
+                               validate=validate.OneOf(rules.LATERALITIES))
+    source = _opt(300)
+
+
+class CaseCreateSchema(LoadSchema):
+    patient_id = fields.Integer(required=True)
+    law_firm_id = fields.Integer(required=True)
+    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+    firm_file_number = _opt(60)
+    date_of_injury = fields.Date(required=True)
+    injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS))
+    mechanism_narrative = TrimmedString(load_default=None, allow_none=True,
+                                        validate=validate.Length(max=5000))
+    jurisdiction = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(rules.US_STATES),
+                                error="Use a two-letter US state code, e.g. TN."))
+    diagnoses = fields.List(fields.Nested(DiagnosisInSchema), required=True,
+                            validate=validate.Length(min=1, max=40))
+
+
+class CaseListArgs(PageArgs):
+    status = fields.String(load_default=None, validate=validate.OneOf(rules.STATUSES))
+
+
+class DiagnosisSchema(DumpSchema):
+    icd10 = fields.String()
+    laterality = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    crps_type = fields.Function(
+        lambda d: rules.CRPS_CODES[d.icd10].crps_type if d.icd10 in rules.CRPS_CODES else None)
+
+
+class CasePatientSchema(DumpSchema):
+    id = fields.Integer()
+    first_name = fields.String()
+    last_name = fields.String()
+    date_of_birth = fields.String()
+
+
+class LienAgreementSchema(DumpSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    law_firm_id = fields.Integer()
+    signed_on = fields.Date()
+    patient_signed = fields.Boolean()
+    attorney_user_id = fields.Integer(allow_none=True)
+    document_sha256 = fields.String(allow_none=True)
+    non_recourse = fields.Boolean()
+    status = fields.String()
+
+
+class ExternalTreatmentSchema(DumpSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    kind = fields.String()
+    started_on = fields.Date()
+    ended_on = fields.Date(allow_none=True)
+    facility = fields.String()
+    protocol = fields.String(allow_none=True)
+    dose = fields.String(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class CaseSchema(DumpSchema):
+    id = fields.Integer()
+    status = fields.String()
+    patient_id = fields.Integer()
+    patient = fields.Nested(CasePatientSchema)
+    law_firm_id = fields.Integer()
+    attorney_user_id = fields.Integer(allow_none=True)
+    firm_file_number = fields.String(allow_none=True)
+    date_of_injury = fields.Date()
+    injury_mechanism = fields.String()
+    mechanism_narrative = fields.String(allow_none=True)
+    jurisdiction = fields.String()
+    diagnoses = fields.List(fields.Nested(DiagnosisSchema))
+    external_treatments = fields.List(fields.Nested(ExternalTreatmentSchema))
+    lien_agreement = fields.Nested(LienAgreementSchema, allow_none=True)
+    balance = Money()
+    created_at = fields.DateTime()
+
+
+class LienAgreementCreateSchema(LoadSchema):
+    signed_on = fields.Date(required=True)
+    patient_signed = fields.Boolean(required=True)
+    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+    document_sha256 = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 is 64 hex digits."))
+    non_recourse = fields.Boolean(load_default=True)
+
+
+class ExternalTreatmentCreateSchema(LoadSchema):
+    kind = fields.String(required=True, validate=validate.OneOf(rules.TREATMENT_KINDS))
+    started_on = fields.Date(required=True)
+    ended_on = fields.Date(load_default=None, allow_none=True)
+    facility = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
+    protocol = _opt(400)
+    dose = _opt(200)
+    notes = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+
+    @validates_schema
+    def _ends_after_start(self, data: dict, **kwargs: object) -> None:
+        if data.get("ended_on") and data["ended_on"] < data["started_on"]:
+            raise ValidationError("The course ends before it starts.", "ended_on")
+
+
+class TransferSchema(LoadSchema):
+    law_firm_id = fields.Integer(required=True)
+    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class HoldSchema(LoadSchema):
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))

@@ -1,0 +1,219 @@
+"""Open cases, move them through their statuses, record agreements and counsel changes."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+
+from lienrx.audit import services as audit
+from lienrx.auth.models import User
+from lienrx.cases import rules
+from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
+from lienrx.core import clock
+from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from lienrx.core.security import ATTORNEY
+from lienrx.extensions import db
+from lienrx.parties.models import LawFirm, Patient
+
+
+def visible_cases(actor: Any) -> sa.Select[tuple[Case]]:
+    """The cases ``actor`` may see: attorneys their own firm's only, staff all."""
+    query = sa.select(Case)
+    if getattr(actor, "role", None) == ATTORNEY:
+        query = query.where(Case.law_firm_id == actor.law_firm_id)
+    return query
+
+
+def get_case(actor: Any, case_id: int, *, for_update: bool = False) -> Case:
+    """The case, if ``actor`` may see it; otherwise NotFound (never reveal another firm's)."""
+    query = visible_cases(actor).where(Case.id == case_id)
+    if for_update:
+        query = query.with_for_update()
+    case = db.session.execute(query).scalar_one_or_none()
+    if case is None:
+        raise NotFound("No such case.")
+    return case
+
+
+def read_case(actor: Any, case_id: int) -> Case:
+    """Read a case with its client's details (a PHI read: audited)."""
+    case = get_case(actor, case_id)
+    audit.record(actor, "case.read", "case", case.id)
+    return case
+
+
+def list_cases(actor: Any, *, page: int, page_size: int, status: str | None = None) -> list[Case]:
+    """The cases visible to ``actor``, newest first (audited: the list names clients)."""
+    query = visible_cases(actor)
+    if status:
+        query = query.where(Case.status == status)
+    cases = list(db.session.execute(
+        query.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
+    ).scalars())
+    audit.record(actor, "case.listed", "case", None, {"count": len(cases), "page": page})
+    return cases
+
+
+def transition(actor: Any, case: Case, to_status: str, reason: str | None = None) -> None:
+    """Move a case to ``to_status`` if the status machine allows it; else 409."""
+    if to_status not in rules.TRANSITIONS[case.status]:
+        raise Conflict("invalid_transition",
+                       f"A case that is {case.status} cannot become {to_status}.")
+    from_status, case.status = case.status, to_status
+    db.session.flush()
+    audit.record(actor, "case.status_changed", "case", case.id,
+                 {"from": from_status, "to": to_status, "reason": reason})
+
+
+def _check_attorney(field: str, attorney_user_id: int | None, law_firm_id: int) -> None:
+    if attorney_user_id is None:
+        return
+    attorney = db.session.get(User, attorney_user_id)
+    if attorney is None or attorney.role != ATTORNEY or attorney.law_firm_id != law_firm_id:
+        raise field_error(field, "Not an attorney of this law firm.")
+
+
+def _diagnoses(items: list[dict[str, Any]]) -> list[CaseDiagnosis]:
+    errors: dict[str, Any] = {}
+    codes: list[str] = []
+    for i, item in enumerate(items):
+        code = rules.normalize_icd10(item["icd10"])
+        problem = rules.icd10_problem(code)
+        if problem:
+            errors[str(i)] = {"icd10": [problem]}
+        elif code in codes:
+            errors[str(i)] = {"icd10": [f"{code} is listed twice."]}
+        codes.append(code)
+    if errors:
+        raise ValidationFailed({"diagnoses": errors})
+    conflict = rules.crps_same_limb_conflict(codes)
+    if conflict:
+        raise field_error("diagnoses", f"{conflict[0]} (CRPS I) and {conflict[1]} (CRPS II) name "
+                                       "the same limb; a limb has one CRPS type.")
+    return [CaseDiagnosis(position=i, icd10=code, laterality=item.get("laterality"),
+                          source=item.get("source"))
+            for i, (code, item) in enumerate(zip(codes, items, strict=True))]
+
+
+def open_case(actor: Any, *, patient_id: int, law_firm_id: int, date_of_injury: date,
+              injury_mechanism: str, jurisdiction: str, diagnoses: list[dict[str, Any]],
+              attorney_user_id: int | None = None, firm_file_number: str | None = None,
+              mechanism_narrative: str | None = None) -> Case:
+    """Open a case in `intake`: no charges until a lien agreement is signed."""
+    if db.session.get(Patient, patient_id) is None:
+        raise field_error("patient_id", "No such patient.")
+    if db.session.get(LawFirm, law_firm_id) is None:
+        raise field_error("law_firm_id", "No such law firm.")
+    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    if date_of_injury > clock.today():
+        raise field_error("date_of_injury", "The date of injury is in the future.")
+    case = Case(patient_id=patient_id, law_firm_id=law_firm_id,
+                attorney_user_id=attorney_user_id, firm_file_number=firm_file_number,
+                date_of_injury=date_of_injury, injury_mechanism=injury_mechanism,
+                mechanism_narrative=mechanism_narrative, jurisdiction=jurisdiction.upper(),
+                status=rules.INTAKE, diagnoses=_diagnoses(diagnoses))
+    db.session.add(case)
+    db.session.flush()
+    audit.record(actor, "case.opened", "case", case.id,
+                 {"diagnoses": [d.icd10 for d in case.diagnoses]})
+    return case
+
+
+def active_agreement(case_id: int) -> LienAgreement | None:
+    """The case's agreement in force, if any."""
+    return db.session.execute(
+        sa.select(LienAgreement).where(LienAgreement.case_id == case_id,
+                                      LienAgreement.status == "active")
+    ).scalar_one_or_none()
+
+
+def record_lien_agreement(actor: Any, case_id: int, *, signed_on: date, patient_signed: bool,
+                          attorney_user_id: int | None = None,
+                          document_sha256: str | None = None,
+                          non_recourse: bool = True) -> LienAgreement:
+    """Record a signed lien agreement; it supersedes any earlier one and activates the case."""
+    case = get_case(actor, case_id, for_update=True)
+    if not patient_signed:
+        raise field_error("patient_signed", "The patient must sign the lien agreement.")
+    if signed_on > clock.today():
+        raise field_error("signed_on", "The signing date is in the future.")
+    _check_attorney("attorney_user_id", attorney_user_id, case.law_firm_id)
+    if case.status != rules.ACTIVE:
+        transition(actor, case, rules.ACTIVE, "lien agreement signed")
+    previous = active_agreement(case.id)
+    if previous is not None:
+        previous.status = "superseded"
+        db.session.flush()
+    agreement = LienAgreement(case_id=case.id, law_firm_id=case.law_firm_id, signed_on=signed_on,
+                              patient_signed=True, attorney_user_id=attorney_user_id,
+                              document_sha256=document_sha256, non_recourse=non_recourse)
+    db.session.add(agreement)
+    db.session.flush()
+    audit.record(actor, "lien_agreement.recorded", "lien_agreement", agreement.id,
+                 {"case_id": case.id, "supersedes": previous.id if previous else None})
+    return agreement
+
+
+def add_external_treatment(actor: Any, case_id: int, *, kind: str, started_on: date,
+                           facility: str, ended_on: date | None = None,
+                           protocol: str | None = None, dose: str | None = None,
+                           notes: str | None = None) -> ExternalTreatment:
+    """Record treatment given elsewhere; it is shown on the POGOS and never charged."""
+    case = get_case(actor, case_id)
+    if ended_on is not None and ended_on < started_on:
+        raise field_error("ended_on", "The course ends before it starts.")
+    treatment = ExternalTreatment(case_id=case.id, kind=kind, started_on=started_on,
+                                  ended_on=ended_on, facility=facility, protocol=protocol,
+                                  dose=dose, notes=notes)
+    db.session.add(treatment)
+    db.session.flush()
+    audit.record(actor, "external_treatment.recorded", "external_treatment", treatment.id,
+                 {"case_id": case.id, "kind": kind})
+    return treatment
+
+
+def transfer_case(actor: Any, case_id: int, *, law_firm_id: int,
+                  attorney_user_id: int | None = None) -> Case:
+    """Substitute counsel: the case moves to another firm and needs a new agreement.
+
+    The old firm loses access at once; the history (fills, ledger, audit) stays with the case.
+    """
+    case = get_case(actor, case_id, for_update=True)
+    if db.session.get(LawFirm, law_firm_id) is None:
+        raise field_error("law_firm_id", "No such law firm.")
+    if law_firm_id == case.law_firm_id:
+        raise field_error("law_firm_id", "The case is already with this firm.")
+    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    if case.status != rules.INTAKE:
+        transition(actor, case, rules.INTAKE, "substitution of counsel")
+    agreement = active_agreement(case.id)
+    if agreement is not None:
+        agreement.status = "superseded"
+    change = CounselChange(case_id=case.id, from_law_firm_id=case.law_firm_id,
+                           to_law_firm_id=law_firm_id,
+                           changed_by_user_id=getattr(actor, "id", None))
+    db.session.add(change)
+    case.law_firm_id, case.attorney_user_id = law_firm_id, attorney_user_id
+    db.session.flush()
+    audit.record(actor, "case.transferred", "case", case.id,
+                 {"from_law_firm_id": change.from_law_firm_id, "to_law_firm_id": law_firm_id})
+    return case
+
+
+def hold_case(actor: Any, case_id: int, reason: str) -> Case:
+    """Put a case on hold (no new charges)."""
+    case = get_case(actor, case_id, for_update=True)
+    transition(actor, case, rules.ON_HOLD, reason)
+    return case
+
+
+def resume_case(actor: Any, case_id: int) -> Case:
+    """Take a case off hold: active with an agreement in force, else back to intake."""
+    case = get_case(actor, case_id, for_update=True)
+    if case.status != rules.ON_HOLD:
+        raise Conflict("invalid_transition", f"A case that is {case.status} is not on hold.")
+    target = rules.ACTIVE if active_agreement(case.id) is not None else rules.INTAKE
+    transition(actor, case, target, "resumed")
+    return case

@@ -1,0 +1,25 @@
+"""The `lienrx` command: Flask's group with LienRx's commands added."""
+
+from __future__ import annotations
+
+from flask.cli import FlaskGroup
+
+from lienrx.audit.cli import audit
+from lienrx.auth.cli import users
+from lienrx.ledger.cli import ledger
+from lienrx.parties.cli import keys
+from lienrx.seeds.cli import seed
+from lienrx.server import serve
+
+COMMANDS = [users, audit, ledger, keys, seed, serve]
+
+
+def _create_app() -> object:
+    from lienrx import create_app
+
+    return create_app()
+
+
+def main() -> None:
+    """Entry point of the console script."""
+    FlaskGroup(create_app=_create_app, help="LienRx pharmacy lien system.")()  # type: ignore[arg-type]

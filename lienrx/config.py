@@ -1,0 +1,159 @@
+"""Configuration from the environment. Production refuses to start without its secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from lienrx.core import crypto
+
+log = logging.getLogger("lienrx.config")
+
+REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
+DEV_KEYS_FILE = "dev-keys.json"
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run the application; the message says what to set."""
+
+
+class BaseConfig:
+    """Settings shared by every environment."""
+
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False
+    REMEMBER_COOKIE_HTTPONLY = True
+    PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - werkzeug: scrypt, N=2^15, r=8, p=1
+    IDLE_TIMEOUT_MINUTES = 15
+    TOKEN_TTL_HOURS = 12
+    LOGIN_RATE_LIMIT = "10 per minute"
+    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    WTF_CSRF_TIME_LIMIT = 8 * 3600
+    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    JSON_SORT_KEYS = False
+    API_TITLE = "LienRx API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api/v1"
+    OPENAPI_JSON_PATH = "openapi.json"
+    API_SPEC_OPTIONS = {
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearer": []}],
+    }
+    LIENRX_PHARMACY_NAME = "LienRx Compounding Pharmacy"
+    LIENRX_DEFAULT_STATE = "TN"
+
+
+class DevelopmentConfig(BaseConfig):
+    """Local use: missing keys are generated into the instance folder."""
+
+    LIENRX_ENV = "development"
+
+
+class ProductionConfig(BaseConfig):
+    """Production: secure cookies, every secret from the environment."""
+
+    LIENRX_ENV = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+
+class TestingConfig(BaseConfig):
+    """The test suite: fixed throwaway keys, CSRF left on."""
+
+    LIENRX_ENV = "testing"
+    TESTING = True
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - fast hashes for test accounts only
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "production": ProductionConfig,
+    "testing": TestingConfig,
+}
+
+
+def database_url(raw: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URL; plain postgresql:// URLs get the psycopg 3 driver."""
+    if not raw:
+        return f"sqlite:///{Path(instance_path) / 'lienrx.db'}"
+    for prefix in ("postgres://", "postgresql://"):
+        if raw.startswith(prefix):
+            return "postgresql+psycopg://" + raw[len(prefix):]
+    return raw
+
+
+def _dev_keys(instance_path: str) -> dict[str, str]:
+    """Load, or create once, the development keys kept in the instance folder."""
+    path = Path(instance_path) / DEV_KEYS_FILE
+    if path.exists():
+        return dict(json.loads(path.read_text()))
+    keys = {
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "LIENRX_DATA_KEYS": crypto.new_data_key(),
+        "LIENRX_SIGNING_KEY": crypto.new_signing_seed(),
+    }
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.touch(mode=0o600)
+    path.write_text(json.dumps(keys, indent=2))
+    log.warning("development keys generated into %s; never use them in production", path)
+    return keys
+
+
+def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Collect the settings for one application from the environment and overrides."""
+    env = os.environ if environ is None else environ
+    overrides = dict(overrides or {})
+    name = overrides.pop("LIENRX_ENV", None) or env.get("LIENRX_ENV", "development")
+    if name not in CONFIGS:
+        raise ConfigError(f"LIENRX_ENV must be one of {', '.join(CONFIGS)}; got {name!r}")
+    cls = CONFIGS[name]
+    settings = {k: getattr(cls, k) for k in dir(cls) if k.isupper()}
+
+    secrets_found = {k: overrides.get(k) or env.get(k) for k in REQUIRED_SECRETS}
+    missing = [k for k, v in secrets_found.items() if not v]
+    if missing:
+        if name == "production":
+            raise ConfigError(
+                "LienRx refuses to start in production without "
+                + ", ".join(missing) + ". Set them in the environment (see README)."
+            )
+        generated = _dev_keys(instance_path)
+        secrets_found = {k: v or generated[k] for k, v in secrets_found.items()}
+    settings.update(secrets_found)
+
+    settings["SQLALCHEMY_DATABASE_URI"] = database_url(
+        overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL"), instance_path
+    )
+    if env.get("REDIS_URL"):
+        settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+    for key in ("LIENRX_PHARMACY_NAME", "LIENRX_DEFAULT_STATE"):
+        if env.get(key):
+            settings[key] = env[key]
+    settings.update(overrides)
+    return settings
+
+
+def build_keyring(settings: Mapping[str, Any]) -> crypto.Keyring:
+    """Parse the configured keys once, naming the variable that is malformed."""
+    try:
+        data_keys = crypto.parse_data_keys(settings["LIENRX_DATA_KEYS"])
+        signing_key = crypto.parse_signing_key(settings["LIENRX_SIGNING_KEY"])
+    except crypto.KeyConfigError as exc:
+        raise ConfigError(str(exc)) from exc
+    return crypto.Keyring(
+        data_keys=data_keys,
+        index_key=crypto.derive_index_key(data_keys),
+        signing_key=signing_key,
+    )

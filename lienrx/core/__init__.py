@@ -1,0 +1,1 @@
+"""Shared building blocks every domain may use: database base, errors, money, time, security."""

@@ -1,0 +1,126 @@
+"""Keys and ciphers: PHI field encryption, the blind index for lookups, the signing key."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from flask import current_app
+
+
+class KeyConfigError(ValueError):
+    """A configured key is malformed."""
+
+
+@dataclass(frozen=True)
+class Keyring:
+    """The keys the running application holds, parsed once at start-up."""
+
+    data_keys: tuple[bytes, ...]
+    index_key: bytes
+    signing_key: Ed25519PrivateKey
+
+    @property
+    def fernet(self) -> MultiFernet:
+        return MultiFernet([Fernet(k) for k in self.data_keys])
+
+
+def parse_data_keys(raw: str) -> tuple[bytes, ...]:
+    """Parse LIENRX_DATA_KEYS: comma-separated Fernet keys, newest first."""
+    keys = tuple(k.strip().encode() for k in raw.split(",") if k.strip())
+    if not keys:
+        raise KeyConfigError("LIENRX_DATA_KEYS holds no key")
+    for key in keys:
+        try:
+            Fernet(key)
+        except (ValueError, TypeError) as exc:
+            raise KeyConfigError("LIENRX_DATA_KEYS holds a key that is not a Fernet key") from exc
+    return keys
+
+
+def parse_signing_key(raw: str) -> Ed25519PrivateKey:
+    """Parse LIENRX_SIGNING_KEY: base64 of the raw 32-byte Ed25519 seed."""
+    try:
+        seed = base64.b64decode(raw.strip(), validate=True)
+        return Ed25519PrivateKey.from_private_bytes(seed)
+    except (ValueError, TypeError) as exc:
+        raise KeyConfigError("LIENRX_SIGNING_KEY is not base64 of a 32-byte Ed25519 seed") from exc
+
+
+def derive_index_key(data_keys: tuple[bytes, ...]) -> bytes:
+    """Derive the blind-index HMAC key from the oldest data key.
+
+    The oldest key changes least often: adding a new key at the front leaves lookups intact.
+    Retiring the oldest key changes the index key; `lienrx keys rotate` rebuilds the index.
+    """
+    hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"lienrx blind index v1")
+    return hkdf.derive(base64.urlsafe_b64decode(data_keys[-1]))
+
+
+def new_data_key() -> str:
+    """Generate a fresh Fernet key."""
+    return Fernet.generate_key().decode()
+
+
+def new_signing_seed() -> str:
+    """Generate a fresh Ed25519 seed, base64."""
+    from cryptography.hazmat.primitives.serialization import (
+        Encoding,
+        NoEncryption,
+        PrivateFormat,
+    )
+
+    raw = Ed25519PrivateKey.generate().private_bytes(
+        Encoding.Raw, PrivateFormat.Raw, NoEncryption()
+    )
+    return base64.b64encode(raw).decode()
+
+
+def keyring() -> Keyring:
+    """The keyring of the current application."""
+    return current_app.extensions["lienrx.keyring"]  # type: ignore[no-any-return]
+
+
+def encrypt(plaintext: str) -> str:
+    """Encrypt with the newest data key."""
+    return keyring().fernet.encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    """Decrypt with whichever configured key made the token."""
+    try:
+        return keyring().fernet.decrypt(token.encode()).decode()
+    except InvalidToken as exc:
+        raise RuntimeError("a PHI field cannot be decrypted with the configured keys") from exc
+
+
+def rotate_token(token: str) -> str:
+    """Re-encrypt a token under the newest key."""
+    return keyring().fernet.rotate(token.encode()).decode()
+
+
+def blind_index(*parts: str) -> str:
+    """A keyed HMAC over normalised parts, for equality lookups of encrypted fields."""
+    normalised = "\x1f".join(" ".join(p.casefold().split()) for p in parts)
+    return hmac.new(keyring().index_key, normalised.encode(), hashlib.sha256).hexdigest()
+
+
+class EncryptedText(sa.types.TypeDecorator[str]):
+    """A text column encrypted at rest with the application's data keys (Fernet)."""
+
+    impl = sa.Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else encrypt(value)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> str | None:
+        return None if value is None else decrypt(value)

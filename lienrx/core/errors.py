@@ -1,0 +1,60 @@
+"""The LienRx error hierarchy: services raise these, one place maps them to responses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LienRxError(Exception):
+    """Base of every error a service may raise on purpose."""
+
+    status = 500
+    code = "internal_error"
+    title = "Internal error"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail or self.title)
+        self.detail = detail or self.title
+        self.extra = extra
+
+
+class BadRequest(LienRxError):
+    status, code, title = 400, "bad_request", "Bad request"
+
+
+class Unauthenticated(LienRxError):
+    status, code, title = 401, "unauthenticated", "Authentication required"
+
+
+class Forbidden(LienRxError):
+    status, code, title = 403, "forbidden", "Forbidden"
+
+
+class NotFound(LienRxError):
+    status, code, title = 404, "not_found", "Not found"
+
+
+class Conflict(LienRxError):
+    """A business rule refuses the action; ``code`` names the rule."""
+
+    status, title = 409, "Conflict"
+
+    def __init__(self, code: str, detail: str | None = None, **extra: Any) -> None:
+        super().__init__(detail, **extra)
+        self.code = code
+        self.title = code.replace("_", " ").capitalize()
+
+
+class ValidationFailed(LienRxError):
+    """Field validation failed; ``errors`` maps each bad field to its messages."""
+
+    status, code, title = 422, "validation_failed", "Validation failed"
+
+    def __init__(self, errors: dict[str, Any], detail: str | None = None) -> None:
+        super().__init__(detail or "One or more fields are invalid.")
+        self.errors = errors
+
+
+def field_error(field: str, message: str) -> ValidationFailed:
+    """A ValidationFailed for a single field."""
+    return ValidationFailed({field: [message]})

@@ -1,0 +1,123 @@
+"""One place that turns errors into responses: problem+json under /api, HTML pages elsewhere."""
+
+from __future__ import annotations
+
+import logging
+import traceback
+from typing import Any
+
+from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from werkzeug.exceptions import HTTPException
+
+from lienrx.core.errors import LienRxError
+from lienrx.extensions import db
+
+log = logging.getLogger("lienrx.errors")
+
+PROBLEM_JSON = "application/problem+json"
+
+
+def wants_problem_json() -> bool:
+    """API paths answer errors as problem+json."""
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, code: str, title: str, detail: str, **extra: Any) -> Response:
+    """Build an RFC 9457 problem response."""
+    body = {
+        "type": f"/problems/{code.replace('_', '-')}",
+        "title": title,
+        "status": status,
+        "code": code,
+        "detail": detail,
+        **{k: v for k, v in extra.items() if v is not None},
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = PROBLEM_JSON
+    return response
+
+
+_HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    429: "rate_limited",
+}
+
+
+def _html(status: int, title: str, detail: str) -> tuple[str, int]:
+    return render_template("error.html", status=status, title=title, detail=detail), status
+
+
+def handle_lienrx_error(error: LienRxError) -> Any:
+    """A rule or check refused the request on purpose."""
+    db.session.rollback()
+    if wants_problem_json():
+        extra = dict(error.extra)
+        if getattr(error, "errors", None):
+            extra["errors"] = error.errors  # type: ignore[attr-defined]
+        response = problem(error.status, error.code, error.title, error.detail, **extra)
+        if error.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="lienrx"'
+        return response
+    if error.status == 401:
+        return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+    return _html(error.status, error.title, error.detail)
+
+
+def handle_http_exception(error: HTTPException) -> Any:
+    """Werkzeug's errors (unknown route, wrong method, CSRF, rate limit) in our shapes."""
+    db.session.rollback()
+    status = error.code or 500
+    if status >= 500:
+        return handle_unexpected(error)
+    title = error.name
+    detail = _public_detail(status)
+    if wants_problem_json():
+        response = problem(status, _HTTP_CODES.get(status, "error"), title, detail)
+        if status == 405 and error.get_response().headers.get("Allow"):
+            response.headers["Allow"] = error.get_response().headers["Allow"]
+        return response
+    return _html(status, title, detail)
+
+
+def _public_detail(status: int) -> str:
+    return {
+        400: "The request could not be understood.",
+        401: "Sign in or send a bearer token.",
+        403: "Your role may not do this.",
+        404: "There is nothing here.",
+        405: "This method is not allowed here.",
+        429: "Too many requests; wait a minute and try again.",
+    }.get(status, "The request was refused.")
+
+
+def handle_unexpected(error: BaseException) -> Any:
+    """Anything else: roll back, log with the request id, never echo the exception."""
+    db.session.rollback()
+    request_id = getattr(g, "request_id", None)
+    # Frames only: an exception's message may carry bound SQL parameters or field values.
+    frames = "; ".join(
+        f"{f.filename.rsplit('/', 1)[-1]}:{f.lineno} {f.name}"
+        for f in traceback.extract_tb(error.__traceback__)
+    )
+    log.error("unhandled error request_id=%s type=%s at %s", request_id,
+              type(error).__name__, frames)
+    detail = f"Something went wrong on our side. Request id: {request_id}."
+    if wants_problem_json():
+        return problem(500, "internal_error", "Internal error", detail, request_id=request_id)
+    return _html(500, "Internal error", detail)
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every error to its response; registered after flask-smorest so ours win."""
+    app.register_error_handler(LienRxError, handle_lienrx_error)
+    app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(Exception, handle_unexpected)

@@ -1,0 +1,66 @@
+"""Marshmallow building blocks: base schemas, money and identifier fields."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import marshmallow as ma
+from marshmallow import fields
+
+from lienrx.core.money import format_cents, to_cents
+
+
+class LoadSchema(ma.Schema):
+    """Input schema: unknown fields are ignored, so clients may send more than we read."""
+
+    class Meta:
+        unknown = ma.EXCLUDE
+
+
+class DumpSchema(ma.Schema):
+    """Output schema."""
+
+
+class Money(fields.Field):
+    """Integer cents inside, a two-place decimal string outside ("185.50")."""
+
+    default_error_messages = {
+        "invalid": "Send a decimal string with at most two places, e.g. \"185.50\".",
+        "negative": "Must not be negative.",
+    }
+
+    def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.allow_negative = allow_negative
+
+    def _serialize(self, value: int | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
+        return None if value is None else format_cents(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.make_error("invalid")
+        try:
+            cents = to_cents(Decimal(value) if isinstance(value, str) else value)
+        except (ValueError, ArithmeticError) as exc:
+            raise self.make_error("invalid") from exc
+        if cents < 0 and not self.allow_negative:
+            raise self.make_error("negative")
+        return cents
+
+
+class TrimmedString(fields.String):
+    """A string with surrounding whitespace removed; blank counts as missing when required."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs).strip()
+        if not text and self.required:
+            raise self.make_error("required")
+        return text
+
+
+class PageArgs(LoadSchema):
+    """``?page=&page_size=`` pagination (default 50, max 500)."""
+
+    page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page_size = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))

@@ -1,0 +1,103 @@
+"""Parties API: law firms, patients, prescribers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.schemas import PageArgs
+from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
+from lienrx.extensions import db
+from lienrx.parties import services
+from lienrx.parties.schemas import (
+    LawFirmCreateSchema,
+    LawFirmSchema,
+    PatientCreateSchema,
+    PatientSchema,
+    PatientSearchArgs,
+    PrescriberCreateSchema,
+    PrescriberSchema,
+)
+
+blp = ApiBlueprint("parties_api", __name__, description="Law firms, patients and prescribers")
+
+
+@blp.route("/law-firms", methods=["POST"])
+@require_roles(ADMIN, BILLING)
+@blp.arguments(LawFirmCreateSchema)
+@blp.response(201, LawFirmSchema)
+def create_law_firm(body: dict[str, Any]) -> Any:
+    """Register a law firm."""
+    firm = services.create_law_firm(current_user, **body)
+    db.session.commit()
+    return firm
+
+
+@blp.route("/law-firms", methods=["GET"])
+@require_roles(*STAFF)
+@blp.arguments(PageArgs, location="query")
+@blp.response(200, LawFirmSchema(many=True))
+def list_law_firms(args: dict[str, Any]) -> Any:
+    """Law firms, by name."""
+    return services.list_law_firms(args["page"], args["page_size"])
+
+
+@blp.route("/law-firms/<int:firm_id>", methods=["GET"])
+@require_roles(*STAFF)
+@blp.response(200, LawFirmSchema)
+def get_law_firm(firm_id: int) -> Any:
+    """One law firm."""
+    return services.get_law_firm(firm_id)
+
+
+@blp.route("/patients", methods=["POST"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+@blp.arguments(PatientCreateSchema)
+@blp.response(201, PatientSchema)
+def create_patient(body: dict[str, Any]) -> Any:
+    """Register a patient (PHI, encrypted at rest)."""
+    patient = services.create_patient(current_user, **body)
+    db.session.commit()
+    return patient
+
+
+@blp.route("/patients", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+@blp.arguments(PatientSearchArgs, location="query")
+@blp.response(200, PatientSchema(many=True))
+def search_patients(args: dict[str, Any]) -> Any:
+    """Find patients by exact last name and date of birth (through the blind index)."""
+    patients = services.find_patients(current_user, args["last_name"], args["date_of_birth"])
+    db.session.commit()
+    return patients
+
+
+@blp.route("/patients/<int:patient_id>", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+@blp.response(200, PatientSchema)
+def get_patient(patient_id: int) -> Any:
+    """One patient (a PHI read: audited)."""
+    patient = services.read_patient(current_user, patient_id)
+    db.session.commit()
+    return patient
+
+
+@blp.route("/prescribers", methods=["POST"])
+@require_roles(PHARMACIST, TECHNICIAN)
+@blp.arguments(PrescriberCreateSchema)
+@blp.response(201, PrescriberSchema)
+def create_prescriber(body: dict[str, Any]) -> Any:
+    """Register a prescriber; the NPI and DEA number are checked."""
+    prescriber = services.create_prescriber(current_user, **body)
+    db.session.commit()
+    return prescriber
+
+
+@blp.route("/prescribers/<int:prescriber_id>", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+@blp.response(200, PrescriberSchema)
+def get_prescriber(prescriber_id: int) -> Any:
+    """One prescriber."""
+    return services.get_prescriber(prescriber_id)

@@ -1,0 +1,32 @@
+"""`lienrx seed …` commands."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from lienrx.extensions import db
+from lienrx.seeds.demo import DEMO_PASSWORD, load_demo
+
+
+@click.group("seed")
+def seed() -> None:
+    """Load reference and demo data."""
+
+
+@seed.command("demo")
+@with_appcontext
+def demo() -> None:
+    """Load a demo firm, users, patient and case (development only; idempotent)."""
+    if current_app.config["LIENRX_ENV"] == "production":
+        click.echo("refusing to load demo accounts into a production database", err=True)
+        raise SystemExit(2)
+    emails = load_demo()
+    db.session.commit()
+    if not emails:
+        click.echo("demo data already present")
+        return
+    click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
+    for email in emails:
+        click.echo(f"  {email}")

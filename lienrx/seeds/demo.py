@@ -1,0 +1,59 @@
+"""A demo law firm, staff and attorney accounts, a patient and an active CRPS case."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import sqlalchemy as sa
+
+from lienrx.auth import services as auth
+from lienrx.cases import services as cases
+from lienrx.core import clock
+from lienrx.extensions import db
+from lienrx.parties import services as parties
+from lienrx.parties.models import LawFirm
+
+DEMO_FIRM = "Demo & Partners Injury Law"
+DEMO_PASSWORD = "lienrx-demo-pass"  # noqa: S105 - printed for a first look, development only
+DEMO_USERS = (
+    ("admin@demo.lienrx.test", "Ada Admin", "admin", None),
+    ("pharmacist@demo.lienrx.test", "Pat Pharmacist, PharmD", "pharmacist", "TN-RPH-10001"),
+    ("verifier@demo.lienrx.test", "Vera Verifier, PharmD", "pharmacist", "TN-RPH-10002"),
+    ("tech@demo.lienrx.test", "Terry Technician", "technician", None),
+    ("billing@demo.lienrx.test", "Bill Billing", "billing", None),
+)
+
+
+def load_demo() -> list[str]:
+    """Create the demo records once; return the e-mails of the demo accounts."""
+    if db.session.execute(sa.select(LawFirm.id).where(LawFirm.name == DEMO_FIRM)).first():
+        return []
+    firm = parties.create_law_firm(None, name=DEMO_FIRM, address="100 Main St, Nashville, TN",
+                                   phone="615-555-0100", email="intake@demo-law.test")
+    emails = []
+    for email, name, role, license_number in DEMO_USERS:
+        auth.create_user(None, email=email, name=name, role=role, password=DEMO_PASSWORD,
+                         license_number=license_number)
+        emails.append(email)
+    attorney = auth.create_user(None, email="attorney@demo.lienrx.test", name="Alex Attorney",
+                                role="attorney", password=DEMO_PASSWORD, law_firm_id=firm.id)
+    emails.append(attorney.email)
+    today = clock.today()
+    patient = parties.create_patient(None, first_name="Jordan", last_name="Rivera",
+                                     date_of_birth=today.replace(year=today.year - 41),
+                                     phone="615-555-0199")
+    parties.create_prescriber(None, first_name="Morgan", last_name="Pain", npi="1234567893",
+                              dea_number="AP5836727", state_license="TN-MD-55555",
+                              specialty="Pain medicine")
+    case = cases.open_case(
+        None, patient_id=patient.id, law_firm_id=firm.id, attorney_user_id=attorney.id,
+        firm_file_number="DP-2026-0042", date_of_injury=today - timedelta(days=120),
+        injury_mechanism="motor_vehicle",
+        mechanism_narrative="Rear-end collision; right wrist fracture, CRPS onset 6 weeks later.",
+        jurisdiction="TN",
+        diagnoses=[{"icd10": "G90.511", "laterality": "right",
+                    "source": "Pain clinic consult note"},
+                   {"icd10": "S62.101A", "laterality": "right", "source": "ED record"}])
+    cases.record_lien_agreement(None, case.id, signed_on=today - timedelta(days=30),
+                                patient_signed=True, attorney_user_id=attorney.id)
+    return emails

@@ -1,0 +1,102 @@
+"""Test data built through the services, so it obeys the same rules as real data."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from lienrx.auth import services as auth
+from lienrx.auth.models import User
+from lienrx.cases import services as cases
+from lienrx.cases.models import Case
+from lienrx.core import clock
+from lienrx.extensions import db
+from lienrx.parties import services as parties
+from lienrx.parties.models import LawFirm, Patient, Prescriber
+
+PASSWORD = "correct horse battery"
+_seq = itertools.count(1)
+
+# Valid NPIs (Luhn with the 80840 prefix) for prescribers made in tests.
+VALID_NPIS = ("1234567893", "1558598797", "1245319599", "1003000126", "1003000134",
+              "1003000142", "1003000159", "1003000167")
+VALID_DEA = "AP5836727"
+
+
+def n() -> int:
+    return next(_seq)
+
+
+def law_firm(name: str | None = None) -> LawFirm:
+    return parties.create_law_firm(None, name=name or f"Firm {n()} LLP")
+
+
+def user(role: str, firm_id: int | None = None, **fields: Any) -> User:
+    if role == "attorney" and firm_id is None:
+        firm_id = law_firm().id
+    if role == "pharmacist":
+        fields.setdefault("license_number", f"TN-RPH-{n():05d}")
+    return auth.create_user(None, email=fields.pop("email", f"{role}{n()}@test.lienrx"),
+                            name=fields.pop("name", f"{role.title()} {n()}"), role=role,
+                            password=fields.pop("password", PASSWORD), law_firm_id=firm_id,
+                            **fields)
+
+
+def token(for_user: User) -> str:
+    raw, _ = auth.issue_token(for_user, timedelta(hours=1))
+    return raw
+
+
+def patient(**fields: Any) -> Patient:
+    defaults: dict[str, Any] = {"first_name": "Jordan", "last_name": f"Rivera{n()}",
+                                "date_of_birth": date(1985, 3, 14), "phone": "615-555-0199"}
+    return parties.create_patient(None, **{**defaults, **fields})
+
+
+def prescriber(dea_number: str | None = VALID_DEA, **fields: Any) -> Prescriber:
+    npi = fields.pop("npi", None) or VALID_NPIS[n() % len(VALID_NPIS)]
+    existing = db.session.execute(
+        sa.select(Prescriber).where(Prescriber.npi == npi)).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    return parties.create_prescriber(None, first_name="Morgan", last_name="Pain", npi=npi,
+                                     dea_number=dea_number, **fields)
+
+
+def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
+         diagnoses: list[dict[str, Any]] | None = None, **fields: Any) -> Case:
+    opened = cases.open_case(
+        None, patient_id=patient_id or patient().id, law_firm_id=firm.id,
+        date_of_injury=fields.pop("date_of_injury", clock.today() - timedelta(days=90)),
+        injury_mechanism=fields.pop("injury_mechanism", "motor_vehicle"),
+        jurisdiction=fields.pop("jurisdiction", "TN"),
+        diagnoses=diagnoses or [{"icd10": "G90.511", "laterality": "right", "source": "consult"}],
+        firm_file_number=fields.pop("firm_file_number", f"FILE-{n()}"), **fields)
+    if active:
+        cases.record_lien_agreement(None, opened.id, signed_on=clock.today() - timedelta(days=1),
+                                    patient_signed=True)
+    return opened
+
+
+@dataclass
+class World:
+    """A firm, its attorney, a patient, a prescriber and an active case: ids only."""
+
+    firm_id: int
+    attorney_id: int
+    patient_id: int
+    prescriber_id: int
+    case_id: int
+
+    @classmethod
+    def build(cls) -> World:
+        firm = law_firm()
+        attorney = user("attorney", firm_id=firm.id)
+        the_patient = patient()
+        doctor = prescriber()
+        the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id)
+        return cls(firm.id, attorney.id, the_patient.id, doctor.id, the_case.id)

@@ -1,0 +1,3 @@
+from lienrx import create_app
+
+app = create_app()
