@@ -1,0 +1,116 @@
+"""Idempotency keys for money-moving POSTs (API.md conventions).
+
+Same key + same body → the first response again, nothing new posted. Same key + another
+body → 409 ``idempotency_key_reused``. Only 2xx responses are kept: a refused request may be
+retried under the same key. The key row is inserted before the work, in the same transaction,
+so two concurrent requests with one key cannot both post (the unique index makes the second
+wait, then fail, then replay).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from datetime import datetime
+from functools import wraps
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from flask import Response, request
+from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lienrx.core import clock
+from lienrx.core.api import dumps_canonical
+from lienrx.core.db import UTCDateTime
+from lienrx.core.errors import BadRequest, Conflict
+from lienrx.extensions import db
+
+HEADER = "Idempotency-Key"
+MAX_KEY_LENGTH = 200
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class IdempotencyKey(db.Model):  # type: ignore[name-defined]
+    """A client's idempotency key for one money-moving request, with the response it got."""
+
+    __tablename__ = "idempotency_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(sa.String(MAX_KEY_LENGTH))
+    request_hash: Mapped[str] = mapped_column(sa.String(64))
+    response_status: Mapped[int | None]
+    response_body: Mapped[str | None] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    __table_args__ = (sa.UniqueConstraint("user_id", "key"),)
+
+
+def _request_hash() -> str:
+    raw = request.get_data(cache=True)
+    try:
+        body: Any = dumps_canonical(json.loads(raw)) if raw else b""
+    except ValueError:
+        body = raw
+    return hashlib.sha256(request.method.encode() + b" " + request.path.encode() + b"\n"
+                          + body).hexdigest()
+
+
+def _find(user_id: int, key: str) -> IdempotencyKey | None:
+    return db.session.execute(
+        sa.select(IdempotencyKey).where(IdempotencyKey.user_id == user_id,
+                                        IdempotencyKey.key == key)).scalar_one_or_none()
+
+
+def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
+    if stored.request_hash != request_hash:
+        raise Conflict("idempotency_key_reused",
+                       "This Idempotency-Key was already used for a different request.")
+    if stored.response_status is None:
+        raise Conflict("idempotency_key_in_progress",
+                       "A request with this Idempotency-Key is still being processed.")
+    response = Response(stored.response_body, status=stored.response_status,
+                        mimetype="application/json")
+    response.headers["Idempotent-Replayed"] = "true"
+    return response
+
+
+def idempotent(view: F) -> F:
+    """Honour an optional ``Idempotency-Key`` header on a view that commits its own work."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        key = key.strip()
+        if not key or len(key) > MAX_KEY_LENGTH:
+            raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
+        request_hash, user_id = _request_hash(), current_user.id
+        stored = _find(user_id, key)
+        if stored is not None:
+            return _replay(stored, request_hash)
+        claim = IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash)
+        db.session.add(claim)
+        try:
+            db.session.flush()  # a concurrent twin waits here on the unique index
+        except IntegrityError:
+            db.session.rollback()
+            stored = _find(user_id, key)
+            if stored is None:
+                raise
+            return _replay(stored, request_hash)
+        response = view(*args, **kwargs)  # commits the work together with the claim
+        if 200 <= response.status_code < 300:
+            claim.response_status = response.status_code
+            claim.response_body = response.get_data(as_text=True)
+        else:
+            db.session.delete(claim)
+        db.session.commit()
+        return response
+
+    return wrapper  # type: ignore[return-value]
