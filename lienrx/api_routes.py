@@ -3,5 +3,6 @@
 from lienrx.auth.api import blp as auth
 from lienrx.cases.api import blp as cases
 from lienrx.parties.api import blp as parties
+from lienrx.settlement.api import blp as settlement
 
-API_BLUEPRINTS = [auth, parties, cases]
+API_BLUEPRINTS = [auth, parties, cases, settlement]

@@ -52,6 +52,7 @@ class BaseConfig:
     }
     LIENRX_PHARMACY_NAME = "LienRx Compounding Pharmacy"
     LIENRX_DEFAULT_STATE = "TN"
+    LIENRX_PAYOFF_VALID_DAYS = 30
 
 
 class DevelopmentConfig(BaseConfig):

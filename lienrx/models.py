@@ -7,3 +7,10 @@ from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTrea
 from lienrx.core.idempotency import IdempotencyKey
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.parties.models import LawFirm, Patient, Prescriber
+from lienrx.settlement.models import (
+    PayoffStatement,
+    Payment,
+    Reduction,
+    ReleaseLetter,
+    Settlement,
+)

@@ -100,3 +100,14 @@ class World:
         doctor = prescriber()
         the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id)
         return cls(firm.id, attorney.id, the_patient.id, doctor.id, the_case.id)
+
+
+def ledger_charge(case_id: int, cents: int, *, occurred_on: date | None = None,
+                  memo: str = "Dispense", dispense_id: int | None = None) -> Any:
+    """Post a `charge` entry straight to the ledger (stands in for a dispense)."""
+    from lienrx.ledger import services as ledger
+
+    return ledger.post_entry(
+        kind="charge", case_id=case_id, occurred_on=occurred_on or clock.today(), memo=memo,
+        lines=[(ledger.receivable(case_id), cents), (ledger.book(ledger.REVENUE), -cents)],
+        source=("dispense", dispense_id) if dispense_id is not None else None)

@@ -1,0 +1,148 @@
+"""Settlement API: payoffs, the settlement, reductions, payments, write-offs, closing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response
+from flask_login import current_user
+
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.idempotency import idempotent
+from lienrx.core.security import ATTORNEY, BILLING, require_roles
+from lienrx.extensions import db
+from lienrx.settlement import payoff, release, services
+from lienrx.settlement.schemas import (
+    ClosedSchema,
+    CloseSchema,
+    PaymentCreateSchema,
+    PaymentSchema,
+    PayoffQuoteSchema,
+    PayoffStatementSchema,
+    PostedSchema,
+    PreviewArgs,
+    PreviewSchema,
+    ReductionCreateSchema,
+    ReductionSchema,
+    SettlementCreateSchema,
+    SettlementSchema,
+    WriteOffCreateSchema,
+)
+
+blp = ApiBlueprint("settlement_api", __name__, description="Payoffs, settlements and closing")
+
+
+@blp.route("/cases/<int:case_id>/payoff", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, PayoffQuoteSchema)
+def get_payoff(case_id: int) -> Any:
+    """Quote the payoff now (computed; nothing is stored)."""
+    quote = payoff.quote(current_user, case_id)
+    db.session.commit()
+    return quote
+
+
+@blp.route("/cases/<int:case_id>/payoff-statements", methods=["POST"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(201, PayoffStatementSchema)
+def issue_payoff_statement(case_id: int) -> Any:
+    """Issue and store a payoff statement; a later ledger entry voids it."""
+    statement = payoff.issue_statement(current_user, case_id)
+    db.session.commit()
+    return statement
+
+
+@blp.route("/cases/<int:case_id>/payoff-statements", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, PayoffStatementSchema(many=True))
+def list_payoff_statements(case_id: int) -> Any:
+    """The statements issued on a case, newest first, each with its status now."""
+    return payoff.statements(current_user, case_id)
+
+
+@blp.route("/cases/<int:case_id>/settlement", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(SettlementCreateSchema)
+@blp.response(201, SettlementSchema)
+def record_settlement(body: dict[str, Any], case_id: int) -> Any:
+    """Record the settlement; the case becomes `settled`."""
+    settlement = services.record_settlement(current_user, case_id, **body)
+    db.session.commit()
+    return settlement
+
+
+@blp.route("/cases/<int:case_id>/settlement-preview", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.arguments(PreviewArgs, location="query")
+@blp.response(200, PreviewSchema)
+def settlement_preview(args: dict[str, Any], case_id: int) -> Any:
+    """What-if: the lien and the client's net under each method; posts nothing."""
+    return services.preview(current_user, case_id, **args)
+
+
+@blp.route("/cases/<int:case_id>/reductions", methods=["POST"])
+@require_roles(BILLING)
+@idempotent
+@blp.arguments(ReductionCreateSchema)
+@blp.response(201, ReductionSchema)
+def reduce_lien(body: dict[str, Any], case_id: int) -> Any:
+    """Post a reduction (amount, percent, final, pro_rata or cap) with its reason."""
+    posted = services.reduce_lien(current_user, case_id, **body)
+    db.session.commit()
+    return posted
+
+
+@blp.route("/cases/<int:case_id>/payments", methods=["POST"])
+@require_roles(BILLING)
+@idempotent
+@blp.arguments(PaymentCreateSchema)
+@blp.response(201, PaymentSchema)
+def record_payment(body: dict[str, Any], case_id: int) -> Any:
+    """Post a payment; an overpayment books a refund owed."""
+    posted = services.record_payment(current_user, case_id, **body)
+    db.session.commit()
+    return posted
+
+
+@blp.route("/cases/<int:case_id>/write-offs", methods=["POST"])
+@require_roles(BILLING)
+@idempotent
+@blp.arguments(WriteOffCreateSchema)
+@blp.response(201, PostedSchema)
+def write_off(body: dict[str, Any], case_id: int) -> Any:
+    """Write off part of the balance, or all of it."""
+    posted = services.write_off(current_user, case_id, **body)
+    db.session.commit()
+    return posted
+
+
+@blp.route("/cases/<int:case_id>/close", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(CloseSchema)
+@blp.response(200, ClosedSchema)
+def close_case(body: dict[str, Any], case_id: int) -> Any:
+    """Close a case: paid (release letter) or no recovery (non-recourse write-off)."""
+    closed = services.close_case(current_user, case_id, **body)
+    db.session.commit()
+    return closed
+
+
+@blp.route("/cases/<int:case_id>/release-letter.html", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+def release_letter_html(case_id: int) -> Any:
+    """The case's release letter as HTML."""
+    view = release.letter_view(current_user, case_id)
+    body = release.render_html(view)
+    db.session.commit()
+    return Response(body, mimetype="text/html")
+
+
+@blp.route("/cases/<int:case_id>/release-letter.pdf", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+def release_letter_pdf(case_id: int) -> Any:
+    """The case's release letter as PDF."""
+    view = release.letter_view(current_user, case_id)
+    body = release.render_pdf(view)
+    db.session.commit()
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="release-case-{case_id}.pdf"'})

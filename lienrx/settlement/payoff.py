@@ -1,0 +1,95 @@
+"""Payoff quotes (computed, nothing stored) and issued payoff statements (stored)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lienrx.audit import services as audit
+from lienrx.cases import services as cases
+from lienrx.core import clock
+from lienrx.extensions import db
+from lienrx.ledger.queries import case_balance
+from lienrx.settlement import rules
+from lienrx.settlement.models import PayoffStatement
+from lienrx.settlement.queries import entries_after, last_entry_id, payoff_lines
+from lienrx.settlement.services import open_case_for_money
+
+
+@dataclass(frozen=True)
+class PayoffQuote:
+    """What would settle the lien today, line by line."""
+
+    case_id: int
+    balance: int
+    valid_through: date
+    lines: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """An issued statement with its status derived now."""
+
+    statement: PayoffStatement
+    status: str
+
+    @property
+    def id(self) -> int:
+        return self.statement.id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.statement, name)
+
+    @property
+    def balance(self) -> int:
+        return self.statement.balance_cents
+
+
+def valid_through() -> date:
+    """Today plus the configured validity (LIENRX_PAYOFF_VALID_DAYS, default 30)."""
+    return clock.today() + timedelta(days=int(current_app.config["LIENRX_PAYOFF_VALID_DAYS"]))
+
+
+def quote(actor: Any, case_id: int) -> PayoffQuote:
+    """Compute the payoff of a case the actor may see; nothing is stored."""
+    case = cases.get_case(actor, case_id)
+    lines = payoff_lines(case.id)
+    audit.record(actor, "payoff.quoted", "case", case.id, {"lines": len(lines)})
+    return PayoffQuote(case.id, case_balance(case.id), valid_through(), lines)
+
+
+def issue_statement(actor: Any, case_id: int) -> StatementView:
+    """Issue and store a payoff statement; a later ledger entry on the case voids it."""
+    case = open_case_for_money(actor, case_id)
+    statement = PayoffStatement(case_id=case.id, balance_cents=case_balance(case.id),
+                                valid_through=valid_through(), issued_at=clock.utcnow(),
+                                issued_by_user_id=getattr(actor, "id", None),
+                                last_entry_id=last_entry_id(case.id),
+                                lines=payoff_lines(case.id))
+    db.session.add(statement)
+    db.session.flush()
+    audit.record(actor, "payoff_statement.issued", "payoff_statement", statement.id,
+                 {"case_id": case.id, "balance": statement.balance_cents,
+                  "valid_through": statement.valid_through.isoformat()})
+    return view(statement)
+
+
+def view(statement: PayoffStatement) -> StatementView:
+    """The statement with its status: void if the ledger moved since, expired after its date."""
+    moved = entries_after(statement.case_id, statement.last_entry_id)
+    return StatementView(statement, rules.payoff_status(
+        superseded_by_entry=moved, valid_through=statement.valid_through, today=clock.today()))
+
+
+def statements(actor: Any, case_id: int) -> list[StatementView]:
+    """Every statement issued on a case the actor may see, newest first."""
+    case = cases.get_case(actor, case_id)
+    rows = db.session.execute(
+        sa.select(PayoffStatement).where(PayoffStatement.case_id == case.id)
+        .order_by(PayoffStatement.id.desc())).scalars()
+    return [view(s) for s in rows]
+
