@@ -26,6 +26,7 @@ class BaseConfig:
     """Settings shared by every environment."""
 
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {"pool_pre_ping": True}
+    SQLITE_IMMEDIATE_OUTSIDE_REQUESTS = True
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False
@@ -75,6 +76,9 @@ class TestingConfig(BaseConfig):
     LIENRX_ENV = "testing"
     TESTING = True
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 - fast hashes for test accounts only
+    # Test code reads between requests in a long-lived app context; a read there must not
+    # take SQLite's write lock and stall the requests it makes.
+    SQLITE_IMMEDIATE_OUTSIDE_REQUESTS = False
 
 
 CONFIGS = {

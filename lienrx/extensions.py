@@ -11,7 +11,8 @@ from flask_wtf.csrf import CSRFProtect
 
 from lienrx.core.db import Base
 
-db = SQLAlchemy(model_class=Base)
+# Views commit and then dump what they changed: no reload after commit.
+db = SQLAlchemy(model_class=Base, session_options={"expire_on_commit": False})
 migrate = Migrate(render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()

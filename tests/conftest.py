@@ -6,6 +6,7 @@ production. Set LIENRX_TEST_PG_ADMIN_URL to run the whole suite on PostgreSQL.
 
 from __future__ import annotations
 
+import contextvars
 import os
 import shutil
 import uuid
@@ -18,6 +19,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from sqlalchemy.pool import NullPool
 
 from lienrx import create_app
 from lienrx.core import clock, crypto
@@ -46,8 +48,16 @@ TEST_KEYS = {
 
 
 def test_settings(database_url: str, **extra: Any) -> dict[str, Any]:
-    """Settings for an application under test."""
-    return {"LIENRX_ENV": "testing", "DATABASE_URL": database_url, **TEST_KEYS, **extra}
+    """Settings for an application under test.
+
+    SQLite gets no connection pool: the file is replaced between tests, and a pooled
+    connection (of this or a second app in the same test) must never outlive it.
+    """
+    settings: dict[str, Any] = {"LIENRX_ENV": "testing", "DATABASE_URL": database_url,
+                                **TEST_KEYS}
+    if database_url.startswith("sqlite"):
+        settings["SQLALCHEMY_ENGINE_OPTIONS"] = {"poolclass": NullPool}
+    return {**settings, **extra}
 
 
 @pytest.fixture(scope="session")
@@ -65,11 +75,24 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'lienrx.db'}"
 
 
+class IsolatedClient(FlaskClient):
+    """A test client whose requests never share the test's application context.
+
+    Flask reuses an already-pushed app context for a request; a test holding one (``ctx``)
+    would then share ``g`` and the database session with every request it makes, which a
+    real server never does.
+    """
+
+    def open(self, *args: Any, **kwargs: Any) -> Any:
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
 @pytest.fixture(scope="session")
 def app(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Flask]:
     """The application, its schema built by the real migrations."""
     os.environ["LIENRX_INSTANCE_PATH"] = str(tmp_path_factory.mktemp("instance"))
     application = create_app(test_settings(database_url))
+    application.test_client_class = IsolatedClient
     with application.app_context():
         upgrade(directory=application.extensions["migrate"].directory)
         if BACKEND == "sqlite":

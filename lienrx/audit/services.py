@@ -78,10 +78,18 @@ class ChainProblem:
     reason: str
 
 
-def _events() -> Iterator[AuditEvent]:
-    yield from db.session.execute(
-        sa.select(AuditEvent).order_by(AuditEvent.id).execution_options(yield_per=1000)
-    ).scalars()
+def _events(batch: int = 1000) -> Iterator[AuditEvent]:
+    """Every event in insertion order, a batch at a time (keyset pages, flat memory)."""
+    last_id = 0
+    while True:
+        page = list(db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.id > last_id).order_by(AuditEvent.id)
+            .limit(batch)).scalars())
+        yield from page
+        if len(page) < batch:
+            return
+        last_id = page[-1].id
+        db.session.expunge_all()
 
 
 def verify_chain() -> tuple[int, ChainProblem | None]:

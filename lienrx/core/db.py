@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context, has_request_context
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -75,4 +76,7 @@ def configure_sqlite(engine: sa.Engine) -> None:
 
     @sa.event.listens_for(engine, "begin")
     def _on_begin(connection: sa.Connection) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        # The test suite holds long-lived app contexts that only read between requests.
+        deferred = (not has_request_context() and has_app_context()
+                    and not current_app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"])
+        connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")

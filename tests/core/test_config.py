@@ -1,0 +1,73 @@
+"""SPEC §5: production refuses to start without its secrets; development generates them."""
+
+import json
+
+import pytest
+
+from lienrx import create_app
+from lienrx.config import ConfigError, database_url, load_settings
+from lienrx.core import crypto
+
+
+def test_production_refuses_to_start_without_secrets_naming_them(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(tmp_path), environ={"LIENRX_ENV": "production"})
+    message = str(refused.value)
+    for name in ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY"):
+        assert name in message
+
+
+def test_production_names_only_the_missing_secret(tmp_path):
+    env = {"LIENRX_ENV": "production", "SECRET_KEY": "s" * 40,
+           "LIENRX_DATA_KEYS": crypto.new_data_key()}
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(tmp_path), environ=env)
+    assert "LIENRX_SIGNING_KEY" in str(refused.value)
+    assert "LIENRX_DATA_KEYS" not in str(refused.value)
+
+
+def test_production_uses_secure_cookies(tmp_path):
+    env = {"LIENRX_ENV": "production", "SECRET_KEY": "s" * 40,
+           "LIENRX_DATA_KEYS": crypto.new_data_key(),
+           "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
+    settings = load_settings(str(tmp_path), environ=env)
+    assert settings["SESSION_COOKIE_SECURE"] is True
+    assert settings["SESSION_COOKIE_HTTPONLY"] is True
+    assert settings["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_development_generates_missing_keys_into_instance_folder(tmp_path, caplog):
+    first = load_settings(str(tmp_path), environ={})
+    assert "generated" in caplog.text
+    stored = json.loads((tmp_path / "dev-keys.json").read_text())
+    assert stored["SECRET_KEY"] == first["SECRET_KEY"]
+    assert (tmp_path / "dev-keys.json").stat().st_mode & 0o077 == 0
+    again = load_settings(str(tmp_path), environ={})
+    assert again["LIENRX_SIGNING_KEY"] == first["LIENRX_SIGNING_KEY"]
+
+
+def test_malformed_keys_are_named(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        create_app({"LIENRX_ENV": "testing", "SECRET_KEY": "x", "LIENRX_DATA_KEYS": "nope",
+                    "LIENRX_SIGNING_KEY": crypto.new_signing_seed(),
+                    "DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    assert "LIENRX_DATA_KEYS" in str(refused.value)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    ("postgresql://u@h:5432/db", "postgresql+psycopg://u@h:5432/db"),
+    ("postgres://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("postgresql+psycopg://u@h/db", "postgresql+psycopg://u@h/db"),
+    ("sqlite:////tmp/x.db", "sqlite:////tmp/x.db"),
+])
+def test_plain_postgresql_url_gets_psycopg3_driver(raw, expected):
+    assert database_url(raw, "/instance") == expected
+
+
+def test_default_database_is_sqlite_in_instance_folder():
+    assert database_url(None, "/srv/instance") == "sqlite:////srv/instance/lienrx.db"
+
+
+def test_unknown_environment_refused(tmp_path):
+    with pytest.raises(ConfigError):
+        load_settings(str(tmp_path), environ={"LIENRX_ENV": "staging"})
