@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask.cli import FlaskGroup
 
+from lienrx.attestations.cli import attestations
 from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
 from lienrx.ledger.cli import ledger
@@ -11,7 +12,7 @@ from lienrx.parties.cli import keys
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
-COMMANDS = [users, audit, ledger, keys, seed, serve]
+COMMANDS = [users, audit, ledger, keys, seed, serve, attestations]
 
 
 def _create_app() -> object:

@@ -1,6 +1,7 @@
 """Import every model so the metadata (and Alembic) sees the whole schema."""
 
 # ruff: noqa: F401
+from lienrx.attestations.models import Attestation, AttestationKey
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.auth.models import ApiToken, User
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement

@@ -1,0 +1,144 @@
+"""Attestations API: sign a case's POGOS, read and render it, publish keys, verify documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Response, url_for
+from flask_login import current_user
+
+from lienrx.attestations import certificate, html, keys, pdf, services
+from lienrx.attestations.layout import Seal
+from lienrx.attestations.models import Attestation
+from lienrx.attestations.schemas import (
+    AttestationCreateSchema,
+    AttestationKeySchema,
+    AttestationSchema,
+    AttestationSummarySchema,
+    VerifyResultSchema,
+    VerifySchema,
+)
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, require_roles
+from lienrx.extensions import db
+
+blp = ApiBlueprint("attestations_api", __name__,
+                   description="POGOS attestations: signed case reports and their keys")
+
+READERS = (PHARMACIST, BILLING, ATTORNEY)
+
+
+def _view(attestation: Attestation) -> dict[str, Any]:
+    return {"id": attestation.id, "case_id": attestation.case_id,
+            "version": attestation.version, "issued_at": attestation.issued_at,
+            "document": attestation.document, "sha256": attestation.sha256,
+            "signature": attestation.signature, "key_id": attestation.key_id,
+            "signed_by": attestation.signed_by, "supersedes_id": attestation.supersedes_id,
+            "superseded_by_id": services.superseded_by(attestation)}
+
+
+def _seal(attestation: Attestation) -> Seal:
+    def absolute(endpoint: str, **values: Any) -> str:
+        return url_for(endpoint, _external=True, **values)
+
+    return Seal(attestation_id=attestation.id, sha256=attestation.sha256,
+                signature=attestation.signature, key_id=attestation.key_id,
+                verify_url=absolute("attestations_api.verify_document"),
+                keys_url=absolute("attestations_api.list_keys"),
+                json_url=absolute("attestations_api.get_attestation",
+                                  attestation_id=attestation.id))
+
+
+def _file(body: bytes, mimetype: str, filename: str) -> Response:
+    response = Response(body, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
+    return response
+
+
+@blp.route("/cases/<int:case_id>/attestations", methods=["POST"])
+@require_roles(PHARMACIST)
+@blp.arguments(AttestationCreateSchema)
+@blp.response(201, AttestationSchema)
+def issue_attestation(body: dict[str, Any], case_id: int) -> Any:
+    """Sign the case's POGOS as the next version; it supersedes the previous one."""
+    attestation = services.issue_attestation(current_user, case_id, narrative=body["narrative"])
+    view = _view(attestation)
+    db.session.commit()
+    return view
+
+
+@blp.route("/cases/<int:case_id>/attestations", methods=["GET"])
+@require_roles(*READERS)
+@blp.response(200, AttestationSummarySchema(many=True))
+def list_attestations(case_id: int) -> Any:
+    """Every version of the case's attestation, newest first."""
+    found = services.list_attestations(current_user, case_id)
+    db.session.commit()
+    return found
+
+
+@blp.route("/attestations/<int:attestation_id>", methods=["GET"])
+@require_roles(*READERS)
+@blp.response(200, AttestationSchema)
+def get_attestation(attestation_id: int) -> Any:
+    """One attestation version with its signed document (a PHI read: audited)."""
+    attestation = services.get_attestation(current_user, attestation_id)
+    view = _view(attestation)
+    db.session.commit()
+    return view
+
+
+@blp.route("/attestations/<int:attestation_id>.html", methods=["GET"])
+@require_roles(*READERS)
+@blp.response(200, content_type="text/html", description="The print-ready report.")
+def attestation_html(attestation_id: int) -> Any:
+    """The attestation as a print-ready HTML page."""
+    attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
+    page, policy = html.render_attestation(attestation.document, _seal(attestation))
+    db.session.commit()
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+@blp.route("/attestations/<int:attestation_id>.pdf", methods=["GET"])
+@require_roles(*READERS)
+@blp.response(200, content_type="application/pdf", description="The report as a PDF.")
+def attestation_pdf(attestation_id: int) -> Any:
+    """The attestation as a PDF exhibit."""
+    attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
+    body = pdf.render_attestation(attestation.document, _seal(attestation))
+    db.session.commit()
+    return _file(body, "application/pdf",
+                 f"pogos-case-{attestation.case_id}-v{attestation.version}.pdf")
+
+
+@blp.route("/cases/<int:case_id>/custodian-certificate.pdf", methods=["GET"])
+@require_roles(*READERS)
+@blp.response(200, content_type="application/pdf", description="The certificate as a PDF.")
+def custodian_certificate(case_id: int) -> Any:
+    """A records-custodian certificate (FRE 902(11) style) for the case's dispense log."""
+    facts = services.custodian_certificate(current_user, case_id)
+    body = certificate.render_custodian_certificate(facts)
+    db.session.commit()
+    return _file(body, "application/pdf", f"custodian-certificate-case-{case_id}.pdf")
+
+
+@blp.route("/attestation-keys", methods=["GET"])
+@blp.doc(security=[])
+@blp.response(200, AttestationKeySchema(many=True))
+def list_keys() -> Any:
+    """The public keys attestations are signed with: the current one and every retired one."""
+    found = keys.list_keys()
+    db.session.commit()
+    return found
+
+
+@blp.route("/attestations/verify", methods=["POST"])
+@blp.doc(security=[])
+@blp.arguments(VerifySchema)
+@blp.response(200, VerifyResultSchema)
+def verify_document(body: dict[str, Any]) -> Any:
+    """Whether a document carries a valid signature by one of the published keys."""
+    return {"valid": services.verify(body["document"], body["signature"], body["key_id"])}
+

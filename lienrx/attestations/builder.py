@@ -1,0 +1,218 @@
+"""Assemble a POGOS document from records only: nothing in it is typed in except the narrative.
+
+The document is plain JSON: strings, integers, booleans, null, lists and objects. Money is a
+two-place decimal string, dates are ISO strings, timestamps ISO 8601 with offset; never a float.
+
+Dispensing supplies three parts of the document through the functions below, which return
+empty lists until dispense records exist: :func:`dispense_lines`, :func:`dur_alerts` and
+:func:`medication_rationale`. The shape each item must have is given in their docstrings; the
+renderers already lay those shapes out.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lienrx.auth.models import User
+from lienrx.cases.models import Case, ExternalTreatment
+from lienrx.cases.rules import CRPS_CODES
+from lienrx.cases.services import active_agreement
+from lienrx.core import clock
+from lienrx.core.errors import NotFound
+from lienrx.core.money import format_cents, to_cents
+from lienrx.extensions import db
+from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+
+SCHEMA = "lienrx.pogos/1"
+TITLE = "Pharmacy-Organized General Occurrence Summary (POGOS)"
+# The sign that turns each kind's receivable postings into a positive magnitude.
+_TOTAL_SIGNS = {"charge": 1, "reversal": -1, "reduction": -1, "payment": -1, "write_off": -1,
+                "refund": 1}
+_TOTAL_NAMES = {"charge": "charges", "reversal": "reversals", "reduction": "reductions",
+                "payment": "payments", "write_off": "write_offs", "refund": "refunds"}
+
+
+def dispense_lines(case_id: int) -> list[dict[str, Any]]:
+    """Every fill of the case, oldest first (reversed fills included): dispensing supplies them.
+
+    Returns [] until dispense records exist. Each line must be::
+
+        {"dispense_id": 17, "dispensed_on": "2026-03-02", "fill_number": 1,
+         "prescription_id": 9, "product_code": "KET-TRO-25", "product_name": "...",
+         "product_kind": "compounded" | "commercial",
+         "ndc": "12345-6789-01" | None, "ndc_lot": "L123" | None,          # commercial
+         "formulation": "MFR 4 v2" | None, "batch_lot": "C-2026-0042" | None,
+         "beyond_use_date": "2026-08-29" | None,                          # compounded
+         "quantity": "30", "unit": "each", "days_supply": 30,
+         "prescriber_name": "...", "prescriber_npi": "1234567893",
+         "pharmacist_name": "...", "pharmacist_license": "TN-RPH-1" | None,
+         "charge": "185.50", "icd10_codes": ["G90.511"],
+         "status": "dispensed" | "reversed",
+         "refill_too_soon_override": "reason" | None}
+
+    ``quantity`` is a decimal string (fractional grams and millilitres are allowed).
+    """
+    return []
+
+
+def dur_alerts(case_id: int) -> list[dict[str, Any]]:
+    """DUR alerts raised on the case's prescriptions and fills: dispensing supplies them.
+
+    Returns [] until dispense records exist. Each alert must be::
+
+        {"alert_id": "dur-...", "prescription_id": 9, "dispense_id": 17 | None,
+         "kind": "duplicate_therapy", "severity": "low" | "moderate" | "high",
+         "message": "...", "resolution": "..." | None, "resolved_by": "name" | None,
+         "resolved_at": "2026-03-02T15:04:05+00:00" | None}
+    """
+    return []
+
+
+def medication_rationale(case_id: int, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """One clinical rationale per product dispensed on the case: dispensing supplies them.
+
+    Built from the formulary's indication text (seed data) and the ICD-10 codes the fills
+    treat. Returns [] until dispense records exist. Each item must be::
+
+        {"product_code": "KET-TRO-25", "product_name": "...",
+         "indication": "seeded indication text", "icd10_codes": ["G90.511"],
+         "first_dispensed_on": "2026-03-02", "last_dispensed_on": "2026-05-30", "fills": 3}
+    """
+    return []
+
+
+def pharmacy_name() -> str:
+    """The dispensing pharmacy's name, from configuration."""
+    return str(current_app.config["LIENRX_PHARMACY_NAME"])
+
+
+def _iso(value: Any) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def _receivable_by_kind(case_id: int) -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(JournalEntry.kind, sa.func.sum(Posting.amount_cents))
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.case_id == case_id)
+        .group_by(JournalEntry.kind)
+    ).all()
+    return {kind: int(total) for kind, total in rows}
+
+
+def ledger_summary(case_id: int) -> dict[str, Any]:
+    """The lien balance and the totals per entry kind (positive magnitudes), from postings."""
+    by_kind = _receivable_by_kind(case_id)
+    totals = {name: format_cents(_TOTAL_SIGNS[kind] * by_kind.get(kind, 0))
+              for kind, name in _TOTAL_NAMES.items()}
+    return {"balance": format_cents(sum(by_kind.values())), "totals": totals}
+
+
+def reversals(case_id: int) -> list[dict[str, Any]]:
+    """Reversing entries on the case's ledger, oldest first (amounts as positive magnitudes)."""
+    rows = db.session.execute(
+        sa.select(JournalEntry, sa.func.sum(Posting.amount_cents))
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.case_id == case_id, JournalEntry.kind == "reversal")
+        .group_by(JournalEntry.id).order_by(JournalEntry.occurred_on, JournalEntry.id)
+    ).all()
+    return [{"entry_id": entry.id, "occurred_on": entry.occurred_on.isoformat(),
+             "amount": format_cents(-int(amount)), "memo": entry.memo,
+             "reverses_entry_id": entry.reverses_entry_id,
+             "dispense_id": entry.source_id if entry.source_type == "dispense" else None}
+            for entry, amount in rows]
+
+
+def _case_part(case: Case) -> dict[str, Any]:
+    return {"id": case.id, "firm_file_number": case.firm_file_number, "status": case.status,
+            "jurisdiction": case.jurisdiction, "date_of_injury": case.date_of_injury.isoformat(),
+            "injury_mechanism": case.injury_mechanism,
+            "mechanism_narrative": case.mechanism_narrative}
+
+
+def _parties(case: Case) -> dict[str, Any]:
+    patient, firm = case.patient, case.law_firm
+    attorney = db.session.get(User, case.attorney_user_id) if case.attorney_user_id else None
+    agreement = active_agreement(case.id)
+    return {
+        "patient": {"id": patient.id, "first_name": patient.first_name,
+                    "last_name": patient.last_name, "date_of_birth": patient.date_of_birth},
+        "law_firm": {"id": firm.id, "name": firm.name, "address": firm.address,
+                     "phone": firm.phone, "email": firm.email},
+        "attorney_of_record": None if attorney is None else {"name": attorney.name,
+                                                             "email": attorney.email},
+        "lien_agreement": None if agreement is None else {
+            "signed_on": agreement.signed_on.isoformat(), "non_recourse": agreement.non_recourse,
+            "document_sha256": agreement.document_sha256},
+    }
+
+
+def _diagnoses(case: Case) -> list[dict[str, Any]]:
+    return [{"icd10": d.icd10, "laterality": d.laterality, "source": d.source,
+             "crps_type": CRPS_CODES[d.icd10].crps_type if d.icd10 in CRPS_CODES else None}
+            for d in case.diagnoses]
+
+
+def _external_treatments(case_id: int) -> list[dict[str, Any]]:
+    rows = db.session.execute(
+        sa.select(ExternalTreatment).where(ExternalTreatment.case_id == case_id)
+        .order_by(ExternalTreatment.started_on, ExternalTreatment.id)).scalars()
+    return [{"kind": t.kind, "started_on": t.started_on.isoformat(),
+             "ended_on": _iso(t.ended_on), "facility": t.facility, "protocol": t.protocol,
+             "dose": t.dose, "notes": t.notes} for t in rows]
+
+
+def _fills_summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
+    kept = [line for line in lines if line.get("status") != "reversed"]
+    return {"count": len(kept), "reversed": len(lines) - len(kept),
+            "charges": format_cents(sum(to_cents(line["charge"]) for line in kept))}
+
+
+def attestation_statement(signer: User, pharmacy: str) -> str:
+    """The words the signing pharmacist attests to."""
+    return (f"I, {signer.name}, a pharmacist licensed under license number "
+            f"{signer.license_number}, attest that the dispensing records summarised in this "
+            f"report were made and kept by {pharmacy} in the regular course of its business, at "
+            "or near the time of each event, by or from information given by a person with "
+            "knowledge of it; that each medication listed was dispensed on a prescription for "
+            "the diagnoses shown; and that, in my professional judgment, the regimen was "
+            "clinically appropriate for the documented injuries.")
+
+
+def build_document(case_id: int, signer: User, narrative: str | None, *, version: int = 1,
+                   issued_at: datetime | None = None,
+                   supersedes: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Assemble the POGOS document of a case from its records, for ``signer`` to sign."""
+    case = db.session.get(Case, case_id)
+    if case is None:
+        raise NotFound("No such case.")
+    pharmacy = pharmacy_name()
+    lines = dispense_lines(case_id)
+    return {
+        "schema": SCHEMA,
+        "title": TITLE,
+        "version": version,
+        "issued_at": (issued_at or clock.utcnow()).isoformat(),
+        "supersedes": supersedes,
+        "pharmacy": {"name": pharmacy},
+        "case": _case_part(case),
+        **_parties(case),
+        "diagnoses": _diagnoses(case),
+        "external_treatments": _external_treatments(case_id),
+        "dispense_lines": lines,
+        "reversals": reversals(case_id),
+        "dur_alerts": dur_alerts(case_id),
+        "medication_rationale": medication_rationale(case_id, lines),
+        "pharmacist_narrative": narrative,
+        "fills": _fills_summary(lines),
+        "ledger": ledger_summary(case_id),
+        "signer": {"user_id": signer.id, "name": signer.name,
+                   "license_number": signer.license_number},
+        "attestation": attestation_statement(signer, pharmacy),
+    }

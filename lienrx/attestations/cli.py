@@ -1,0 +1,74 @@
+"""`lienrx attestations …` commands."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from lienrx.attestations import signing
+
+
+def _load(path: Path, what: str) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        raise click.BadParameter(f"{path} is not a readable JSON {what}.") from exc
+
+
+def _keys_from_file(path: Path) -> dict[str, Any]:
+    listed = _load(path, "attestation-keys response")
+    if not isinstance(listed, list):
+        raise click.BadParameter(f"{path} is not a list of keys.")
+    return {k["key_id"]: k.get("public_key") for k in listed
+            if isinstance(k, dict) and isinstance(k.get("key_id"), str)}
+
+
+def _keys_from_database() -> dict[str, str]:
+    from flask import current_app
+    from flask.cli import ScriptInfo
+
+    from lienrx.attestations.keys import published_keys
+
+    if current_app:
+        return published_keys()
+    app = click.get_current_context().ensure_object(ScriptInfo).load_app()
+    with app.app_context():
+        return published_keys()
+
+
+def _problem(saved: Any, keys: dict[str, Any]) -> str | None:
+    """Why the saved attestation does not verify, or None when it does."""
+    if not isinstance(saved, dict) or not isinstance(saved.get("document"), dict):
+        return "the file holds no attestation document"
+    document = saved["document"]
+    if "sha256" in saved and saved["sha256"] != signing.document_sha256(document):
+        return "the document does not match the SHA-256 recorded with it"
+    if saved.get("key_id") not in keys:
+        return f"key {saved.get('key_id')!r} is not among the published keys"
+    if not signing.verify(document, saved.get("signature"), saved.get("key_id"), keys):
+        return "the signature does not match the document and key"
+    return None
+
+
+@click.group("attestations")
+def attestations() -> None:
+    """Verify signed POGOS attestations."""
+
+
+@attestations.command("verify")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A saved GET /api/v1/attestation-keys response; no database is needed.")
+def verify(file: Path, keys_file: Path | None) -> None:
+    """Verify a saved attestation (GET /api/v1/attestations/{id}) offline; exit 1 if invalid."""
+    saved = _load(file, "attestation")
+    keys = _keys_from_file(keys_file) if keys_file else _keys_from_database()
+    problem = _problem(saved, keys)
+    if problem:
+        click.echo(f"INVALID: {problem}", err=True)
+        raise SystemExit(1)
+    click.echo(f"valid: Ed25519 signature by {saved['key_id']} over document SHA-256 "
+               f"{signing.document_sha256(saved['document'])}")
