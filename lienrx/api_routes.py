@@ -3,7 +3,8 @@
 from lienrx.attestations.api import blp as attestations
 from lienrx.auth.api import blp as auth
 from lienrx.cases.api import blp as cases
+from lienrx.exports.api import blp as exports
 from lienrx.parties.api import blp as parties
 from lienrx.settlement.api import blp as settlement
 
-API_BLUEPRINTS = [auth, parties, cases, settlement, attestations]
+API_BLUEPRINTS = [auth, parties, cases, settlement, exports, attestations]

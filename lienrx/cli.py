@@ -7,12 +7,13 @@ from flask.cli import FlaskGroup
 from lienrx.attestations.cli import attestations
 from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
+from lienrx.exports.cli import export
 from lienrx.ledger.cli import ledger
 from lienrx.parties.cli import keys
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
-COMMANDS = [users, audit, ledger, keys, seed, serve, attestations]
+COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations]
 
 
 def _create_app() -> object:
