@@ -1,0 +1,59 @@
+"""Compounding API: record a batch, verify or reject it, read it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from lienrx.compounding import services
+from lienrx.compounding.schemas import (
+    CompoundingRecordCreateSchema,
+    CompoundingRecordSchema,
+    RejectSchema,
+)
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
+from lienrx.extensions import db
+
+blp = ApiBlueprint("compounding_api", __name__, description="USP <795> compounding records")
+
+
+@blp.route("/compounding-records", methods=["POST"])
+@require_roles(PHARMACIST, TECHNICIAN)
+@blp.arguments(CompoundingRecordCreateSchema)
+@blp.response(201, CompoundingRecordSchema)
+def record_batch(body: dict[str, Any]) -> Any:
+    """Record a compounded batch (status `pending_verification`)."""
+    record = services.record_batch(current_user, **body)
+    db.session.commit()
+    return record
+
+
+@blp.route("/compounding-records/<int:record_id>", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN)
+@blp.response(200, CompoundingRecordSchema)
+def get_batch(record_id: int) -> Any:
+    """One compounding record with its ingredient lots."""
+    return services.get_batch(record_id)
+
+
+@blp.route("/compounding-records/<int:record_id>/verify", methods=["POST"])
+@require_roles(PHARMACIST)
+@blp.response(200, CompoundingRecordSchema)
+def verify_batch(record_id: int) -> Any:
+    """Verify a batch; the verifier must not be the compounder (409 `invalid_transition`)."""
+    record = services.verify_batch(current_user, record_id)
+    db.session.commit()
+    return record
+
+
+@blp.route("/compounding-records/<int:record_id>/reject", methods=["POST"])
+@require_roles(PHARMACIST)
+@blp.arguments(RejectSchema)
+@blp.response(200, CompoundingRecordSchema)
+def reject_batch(body: dict[str, Any], record_id: int) -> Any:
+    """Reject a pending batch; nothing is dispensed from it."""
+    record = services.reject_batch(current_user, record_id, body["reason"])
+    db.session.commit()
+    return record

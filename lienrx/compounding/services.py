@@ -1,0 +1,240 @@
+"""Record compounded batches against their master formulation, verify them, and let
+dispensing draw from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lienrx.audit import services as audit
+from lienrx.compounding.models import CompoundingRecord, IngredientLot
+from lienrx.core import clock
+from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from lienrx.core.security import PHARMACIST
+from lienrx.extensions import db
+from lienrx.formulary import rules as formulary_rules
+from lienrx.formulary.models import FormulationIngredient, MasterFormulation, Product
+
+TOLERANCE = Decimal("0.05")  # each weighed amount within ±5 % of the scaled formula
+HAZARD_WARNING = ("HAZARDOUS DRUG (USP <800>): handle with chemotherapy gloves; "
+                  "do not crush or open capsules.")
+
+
+def _in_base(quantity: Decimal, unit: str) -> tuple[int, Decimal] | None:
+    """(dimension, amount in the dimension's base unit), or None for an unknown unit."""
+    for dimension, units in enumerate(formulary_rules.UNIT_DIMENSIONS):
+        if unit in units:
+            return dimension, quantity * Decimal(units[unit])
+    return None
+
+
+def _fmt(amount: Decimal) -> str:
+    return f"{amount.normalize():f}"
+
+
+def _ingredient_problems(formulation: MasterFormulation, batch: Decimal,
+                         items: list[dict[str, Any]], compounded_on: date) -> list[str]:
+    """Why the ingredient list does not match the formula scaled to ``batch`` (empty if ok)."""
+    problems: list[str] = []
+    by_name: dict[str, dict[str, Any]] = {}
+    for item in items:
+        key = item["component"].strip().lower()
+        if key in by_name:
+            problems.append(f"{item['component']} is listed more than once.")
+        by_name[key] = item
+    expected = {i.component.lower(): i for i in formulation.ingredients}
+    for key, item in by_name.items():
+        if key not in expected:
+            problems.append(f"{item['component']} is not in formulation version "
+                            f"{formulation.version}.")
+    scale = batch / Decimal(formulation.batch_quantity)
+    for key, formula in expected.items():
+        item = by_name.get(key)
+        if item is None:
+            problems.append(f"{formula.component} is missing.")
+            continue
+        problems.extend(_one_ingredient(formula, item, scale, compounded_on))
+    return problems
+
+
+def _one_ingredient(formula: FormulationIngredient, item: dict[str, Any], scale: Decimal,
+                    compounded_on: date) -> list[str]:
+    problems = []
+    if item["expiration_date"] <= compounded_on:
+        problems.append(f"{formula.component} lot {item['lot_number']} expired on "
+                        f"{item['expiration_date']}; use an unexpired lot.")
+    target = _in_base(Decimal(formula.quantity) * scale, formula.unit)
+    actual = _in_base(Decimal(item["quantity"]), item["unit"])
+    if target is None or actual is None or actual[0] != target[0]:
+        problems.append(f"{formula.component} is measured in {formula.unit} "
+                        "(or another unit of the same kind).")
+    elif abs(actual[1] - target[1]) > target[1] * TOLERANCE:
+        wanted = Decimal(formula.quantity) * scale
+        problems.append(f"{formula.component}: {_fmt(Decimal(item['quantity']))} "
+                        f"{item['unit']} is not within ±5 % of {_fmt(wanted)} {formula.unit}.")
+    return problems
+
+
+def _next_lot_number(prefix: str, on: date) -> str:
+    stem = f"{prefix}-{on:%Y%m%d}-"
+    count = db.session.execute(
+        sa.select(sa.func.count()).select_from(CompoundingRecord)
+        .where(CompoundingRecord.lot_number.like(f"{stem}%"))).scalar_one()
+    return f"{stem}{count + 1:03d}"
+
+
+def beyond_use_date(formulation: MasterFormulation, compounded_on: date,
+                    ingredient_expiries: list[date]) -> tuple[date, str]:
+    """BUD = min(compounded date + the category's default days, earliest ingredient expiry)."""
+    category = formulary_rules.BUD_CATEGORIES[formulation.bud_category]
+    default = compounded_on + timedelta(days=category.days)
+    earliest = min(ingredient_expiries, default=default)
+    if earliest < default:
+        return earliest, "ingredient_expiry"
+    return default, f"usp795_default:{formulation.bud_category}"
+
+
+def _compounded_moment(compounded_at: datetime | None) -> datetime:
+    if compounded_at is None:
+        return clock.utcnow()
+    if compounded_at.tzinfo is None:
+        raise field_error("compounded_at", "Give a time zone offset.")
+    if compounded_at > clock.utcnow() + timedelta(minutes=5):
+        raise field_error("compounded_at", "The compounding time is in the future.")
+    return compounded_at
+
+
+def record_batch(actor: Any, *, product_id: int, quantity: Decimal,
+                 ingredients: list[dict[str, Any]], compounded_at: datetime | None = None,
+                 qc_results: dict[str, Any] | None = None,
+                 deviations: str | None = None) -> CompoundingRecord:
+    """Record a compounded batch; it waits for a second pharmacist's verification."""
+    product = db.session.execute(
+        sa.select(Product).where(Product.id == product_id).with_for_update()
+    ).scalar_one_or_none()  # the lock serialises lot numbering for this product
+    if product is None or product.kind != "compounded" or product.formulation is None:
+        raise field_error("product_id", "No such compounded product with a formulation.")
+    formulation = product.formulation
+    moment = _compounded_moment(compounded_at)
+    problems = _ingredient_problems(formulation, quantity, ingredients, moment.date())
+    if problems:
+        raise ValidationFailed({"ingredients": problems})
+    bud, basis = beyond_use_date(formulation, moment.date(),
+                                 [i["expiration_date"] for i in ingredients])
+    hazards = {i.component.lower() for i in formulation.ingredients if i.hazardous}
+    record = CompoundingRecord(
+        product_id=product.id, formulation_id=formulation.id,
+        formulation_version=formulation.version,
+        lot_number=_next_lot_number(formulation.lot_prefix, moment.date()),
+        quantity=quantity, remaining_quantity=quantity, compounded_at=moment,
+        compounded_by_user_id=actor.id, status="pending_verification", beyond_use_date=bud,
+        bud_basis=basis, qc_results=qc_results or {}, deviations=deviations,
+        hazardous=product.hazardous or formulation.hazardous,
+        ingredient_lots=[IngredientLot(
+            position=n, component=i["component"].strip(), vendor=i.get("vendor"),
+            lot_number=i["lot_number"], expiration_date=i["expiration_date"],
+            quantity=Decimal(i["quantity"]), unit=i["unit"],
+            role=next(f.role for f in formulation.ingredients
+                      if f.component.lower() == i["component"].strip().lower()),
+            hazardous=i["component"].strip().lower() in hazards)
+            for n, i in enumerate(ingredients)])
+    db.session.add(record)
+    db.session.flush()
+    audit.record(actor, "compounding_record.created", "compounding_record", record.id,
+                 {"product_id": product.id, "lot_number": record.lot_number,
+                  "formulation_version": formulation.version})
+    return record
+
+
+def get_batch(record_id: int) -> CompoundingRecord:
+    """The compounding record, or NotFound."""
+    record = db.session.get(CompoundingRecord, record_id)
+    if record is None:
+        raise NotFound("No such compounding record.")
+    return record
+
+
+def lock_batch(record_id: int) -> CompoundingRecord:
+    """Load a compounding record FOR UPDATE (row lock until commit), or NotFound."""
+    record = db.session.execute(
+        sa.select(CompoundingRecord).where(CompoundingRecord.id == record_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if record is None:
+        raise NotFound("No such compounding record.")
+    return record
+
+
+def _pending_for_pharmacist(actor: Any, record_id: int) -> CompoundingRecord:
+    if getattr(actor, "role", None) != PHARMACIST:
+        raise Forbidden("Only a pharmacist verifies compounding.")
+    record = lock_batch(record_id)
+    if record.status != "pending_verification":
+        raise Conflict("invalid_transition", f"The batch is already {record.status}.")
+    return record
+
+
+def verify_batch(actor: Any, record_id: int) -> CompoundingRecord:
+    """A pharmacist (by default not the compounder) verifies a batch for dispensing."""
+    record = _pending_for_pharmacist(actor, record_id)
+    must_differ = current_app.config.get("LIENRX_VERIFIER_MUST_DIFFER", True)
+    if must_differ and record.compounded_by_user_id == actor.id:
+        raise Conflict("invalid_transition", "The verifier must not be the compounder.")
+    record.status, record.verified_by_user_id = "verified", actor.id
+    record.verified_at = clock.utcnow()
+    db.session.flush()
+    audit.record(actor, "compounding_record.verified", "compounding_record", record.id)
+    return record
+
+
+def reject_batch(actor: Any, record_id: int, reason: str) -> CompoundingRecord:
+    """A pharmacist rejects a batch; nothing is ever dispensed from it."""
+    record = _pending_for_pharmacist(actor, record_id)
+    record.status, record.rejection_reason = "rejected", reason
+    db.session.flush()
+    audit.record(actor, "compounding_record.rejected", "compounding_record", record.id)
+    return record
+
+
+def check_dispensable(batch: CompoundingRecord, on_date: date) -> None:
+    """Refuse a batch that is not verified (409) or whose BUD has come (409)."""
+    if batch.status != "verified":
+        raise Conflict("compounding_not_verified",
+                       f"Batch {batch.lot_number} is {batch.status}, not verified.")
+    if on_date >= batch.beyond_use_date:
+        raise Conflict("beyond_use_date_passed",
+                       f"Batch {batch.lot_number} reached its beyond-use date "
+                       f"{batch.beyond_use_date}.")
+
+
+def draw_from_batch(batch: CompoundingRecord, quantity: Decimal,
+                    on_date: date | None = None) -> None:
+    """Take ``quantity`` from a locked, dispensable batch; never more than remains (422)."""
+    check_dispensable(batch, on_date or clock.today())
+    if quantity > Decimal(batch.remaining_quantity):
+        raise field_error("quantity", f"Only {_fmt(Decimal(batch.remaining_quantity))} "
+                                      f"{batch.product.unit} remain in lot {batch.lot_number}.")
+    batch.remaining_quantity = Decimal(batch.remaining_quantity) - quantity
+    db.session.flush()
+
+
+def return_to_batch(batch: CompoundingRecord, quantity: Decimal) -> None:
+    """Put back what a reversed dispense took (never above the batch size)."""
+    batch.remaining_quantity = min(Decimal(batch.quantity),
+                                   Decimal(batch.remaining_quantity) + quantity)
+    db.session.flush()
+
+
+def label_info(batch: CompoundingRecord) -> dict[str, Any]:
+    """What a dispensing label needs from the batch (USP <795> §12, <800> handling)."""
+    formulation = batch.formulation
+    warnings = list(formulation.auxiliary_labels or [])
+    if batch.hazardous:
+        warnings.insert(0, HAZARD_WARNING)
+    return {"lot_number": batch.lot_number, "beyond_use_date": batch.beyond_use_date,
+            "storage": formulation.storage, "compounded": "This is a compounded preparation.",
+            "hazardous": batch.hazardous, "auxiliary_labels": warnings}

@@ -1,0 +1,31 @@
+"""Formulary API: products with their current prices and master formulations."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lienrx.core import clock
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.security import STAFF, require_roles
+from lienrx.formulary import services
+from lienrx.formulary.queries import with_prices
+from lienrx.formulary.schemas import ProductDetailSchema, ProductListArgs, ProductSchema
+
+blp = ApiBlueprint("formulary_api", __name__, description="Formulary: products and prices")
+
+
+@blp.route("/products", methods=["GET"])
+@require_roles(*STAFF)
+@blp.arguments(ProductListArgs, location="query")
+@blp.response(200, ProductSchema(many=True))
+def list_products(args: dict[str, Any]) -> Any:
+    """The formulary with today's prices; `?code=` picks one product."""
+    return with_prices(services.list_products(**args), clock.today())
+
+
+@blp.route("/products/<int:product_id>", methods=["GET"])
+@require_roles(*STAFF)
+@blp.response(200, ProductDetailSchema)
+def get_product(product_id: int) -> Any:
+    """One product; compounded products carry their current master formulation."""
+    return with_prices([services.get_product(product_id)], clock.today())[0]

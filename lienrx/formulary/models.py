@@ -1,0 +1,155 @@
+"""The formulary: products, their effective-dated prices and USP <795> master formulations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lienrx.core import clock
+from lienrx.core.db import UTCDateTime, one_of
+from lienrx.extensions import db
+from lienrx.formulary import rules
+
+
+class Product(db.Model):  # type: ignore[name-defined]
+    """Something the pharmacy dispenses: a commercial NDC product or a compounded preparation.
+
+    ``strength_mg_per_unit`` is the active amount in one dispensing unit (per g, mL or each),
+    used for daily-dose arithmetic; ``dur_classes`` are the tags the DUR rules match on.
+    """
+
+    __tablename__ = "products"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    kind: Mapped[str] = mapped_column(sa.String(12))
+    dosage_form: Mapped[str] = mapped_column(sa.String(60))
+    route: Mapped[str] = mapped_column(sa.String(12))
+    strength: Mapped[str] = mapped_column(sa.String(40))
+    strength_mg_per_unit: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 4))
+    unit: Mapped[str] = mapped_column(sa.String(8))
+    dea_schedule: Mapped[str | None] = mapped_column(sa.String(3))
+    ndc: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
+    ndc_source: Mapped[str | None] = mapped_column(sa.String(500))
+    hazardous: Mapped[bool] = mapped_column(default=False)
+    dur_classes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    indication: Mapped[str | None] = mapped_column(sa.Text)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    prices: Mapped[list[ProductPrice]] = relationship(
+        back_populates="product", order_by="ProductPrice.effective_from")
+    formulations: Mapped[list[MasterFormulation]] = relationship(
+        back_populates="product", order_by="MasterFormulation.version")
+
+    __table_args__ = (
+        one_of("kind", rules.KINDS, "kind_known"),
+        one_of("route", rules.ROUTES, "route_known"),
+        one_of("unit", rules.UNITS, "unit_known"),
+        sa.CheckConstraint("dea_schedule IS NULL OR dea_schedule IN ('II', 'III', 'IV', 'V')",
+                           name="schedule_known"),
+        sa.CheckConstraint("kind = 'commercial' OR ndc IS NULL", name="ndc_only_commercial"),
+    )
+
+    @property
+    def controlled(self) -> bool:
+        return self.dea_schedule is not None
+
+    @property
+    def formulation(self) -> MasterFormulation | None:
+        """The newest version of the master formulation (compounded products only)."""
+        return self.formulations[-1] if self.formulations else None
+
+
+class ProductPrice(db.Model):  # type: ignore[name-defined]
+    """A price list entry in integer cents, in effect from ``effective_from`` until
+    ``effective_to`` (exclusive; open-ended when null)."""
+
+    __tablename__ = "product_prices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+    effective_from: Mapped[date]
+    effective_to: Mapped[date | None]
+    unit_price_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    dispensing_fee_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    compounding_fee_cents: Mapped[int | None] = mapped_column(sa.BigInteger)
+
+    product: Mapped[Product] = relationship(back_populates="prices")
+
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "effective_from"),
+        sa.CheckConstraint("unit_price_cents >= 0 AND dispensing_fee_cents >= 0 AND "
+                           "(compounding_fee_cents IS NULL OR compounding_fee_cents >= 0)",
+                           name="not_negative"),
+        sa.CheckConstraint("effective_to IS NULL OR effective_to > effective_from",
+                           name="ends_after_start"),
+    )
+
+
+class MasterFormulation(db.Model):  # type: ignore[name-defined]
+    """A USP <795> master formulation record (the recipe), versioned per product.
+
+    Ingredient amounts make ``batch_quantity`` of the product (in the product's unit).
+    """
+
+    __tablename__ = "master_formulations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="RESTRICT"), index=True)
+    version: Mapped[int]
+    batch_quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))
+    bud_category: Mapped[str] = mapped_column(sa.String(30))
+    bud_reference: Mapped[str | None] = mapped_column(sa.String(300))
+    storage: Mapped[str] = mapped_column(sa.String(200))
+    container_closure: Mapped[str] = mapped_column(sa.String(300))
+    lot_prefix: Mapped[str] = mapped_column(sa.String(12))
+    steps: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    qc_checks: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    auxiliary_labels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    approved_by: Mapped[str] = mapped_column(sa.String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    product: Mapped[Product] = relationship(back_populates="formulations")
+    ingredients: Mapped[list[FormulationIngredient]] = relationship(
+        order_by="FormulationIngredient.position", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "version"),
+        one_of("bud_category", tuple(rules.BUD_CATEGORIES), "bud_category_known"),
+        sa.CheckConstraint("batch_quantity > 0", name="batch_positive"),
+    )
+
+    @property
+    def hazardous(self) -> bool:
+        return any(i.hazardous for i in self.ingredients)
+
+
+class FormulationIngredient(db.Model):  # type: ignore[name-defined]
+    """One component of a master formulation: what, how much for one batch, and its role."""
+
+    __tablename__ = "formulation_ingredients"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    formulation_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("master_formulations.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]
+    component: Mapped[str] = mapped_column(sa.String(200))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
+    unit: Mapped[str] = mapped_column(sa.String(8))
+    role: Mapped[str] = mapped_column(sa.String(10))
+    hazardous: Mapped[bool] = mapped_column(default=False)
+
+    __table_args__ = (
+        sa.UniqueConstraint("formulation_id", "component"),
+        one_of("role", rules.INGREDIENT_ROLES, "role_known"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+    )

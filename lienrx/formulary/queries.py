@@ -1,0 +1,39 @@
+"""Read models of the formulary: a product seen with the price in effect on a date."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from lienrx.formulary.models import Product, ProductPrice
+from lienrx.formulary.services import price_on
+
+
+@dataclass
+class ProductView:
+    """A product with the price list entry in effect (cents; None when unpriced)."""
+
+    product: Product
+    price: ProductPrice | None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.product, name)
+
+    @property
+    def unit_price_cents(self) -> int | None:
+        return None if self.price is None else self.price.unit_price_cents
+
+    @property
+    def dispensing_fee_cents(self) -> int | None:
+        return None if self.price is None else self.price.dispensing_fee_cents
+
+    @property
+    def compounding_fee_cents(self) -> int | None:
+        return None if self.price is None else self.price.compounding_fee_cents
+
+
+def with_prices(products: Sequence[Product], on_date: date) -> list[ProductView]:
+    """Attach the price in effect on ``on_date`` to each product."""
+    return [ProductView(p, price_on(p.id, on_date)) for p in products]

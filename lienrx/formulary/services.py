@@ -1,0 +1,166 @@
+"""Read the formulary and price list; add products, prices and formulations (seeds, admin)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from lienrx.audit import services as audit
+from lienrx.core.errors import NotFound, ValidationFailed
+from lienrx.core.identifiers import normalize_ndc
+from lienrx.extensions import db
+from lienrx.formulary import rules
+from lienrx.formulary.models import FormulationIngredient, MasterFormulation, Product, ProductPrice
+
+PRODUCT_FIELDS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
+                  "unit", "dea_schedule", "ndc", "ndc_source", "hazardous", "dur_classes",
+                  "indication", "active")
+
+
+def list_products(*, code: str | None = None, page: int = 1, page_size: int = 50,
+                  active_only: bool = True) -> list[Product]:
+    """Formulary products by code, optionally only the one with ``code``."""
+    query = sa.select(Product).order_by(Product.code)
+    if code:
+        query = query.where(Product.code == code.strip().upper())
+    if active_only:
+        query = query.where(Product.active.is_(True))
+    return list(db.session.execute(
+        query.limit(page_size).offset((page - 1) * page_size)).scalars())
+
+
+def get_product(product_id: int) -> Product:
+    """The product, or NotFound."""
+    product = db.session.get(Product, product_id)
+    if product is None:
+        raise NotFound("No such product.")
+    return product
+
+
+def product_by_code(code: str) -> Product | None:
+    """The product with this code, if any."""
+    return db.session.execute(
+        sa.select(Product).where(Product.code == code.strip().upper())).scalar_one_or_none()
+
+
+def price_on(product_id: int, on_date: date) -> ProductPrice | None:
+    """The price list entry in effect for a product on a date (None when there is none)."""
+    return db.session.execute(
+        sa.select(ProductPrice)
+        .where(ProductPrice.product_id == product_id, ProductPrice.effective_from <= on_date,
+               sa.or_(ProductPrice.effective_to.is_(None), ProductPrice.effective_to > on_date))
+        .order_by(ProductPrice.effective_from.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    checks = (("kind", rules.KINDS), ("route", rules.ROUTES), ("unit", rules.UNITS))
+    for field, allowed in checks:
+        if data.get(field) not in allowed:
+            errors[field] = [f"One of {', '.join(allowed)}."]
+    if data.get("dea_schedule") not in (None, *rules.SCHEDULES):
+        errors["dea_schedule"] = ["One of II, III, IV, V or null."]
+    if data.get("ndc"):
+        if data.get("kind") != "commercial":
+            errors["ndc"] = ["Only commercial products carry an NDC."]
+        else:
+            try:
+                data["ndc"] = normalize_ndc(str(data["ndc"]))
+            except ValueError as exc:
+                errors["ndc"] = [str(exc)]
+    if data.get("strength_mg_per_unit") is not None:
+        data["strength_mg_per_unit"] = Decimal(str(data["strength_mg_per_unit"]))
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def upsert_product(actor: Any, *, code: str, **fields: Any) -> tuple[Product, bool]:
+    """Create the product with ``code`` or bring its fields up to date; say whether it changed."""
+    data = _clean_product({k: fields.get(k) for k in PRODUCT_FIELDS if k in fields})
+    data.setdefault("dur_classes", [])
+    product = product_by_code(code)
+    if product is None:
+        product = Product(code=code.strip().upper(), **data)
+        db.session.add(product)
+        db.session.flush()
+        audit.record(actor, "product.created", "product", product.id, {"code": product.code})
+        return product, True
+    changed = [k for k, v in data.items() if getattr(product, k) != v]
+    for key in changed:
+        setattr(product, key, data[key])
+    if changed:
+        db.session.flush()
+        audit.record(actor, "product.updated", "product", product.id, {"fields": changed})
+    return product, bool(changed)
+
+
+def set_price(actor: Any, product: Product, *, effective_from: date, unit_price_cents: int,
+              dispensing_fee_cents: int, compounding_fee_cents: int | None = None,
+              effective_to: date | None = None) -> tuple[ProductPrice, bool]:
+    """Add a price list entry (idempotent on product + effective_from)."""
+    existing = db.session.execute(
+        sa.select(ProductPrice).where(ProductPrice.product_id == product.id,
+                                      ProductPrice.effective_from == effective_from)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    if product.kind != "compounded" and compounding_fee_cents is not None:
+        raise ValidationFailed({"compounding_fee": ["Only compounded products have one."]})
+    price = ProductPrice(product_id=product.id, effective_from=effective_from,
+                         effective_to=effective_to, unit_price_cents=unit_price_cents,
+                         dispensing_fee_cents=dispensing_fee_cents,
+                         compounding_fee_cents=compounding_fee_cents)
+    db.session.add(price)
+    db.session.flush()
+    audit.record(actor, "product_price.created", "product_price", price.id,
+                 {"product_id": product.id, "effective_from": effective_from.isoformat()})
+    return price, True
+
+
+def add_formulation(actor: Any, product: Product, *, version: int, batch_quantity: Decimal,
+                    bud_category: str, storage: str, container_closure: str, lot_prefix: str,
+                    approved_by: str, ingredients: list[dict[str, Any]],
+                    steps: list[str] | None = None, qc_checks: list[dict[str, Any]] | None = None,
+                    auxiliary_labels: list[str] | None = None, description: str | None = None,
+                    bud_reference: str | None = None) -> tuple[MasterFormulation, bool]:
+    """Add a master formulation version; an existing version is never rewritten."""
+    existing = db.session.execute(
+        sa.select(MasterFormulation).where(MasterFormulation.product_id == product.id,
+                                           MasterFormulation.version == version)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing, False
+    errors: dict[str, list[str]] = {}
+    if product.kind != "compounded":
+        errors["product_id"] = ["Only compounded products have a master formulation."]
+    if bud_category not in rules.BUD_CATEGORIES:
+        errors["bud_category"] = [f"One of {', '.join(rules.BUD_CATEGORIES)}."]
+    names = [i["component"].strip().lower() for i in ingredients]
+    if not ingredients or len(set(names)) != len(names):
+        errors["ingredients"] = ["List each component once."]
+    if any(i["unit"] not in rules.INGREDIENT_UNITS for i in ingredients):
+        errors.setdefault("ingredients", []).append(
+            f"Units are {', '.join(rules.INGREDIENT_UNITS)}.")
+    if errors:
+        raise ValidationFailed(errors)
+    formulation = MasterFormulation(
+        product_id=product.id, version=version, batch_quantity=Decimal(str(batch_quantity)),
+        bud_category=bud_category, storage=storage, container_closure=container_closure,
+        lot_prefix=lot_prefix, approved_by=approved_by, steps=steps or [],
+        qc_checks=qc_checks or [], auxiliary_labels=auxiliary_labels or [],
+        description=description, bud_reference=bud_reference,
+        ingredients=[FormulationIngredient(position=n, component=i["component"].strip(),
+                                           quantity=Decimal(str(i["quantity"])), unit=i["unit"],
+                                           role=i["role"], hazardous=bool(i.get("hazardous")))
+                     for n, i in enumerate(ingredients)])
+    db.session.add(formulation)
+    db.session.flush()
+    db.session.refresh(product, ["formulations"])
+    audit.record(actor, "formulation.created", "master_formulation", formulation.id,
+                 {"product_id": product.id, "version": version})
+    return formulation, True

@@ -1,0 +1,58 @@
+"""Request and response shapes for prescriptions."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.formulary.schemas import Quantity
+from lienrx.prescribing import rules
+from lienrx.prescribing.services import effective_status
+
+
+class PrescriptionCreateSchema(LoadSchema):
+    case_id = fields.Integer(required=True, strict=True)
+    prescriber_id = fields.Integer(required=True, strict=True)
+    product_id = fields.Integer(required=True, strict=True)
+    sig = TrimmedString(required=True, validate=validate.Length(min=1, max=1000))
+    quantity = Quantity(required=True)
+    days_supply = fields.Integer(required=True, strict=True,
+                                 validate=validate.Range(min=1, max=365))
+    refills_authorized = fields.Integer(load_default=0, strict=True,
+                                        validate=validate.Range(min=0, max=99))
+    written_on = fields.Date(required=True)
+    diagnosis_codes = fields.List(TrimmedString(validate=validate.Length(min=3, max=8)),
+                                  load_default=list, validate=validate.Length(max=20))
+    source = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(rules.SOURCES))
+
+
+class CancelSchema(LoadSchema):
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class PrescriptionSchema(DumpSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    prescriber_id = fields.Integer()
+    product_id = fields.Integer()
+    product_code = fields.Function(lambda p: p.product.code)
+    product_name = fields.Function(lambda p: p.product.name)
+    sig = fields.String()
+    quantity = Quantity()
+    unit = fields.Function(lambda p: p.product.unit)
+    days_supply = fields.Integer()
+    refills_authorized = fields.Integer()
+    written_on = fields.Date()
+    expires_on = fields.Date()
+    schedule = fields.String()
+    diagnosis_codes = fields.List(fields.String())
+    source = fields.String(allow_none=True)
+    status = fields.Function(lambda p: effective_status(p))
+    quantity_authorized = Quantity()
+    quantity_dispensed = Quantity()
+    quantity_remaining = Quantity()
+    fills_dispensed = fields.Integer()
+    entered_by = fields.Integer(attribute="entered_by_user_id", allow_none=True)
+    cancel_reason = fields.String(allow_none=True)
+    created_at = fields.DateTime()

@@ -1,0 +1,184 @@
+"""Enter, read and cancel prescriptions; lock them and record fills for dispensing."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+
+from lienrx.audit import services as audit
+from lienrx.cases import rules as case_rules
+from lienrx.cases import services as cases
+from lienrx.core import clock
+from lienrx.core.errors import Conflict, NotFound, ValidationFailed
+from lienrx.extensions import db
+from lienrx.formulary.models import Product
+from lienrx.parties.models import Prescriber
+from lienrx.prescribing import rules
+from lienrx.prescribing.models import Prescription
+
+
+def effective_status(prescription: Prescription, on_date: date | None = None) -> str:
+    """The status on a date: an active prescription past its ``expires_on`` is `expired`."""
+    on_date = on_date or clock.today()
+    if prescription.status == "active" and on_date > prescription.expires_on:
+        return "expired"
+    return prescription.status
+
+
+def _diagnosis_codes(codes: list[str]) -> list[str]:
+    cleaned, errors = [], {}
+    for i, raw in enumerate(codes):
+        code = case_rules.normalize_icd10(raw)
+        problem = case_rules.icd10_problem(code)
+        if problem:
+            errors[str(i)] = [problem]
+        elif code not in cleaned:
+            cleaned.append(code)
+    if errors:
+        raise ValidationFailed({"diagnosis_codes": errors})
+    return cleaned
+
+
+def _load_parties(actor: Any, case_id: int, prescriber_id: int,
+                  product_id: int) -> tuple[Any, Prescriber, Product]:
+    errors: dict[str, list[str]] = {}
+    try:
+        case = cases.get_case(actor, case_id)
+    except NotFound:
+        case = None
+        errors["case_id"] = ["No such case."]
+    prescriber = db.session.get(Prescriber, prescriber_id)
+    if prescriber is None:
+        errors["prescriber_id"] = ["No such prescriber."]
+    product = db.session.get(Product, product_id)
+    if product is None or not product.active:
+        errors["product_id"] = ["No such product on the formulary."]
+    if errors:
+        raise ValidationFailed(errors)
+    assert case is not None and prescriber is not None and product is not None  # noqa: S101
+    return case, prescriber, product
+
+
+def create_prescription(actor: Any, *, case_id: int, prescriber_id: int, product_id: int,
+                        sig: str, quantity: Decimal, days_supply: int, written_on: date,
+                        refills_authorized: int = 0, diagnosis_codes: list[str] | None = None,
+                        source: str | None = None) -> Prescription:
+    """Enter a prescription after the DEA schedule and state rules; compute ``expires_on``."""
+    case, prescriber, product = _load_parties(actor, case_id, prescriber_id, product_id)
+    if case.status in case_rules.CLOSED_STATUSES:
+        raise Conflict("case_closed", "The case is closed; no new prescriptions.")
+    state = rules.state_rule(case.jurisdiction, current_app.config["LIENRX_DEFAULT_STATE"])
+    schedule = rules.effective_schedule(product.dea_schedule, product.dur_classes or [], state)
+    rule = rules.SCHEDULE_RULES[schedule]
+    errors: dict[str, list[str]] = {}
+    if rule.max_refills is not None and refills_authorized > rule.max_refills:
+        errors["refills_authorized"] = [
+            f"Schedule {schedule} allows at most {rule.max_refills} refills."]
+    if rule.requires_dea and not prescriber.dea_number:
+        errors["prescriber_id"] = [
+            f"A Schedule {schedule} product needs a prescriber with a DEA number."]
+    if written_on > clock.today():
+        errors["written_on"] = ["The written date is in the future."]
+    if errors:
+        raise ValidationFailed(errors)
+    prescription = Prescription(
+        case_id=case.id, prescriber_id=prescriber.id, product_id=product.id, sig=sig,
+        quantity=quantity, days_supply=days_supply, refills_authorized=refills_authorized,
+        written_on=written_on, expires_on=rules.expires_on(schedule, written_on, state),
+        schedule=schedule, diagnosis_codes=_diagnosis_codes(diagnosis_codes or []),
+        source=source, status="active", quantity_dispensed=Decimal(0), fills_dispensed=0,
+        entered_by_user_id=getattr(actor, "id", None))
+    db.session.add(prescription)
+    db.session.flush()
+    audit.record(actor, "prescription.created", "prescription", prescription.id,
+                 {"case_id": case.id, "product_id": product.id, "schedule": schedule})
+    return prescription
+
+
+def get_prescription(prescription_id: int) -> Prescription:
+    """The prescription, or NotFound."""
+    prescription = db.session.get(Prescription, prescription_id)
+    if prescription is None:
+        raise NotFound("No such prescription.")
+    return prescription
+
+
+def read_prescription(actor: Any, prescription_id: int) -> Prescription:
+    """Read a prescription (a PHI read: audited)."""
+    prescription = get_prescription(prescription_id)
+    cases.get_case(actor, prescription.case_id)  # attorneys: their own firm's cases only
+    audit.record(actor, "prescription.read", "prescription", prescription.id)
+    return prescription
+
+
+def prescriptions_for_case(case_id: int, statuses: tuple[str, ...] = ("active",)) -> list[
+        Prescription]:
+    """A case's prescriptions with one of the stored ``statuses``, oldest first."""
+    return list(db.session.execute(
+        sa.select(Prescription).where(Prescription.case_id == case_id,
+                                      Prescription.status.in_(statuses))
+        .order_by(Prescription.id)).scalars())
+
+
+def cancel_prescription(actor: Any, prescription_id: int, reason: str) -> Prescription:
+    """Cancel an active prescription; nothing more may be filled from it."""
+    prescription = lock_prescription(prescription_id)
+    status = effective_status(prescription)
+    if status != "active":
+        raise Conflict("invalid_transition", f"A prescription that is {status} cannot be "
+                                             "cancelled.")
+    prescription.status = "cancelled"
+    prescription.cancel_reason = reason
+    prescription.cancelled_at = clock.utcnow()
+    prescription.cancelled_by_user_id = getattr(actor, "id", None)
+    db.session.flush()
+    audit.record(actor, "prescription.cancelled", "prescription", prescription.id)
+    return prescription
+
+
+def lock_prescription(prescription_id: int) -> Prescription:
+    """Load a prescription FOR UPDATE (row lock until commit), or NotFound."""
+    prescription = db.session.execute(
+        sa.select(Prescription).where(Prescription.id == prescription_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if prescription is None:
+        raise NotFound("No such prescription.")
+    return prescription
+
+
+def record_fill(prescription: Prescription, quantity: Decimal,
+                on_date: date | None = None) -> int:
+    """Count ``quantity`` as dispensed from a locked prescription; return the fill number.
+
+    Refuses an expired or cancelled prescription and anything beyond quantity × (1 +
+    refills); the prescription becomes `exhausted` when nothing remains.
+    """
+    status = effective_status(prescription, on_date)
+    if status == "expired":
+        raise Conflict("prescription_expired",
+                       f"The prescription could be filled until {prescription.expires_on}.")
+    if status == "cancelled":
+        raise Conflict("invalid_transition", "The prescription was cancelled.")
+    if status == "exhausted" or quantity > prescription.quantity_remaining:
+        raise Conflict("refills_exhausted", "Not enough remains on this prescription.")
+    prescription.quantity_dispensed = Decimal(prescription.quantity_dispensed) + quantity
+    prescription.fills_dispensed += 1
+    if prescription.quantity_remaining <= 0:
+        prescription.status = "exhausted"
+    db.session.flush()
+    return prescription.fills_dispensed
+
+
+def reverse_fill(prescription: Prescription, quantity: Decimal) -> None:
+    """Give back ``quantity`` of a reversed dispense; an exhausted prescription reopens."""
+    prescription.quantity_dispensed = max(
+        Decimal(0), Decimal(prescription.quantity_dispensed) - quantity)
+    if prescription.status == "exhausted" and prescription.quantity_remaining > 0:
+        prescription.status = "active"
+    db.session.flush()
+
