@@ -3,8 +3,13 @@
 from lienrx.attestations.api import blp as attestations
 from lienrx.auth.api import blp as auth
 from lienrx.cases.api import blp as cases
+from lienrx.compounding.api import blp as compounding
+from lienrx.dur.api import blp as dur
 from lienrx.exports.api import blp as exports
+from lienrx.formulary.api import blp as formulary
 from lienrx.parties.api import blp as parties
+from lienrx.prescribing.api import blp as prescribing
 from lienrx.settlement.api import blp as settlement
 
-API_BLUEPRINTS = [auth, parties, cases, settlement, exports, attestations]
+API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, settlement,
+                  exports, attestations]

@@ -5,9 +5,18 @@ from lienrx.attestations.models import Attestation, AttestationKey
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.auth.models import ApiToken, User
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
+from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey
+from lienrx.dur.models import DurAlert, DurRule
+from lienrx.formulary.models import (
+    FormulationIngredient,
+    MasterFormulation,
+    Product,
+    ProductPrice,
+)
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.parties.models import LawFirm, Patient, Prescriber
+from lienrx.prescribing.models import Prescription
 from lienrx.settlement.models import (
     PayoffStatement,
     Payment,

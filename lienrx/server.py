@@ -12,6 +12,7 @@ from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
 
 from lienrx.extensions import db
+from lienrx.seeds.formulary import seed_formulary
 
 
 def default_workers() -> int:
@@ -49,6 +50,7 @@ def serve(host: str, port: int, workers: int | None, no_migrate: bool) -> None:
     """Run the production server (gunicorn) on the configured database."""
     if not no_migrate:
         upgrade(directory=current_app.extensions["migrate"].directory)
+        seed_formulary()  # idempotent: the formulary exists on a fresh database
     db.engine.dispose()  # the workers open their own connections after the fork
     _Gunicorn({
         "bind": f"{host}:{port}",

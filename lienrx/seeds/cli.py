@@ -8,6 +8,7 @@ from flask.cli import with_appcontext
 
 from lienrx.extensions import db
 from lienrx.seeds.demo import DEMO_PASSWORD, load_demo
+from lienrx.seeds.formulary import seed_formulary
 
 
 @click.group("seed")
@@ -30,3 +31,11 @@ def demo() -> None:
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
     for email in emails:
         click.echo(f"  {email}")
+
+
+@seed.command("formulary")
+@with_appcontext
+def formulary() -> None:
+    """Load the formulary, master formulations, prices and DUR rules (idempotent)."""
+    changed = seed_formulary()
+    click.echo(f"formulary seed loaded: {changed} records created or updated")
