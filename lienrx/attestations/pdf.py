@@ -23,16 +23,18 @@ _HEADINGS = FontFace(emphasis="BOLD", fill_color=(225, 229, 235))
 _GREY = (90, 90, 90)
 
 
+def _fold(char: str) -> str:
+    if ord(char) < 256:
+        return char
+    base = "".join(c for c in unicodedata.normalize("NFKD", char)
+                   if not unicodedata.combining(c))
+    return base if base and all(ord(c) < 256 for c in base) else "?"
+
+
 def latin1(value: Any) -> str:
-    """Text the core PDF fonts can draw."""
+    """Text the core PDF fonts can draw: Latin-1 kept, other letters folded (ễ → e) or '?'."""
     raw = layout.text(value).translate(_PUNCTUATION)
-    try:
-        raw.encode("latin-1")
-        return raw
-    except UnicodeEncodeError:
-        folded = unicodedata.normalize("NFKD", raw)
-        kept = "".join(c for c in folded if not unicodedata.combining(c))
-        return kept.encode("latin-1", "replace").decode("latin-1")
+    return raw if raw.isascii() else "".join(_fold(c) for c in raw)
 
 
 class ExhibitPDF(FPDF):

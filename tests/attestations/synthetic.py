@@ -51,7 +51,7 @@ def document(lines: int = 0) -> dict[str, Any]:
                  "jurisdiction": "TN", "date_of_injury": "2024-11-02",
                  "injury_mechanism": "motor_vehicle",
                  "mechanism_narrative": "Rear-ended at a light; right wrist fracture."},
-        "patient": {"id": 3, "first_name": "Zoë", "last_name": "Rivera",
+        "patient": {"id": 3, "first_name": "Zoë", "last_name": "Nguyễn",
                     "date_of_birth": "1985-03-14"},
         "law_firm": {"id": 9, "name": "Hale & Stone LLP", "address": None, "phone": None,
                      "email": None},
