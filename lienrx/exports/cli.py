@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from datetime import date, datetime
 
 import click
@@ -34,7 +35,7 @@ def reconciliation(out: str, law_firm_id: int | None, settled_from: datetime | N
     """Write the reconciliation workbook (same filters as the API), with a progress bar."""
     filters = Filters(law_firm_id, _day(settled_from), _day(settled_to), status)
     with click.progressbar(length=count_rows(filters), label="Exporting rows",
-                           file=click.get_text_stream("stderr")) as bar:
+                           file=sys.stderr) as bar:
         counts = write_reconciliation(None, out, filters, progress=bar.update)
     db.session.commit()
     click.echo(f"wrote {out}: {counts.cases} cases, {counts.charges} charges, "

@@ -105,11 +105,11 @@ def _summary_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
              .outerjoin(totals, totals.c.case_id == Case.id)
              .where(Case.id.in_(ids)).order_by(Case.id))
     for r in _stream(query):
-        amounts = [r.charge, -r.reversal, -r.reduction, -r.payment, -r.write_off, r.refund,
-                   r.balance]
+        signed = [int(r.charge or 0), -int(r.reversal or 0), -int(r.reduction or 0),
+                  -int(r.payment or 0), -int(r.write_off or 0), int(r.refund or 0),
+                  int(r.balance or 0)]
         yield [r.id, r.firm_file_number, r.name,
-               f"{r.first_name[:1]}{r.last_name[:1]}".upper(), r.status,
-               *(int(a or 0) for a in amounts), r.settled_on]
+               f"{r.first_name[:1]}{r.last_name[:1]}".upper(), r.status, *signed, r.settled_on]
 
 
 def _charge_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
