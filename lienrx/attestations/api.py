@@ -26,6 +26,7 @@ blp = ApiBlueprint("attestations_api", __name__,
                    description="POGOS attestations: signed case reports and their keys")
 
 READERS = (PHARMACIST, BILLING, ATTORNEY)
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
 def _view(attestation: Attestation) -> dict[str, Any]:
@@ -90,7 +91,9 @@ def get_attestation(attestation_id: int) -> Any:
 
 @blp.route("/attestations/<int:attestation_id>.html", methods=["GET"])
 @require_roles(*READERS)
-@blp.response(200, content_type="text/html", description="The print-ready report.")
+@blp.response(200, content_type="text/html")
+@blp.doc(responses={"200": {"description": "The print-ready report.",
+                            "content": {"text/html": {"schema": {"type": "string"}}}}})
 def attestation_html(attestation_id: int) -> Any:
     """The attestation as a print-ready HTML page."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
@@ -103,7 +106,9 @@ def attestation_html(attestation_id: int) -> Any:
 
 @blp.route("/attestations/<int:attestation_id>.pdf", methods=["GET"])
 @require_roles(*READERS)
-@blp.response(200, content_type="application/pdf", description="The report as a PDF.")
+@blp.response(200, content_type="application/pdf")
+@blp.doc(responses={"200": {"description": "The report as a PDF.",
+                            "content": {"application/pdf": _BINARY}}})
 def attestation_pdf(attestation_id: int) -> Any:
     """The attestation as a PDF exhibit."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
@@ -115,7 +120,9 @@ def attestation_pdf(attestation_id: int) -> Any:
 
 @blp.route("/cases/<int:case_id>/custodian-certificate.pdf", methods=["GET"])
 @require_roles(*READERS)
-@blp.response(200, content_type="application/pdf", description="The certificate as a PDF.")
+@blp.response(200, content_type="application/pdf")
+@blp.doc(responses={"200": {"description": "The certificate as a PDF.",
+                            "content": {"application/pdf": _BINARY}}})
 def custodian_certificate(case_id: int) -> Any:
     """A records-custodian certificate (FRE 902(11) style) for the case's dispense log."""
     facts = services.custodian_certificate(current_user, case_id)

@@ -75,14 +75,14 @@ class ExhibitPDF(FPDF):
 
     def grid(self, headings: Sequence[str], rows: Iterable[Sequence[Any]],
              widths: Sequence[float] | None = None, size: float = 8,
-             empty: str = "None recorded.") -> None:
+             empty: str = "None recorded.", align: Sequence[str] | str = "LEFT") -> None:
         rows = list(rows)
         if not rows:
             self.paragraph(empty, size=9, style="I")
             return
         self.set_font("Helvetica", size=size)
         with self.table(col_widths=tuple(widths) if widths else None, headings_style=_HEADINGS,
-                        line_height=size * 0.5, text_align="LEFT", padding=0.8,
+                        line_height=size * 0.5, text_align=align, padding=0.8,
                         cell_fill_mode=TableCellFillMode.EVEN_ROWS,
                         cell_fill_color=(246, 247, 249)) as table:
             table.row([latin1(h) for h in headings])
@@ -126,7 +126,11 @@ def _timeline(pdf: ExhibitPDF, doc: dict[str, Any]) -> None:
     pdf.heading("Medication timeline")
     pdf.grid([c.heading for c in layout.TIMELINE], layout.timeline_rows(doc),
              widths=[c.width for c in layout.TIMELINE], size=7.5,
-             empty="No dispenses are recorded on this case.")
+             empty="No dispenses are recorded on this case.",
+             align=["RIGHT" if c.numeric else "LEFT" for c in layout.TIMELINE])
+    fills = doc["fills"]
+    pdf.paragraph(f"Charged on fills not reversed: {fills['charges']} ({fills['count']} fills; "
+                  f"{fills['reversed']} reversed).", size=9, style="B")
     pdf.heading("Reversals", size=11)
     pdf.grid(("Date", "Ledger entry", "Dispense", "Amount", "Memo"),
              [(r["occurred_on"], r["entry_id"], r["dispense_id"], r["amount"], r["memo"])

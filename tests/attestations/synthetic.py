@@ -6,7 +6,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from lienrx.attestations.layout import Seal
-from lienrx.core.money import format_cents
+from lienrx.core.money import format_cents, to_cents
 
 SEAL = Seal(attestation_id=7, sha256="ab" * 32, signature="c2lnbmF0dXJl" * 7 + "==",
             key_id="ed25519:0123456789abcdef",
@@ -41,6 +41,7 @@ def line(i: int, start: date = date(2025, 1, 6)) -> dict[str, Any]:
 def document(lines: int = 0) -> dict[str, Any]:
     """A complete document with ``lines`` dispense lines."""
     fills = [line(i) for i in range(lines)]
+    kept = [f for f in fills if f["status"] == "dispensed"]
     return {
         "schema": "lienrx.pogos/1",
         "title": "Pharmacy-Organized General Occurrence Summary (POGOS)",
@@ -80,7 +81,8 @@ def document(lines: int = 0) -> dict[str, Any]:
                                   "last_dispensed_on": "2028-10-30", "fills": 100}]
         if lines else [],
         "pharmacist_narrative": "Regimen follows the CRPS guideline.",
-        "fills": {"count": lines, "reversed": 0, "charges": "0.00"},
+        "fills": {"count": len(kept), "reversed": lines - len(kept),
+                  "charges": format_cents(sum(to_cents(f["charge"]) for f in kept))},
         "ledger": {"balance": "1234.56",
                    "totals": {"charges": "1234.56", "reversals": "0.00", "reductions": "0.00",
                               "payments": "0.00", "write_offs": "0.00", "refunds": "0.00"}},
