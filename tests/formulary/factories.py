@@ -1,0 +1,104 @@
+"""Test data for the formulary, prescribing, compounding and DUR, built through the services."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from lienrx.core import clock
+from lienrx.dur import services as dur
+from lienrx.extensions import db
+from lienrx.formulary import services as formulary
+from lienrx.formulary.models import Product
+from lienrx.prescribing import services as prescribing
+from lienrx.prescribing.models import Prescription
+from lienrx.seeds.formulary import load_formulary, seed_data
+
+RX_DEFAULTS: dict[str, Any] = {"sig": "Use as directed", "quantity": Decimal(30),
+                               "days_supply": 30, "refills_authorized": 0}
+
+
+def load_products(*codes: str) -> dict[str, int]:
+    """Load the seeded products with these codes (all when none) and every DUR rule."""
+    data = seed_data()
+    chosen = [p for p in data["products"] if not codes or p["code"] in codes]
+    load_formulary({"products": chosen, "dur_rules": data["dur_rules"]})
+    return {p["code"]: product_id(p["code"]) for p in chosen}
+
+
+def product_id(code: str) -> int:
+    found = formulary.product_by_code(code)
+    assert found is not None, code
+    return found.id
+
+
+def extra_product(code: str, classes: list[str], *, dea_schedule: str | None = None,
+                  strength_mg: float = 5, route: str = "oral") -> Product:
+    """A commercial product the seed does not carry (e.g. an opioid), with no NDC."""
+    product, _ = formulary.upsert_product(
+        None, code=code, name=f"{code} tablet", kind="commercial", dosage_form="tablet",
+        route=route, strength=f"{strength_mg} mg", strength_mg_per_unit=strength_mg,
+        unit="each", dea_schedule=dea_schedule, hazardous=False, dur_classes=classes)
+    return product
+
+
+def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool = True,
+                 **fields: Any) -> Prescription:
+    """A prescription for the product ``code`` on a case, DUR run as at entry."""
+    values = {**RX_DEFAULTS, "written_on": clock.today(), **fields}
+    rx = prescribing.create_prescription(None, case_id=case_id, prescriber_id=prescriber_id,
+                                         product_id=product_id(code), **values)
+    if evaluate:
+        dur.evaluate(rx, None)
+    return rx
+
+
+def lots_for(code: str, batch_quantity: Decimal | int, *, expires: date | None = None,
+             factor: Decimal | str = "1") -> list[dict[str, Any]]:
+    """Ingredient lots for a batch of ``batch_quantity``: the formula scaled exactly
+    (times ``factor``), each lot expiring on ``expires`` (two years ahead by default)."""
+    product = formulary.product_by_code(code)
+    assert product is not None and product.formulation is not None
+    formulation = product.formulation
+    scale = Decimal(batch_quantity) / Decimal(formulation.batch_quantity) * Decimal(factor)
+    expires = expires or clock.today() + timedelta(days=730)
+    return [{"component": i.component, "vendor": "Medisca", "lot_number": f"L{n:04d}",
+             "expiration_date": expires.isoformat(),
+             "quantity": float((Decimal(i.quantity) * scale).quantize(Decimal("0.001"))),
+             "unit": i.unit}
+            for n, i in enumerate(formulation.ingredients)]
+
+
+@pytest.fixture
+def seeded(app: Flask) -> dict[str, int]:
+    """The whole formulary seed loaded and committed: product ids by code."""
+    with app.app_context():
+        ids = load_products()
+        db.session.commit()
+        return ids
+
+
+@pytest.fixture
+def tech(api_as: Any) -> Any:
+    return api_as("technician")
+
+
+@pytest.fixture
+def pharmacist(api_as: Any) -> Any:
+    return api_as("pharmacist")
+
+
+def prescriber_without_dea() -> int:
+    """A prescriber with no DEA number (an NPI no other prescriber in the test holds)."""
+    from lienrx.parties import services as parties
+    from lienrx.parties.models import Prescriber
+    from tests.factories import VALID_NPIS
+
+    taken = set(db.session.execute(sa.select(Prescriber.npi)).scalars())
+    npi = next(n for n in VALID_NPIS if n not in taken)
+    return parties.create_prescriber(None, first_name="Nora", last_name="Nodea", npi=npi).id

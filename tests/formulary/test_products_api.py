@@ -1,0 +1,78 @@
+"""GET /products and /products/{id}: the formulary with prices and master formulations."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lienrx.core import clock
+from lienrx.extensions import db
+from lienrx.formulary import services
+from tests.formulary.factories import load_products
+
+
+def test_products_list_the_formulary_with_prices_as_decimal_strings(seeded, tech):
+    response = tech.get("/api/v1/products")
+    assert response.status_code == 200
+    by_code = {p["code"]: p for p in response.json}
+    assert set(by_code) == set(seeded)
+    cream = by_code["KET-CRM-10"]
+    assert cream["kind"] == "compounded" and cream["dea_schedule"] == "III"
+    assert (cream["unit_price"], cream["dispensing_fee"], cream["compounding_fee"]) == (
+        "2.50", "12.00", "45.00")
+    gabapentin = by_code["GABA-CAP-300"]
+    assert gabapentin["ndc"] == "00071080524" and gabapentin["compounding_fee"] is None
+
+
+def test_products_filter_by_code(seeded, tech):
+    response = tech.get("/api/v1/products?code=ket-tro-25")
+    assert [p["code"] for p in response.json] == ["KET-TRO-25"]
+
+
+def test_compounded_product_carries_its_formulation(seeded, tech):
+    response = tech.get(f"/api/v1/products/{seeded['KET-CRM-10']}")
+    assert response.status_code == 200
+    formulation = response.json["formulation"]
+    assert formulation["version"] == 1 and formulation["batch_quantity"] == 100
+    assert formulation["bud_category"] == "aqueous_preserved"
+    assert [(i["quantity"], i["unit"], i["role"]) for i in formulation["ingredients"]] == [
+        (10, "g", "api"), (5, "g", "excipient"), (85, "g", "excipient")]
+
+
+def test_commercial_product_has_no_formulation(seeded, tech):
+    response = tech.get(f"/api/v1/products/{seeded['LIDO-PAT-5']}")
+    assert response.json["formulation"] is None
+    assert response.json["ndc"] == "00603188016"
+
+
+def test_unknown_product_is_404(seeded, tech):
+    response = tech.get("/api/v1/products/999999")
+    assert response.status_code == 404
+    assert response.json["code"] == "not_found"
+
+
+def test_products_need_credentials_401(anonymous):
+    assert anonymous.get("/api/v1/products").json["code"] == "unauthenticated"
+
+
+def test_products_are_for_staff_attorney_403(api_as):
+    response = api_as("attorney").get("/api/v1/products")
+    assert response.status_code == 403 and response.json["code"] == "forbidden"
+
+
+def test_every_staff_role_reads_products(api_as):
+    for role in ("admin", "pharmacist", "technician", "billing"):
+        assert api_as(role).get("/api/v1/products").status_code == 200
+
+
+def test_price_on_follows_effective_dates(ctx):
+    ids = load_products("GABA-CAP-300")
+    product = services.get_product(ids["GABA-CAP-300"])
+    first = services.price_on(product.id, date(2025, 6, 1))
+    first.effective_to = date(2026, 7, 1)
+    services.set_price(None, product, effective_from=date(2026, 7, 1), unit_price_cents=50,
+                       dispensing_fee_cents=1300)
+    db.session.commit()
+    assert services.price_on(product.id, date(2026, 6, 30)).unit_price_cents == 45
+    assert services.price_on(product.id, date(2026, 7, 1)).unit_price_cents == 50
+    assert services.price_on(product.id, date(2024, 12, 31)) is None
+    assert services.price_on(product.id, clock.today()).dispensing_fee_cents == 1300

@@ -1,0 +1,72 @@
+"""The interface dispensing uses: lock a prescription, record and reverse fills."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+
+from lienrx.core import clock
+from lienrx.core.errors import Conflict, NotFound
+from lienrx.extensions import db
+from lienrx.prescribing import services
+from tests.formulary.factories import load_products, prescription
+
+
+@pytest.fixture
+def cream_rx(ctx, world):
+    load_products("KET-CRM-10")
+    rx = prescription(world.case_id, world.prescriber_id, "KET-CRM-10",
+                      quantity=Decimal(30), refills_authorized=1)
+    db.session.commit()
+    return rx.id
+
+
+def test_record_fill_numbers_fills_and_exhausts_the_prescription(cream_rx):
+    rx = services.lock_prescription(cream_rx)
+    assert services.record_fill(rx, Decimal("12.5")) == 1
+    assert services.record_fill(rx, Decimal("17.5")) == 2
+    assert rx.quantity_remaining == 30 and rx.status == "active"
+    assert services.record_fill(rx, Decimal(30)) == 3
+    assert rx.quantity_remaining == 0 and rx.status == "exhausted"
+    db.session.commit()
+
+
+def test_record_fill_beyond_quantity_times_refills_is_refills_exhausted(cream_rx):
+    rx = services.lock_prescription(cream_rx)
+    with pytest.raises(Conflict) as refused:
+        services.record_fill(rx, Decimal("60.001"))
+    assert refused.value.code == "refills_exhausted"
+    services.record_fill(rx, Decimal(60))
+    with pytest.raises(Conflict) as again:
+        services.record_fill(rx, Decimal(1))
+    assert again.value.code == "refills_exhausted"
+
+
+def test_record_fill_after_expires_on_is_prescription_expired(cream_rx):
+    rx = services.lock_prescription(cream_rx)
+    assert services.effective_status(rx, rx.expires_on) == "active"
+    with pytest.raises(Conflict) as refused:
+        services.record_fill(rx, Decimal(1), on_date=rx.expires_on + timedelta(days=1))
+    assert refused.value.code == "prescription_expired"
+
+
+def test_cancelled_prescription_cannot_be_filled(cream_rx):
+    services.cancel_prescription(None, cream_rx, "duplicate entry")
+    rx = services.lock_prescription(cream_rx)
+    with pytest.raises(Conflict) as refused:
+        services.record_fill(rx, Decimal(1), on_date=clock.today())
+    assert refused.value.code == "invalid_transition"
+
+
+def test_reverse_fill_reopens_an_exhausted_prescription(cream_rx):
+    rx = services.lock_prescription(cream_rx)
+    services.record_fill(rx, Decimal(60))
+    services.reverse_fill(rx, Decimal(30))
+    assert rx.status == "active" and rx.quantity_remaining == 30 and rx.fills_dispensed == 1
+
+
+def test_lock_unknown_prescription_is_not_found(ctx):
+    with pytest.raises(NotFound):
+        services.lock_prescription(123456)
