@@ -13,9 +13,11 @@ from typing import Any
 from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
 from flask_smorest import Api
+from flask_smorest.spec.plugins import integerconverter2paramschema
 
 from lienrx.config import build_keyring, load_settings
 from lienrx.core import clock
+from lienrx.core.api import IdConverter
 from lienrx.core.db import configure_sqlite
 from lienrx.core.money import format_cents
 from lienrx.core.problems import register_error_handlers
@@ -30,6 +32,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers, commands."""
     instance_path = os.path.abspath(os.environ.get("LIENRX_INSTANCE_PATH") or "instance")
     app = Flask(__name__, instance_path=instance_path)
+    app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_settings(instance_path, overrides=config))
     app.extensions["lienrx.keyring"] = build_keyring(app.config)
     register_logging(app)
@@ -72,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
 
     api = Api(app)
     api.register_field(Money, "string", "decimal")
+    api.register_converter(IdConverter, integerconverter2paramschema)
     app.extensions["lienrx.api"] = api
     for blueprint in API_BLUEPRINTS:
         api.register_blueprint(blueprint, url_prefix="/api/v1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from lienrx.auth.services import MIN_PASSWORD_LENGTH
-from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.core.security import ROLES
 
 
@@ -45,6 +45,6 @@ class UserCreateSchema(LoadSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     password = fields.String(required=True,
                              validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=512))
-    law_firm_id = fields.Integer(load_default=None, allow_none=True)
+    law_firm_id = Id(load_default=None, allow_none=True)
     license_number = TrimmedString(load_default=None, allow_none=True,
                                    validate=validate.Length(max=60))

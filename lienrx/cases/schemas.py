@@ -6,7 +6,7 @@ from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
-from lienrx.core.schemas import DumpSchema, LoadSchema, Money, PageArgs, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, PageArgs, TrimmedString
 
 
 def _opt(max_len: int) -> TrimmedString:
@@ -21,9 +21,9 @@ class DiagnosisInSchema(LoadSchema):
 
 
 class CaseCreateSchema(LoadSchema):
-    patient_id = fields.Integer(required=True)
-    law_firm_id = fields.Integer(required=True)
-    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+    patient_id = Id(required=True)
+    law_firm_id = Id(required=True)
+    attorney_user_id = Id(load_default=None, allow_none=True)
     firm_file_number = _opt(60)
     date_of_injury = fields.Date(required=True)
     injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS))
@@ -102,7 +102,7 @@ class CaseSchema(DumpSchema):
 class LienAgreementCreateSchema(LoadSchema):
     signed_on = fields.Date(required=True)
     patient_signed = fields.Boolean(required=True)
-    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+    attorney_user_id = Id(load_default=None, allow_none=True)
     document_sha256 = fields.String(
         load_default=None, allow_none=True,
         validate=validate.Regexp(r"^[0-9a-fA-F]{64}$", error="A SHA-256 is 64 hex digits."))
@@ -125,8 +125,8 @@ class ExternalTreatmentCreateSchema(LoadSchema):
 
 
 class TransferSchema(LoadSchema):
-    law_firm_id = fields.Integer(required=True)
-    attorney_user_id = fields.Integer(load_default=None, allow_none=True)
+    law_firm_id = Id(required=True)
+    attorney_user_id = Id(load_default=None, allow_none=True)
 
 
 class HoldSchema(LoadSchema):

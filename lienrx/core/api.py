@@ -9,6 +9,7 @@ import flask_smorest
 import marshmallow as ma
 from webargs import core
 from webargs.flaskparser import FlaskParser
+from werkzeug.routing import IntegerConverter
 
 from lienrx.core.errors import BadRequest, ValidationFailed
 
@@ -35,6 +36,17 @@ class ApiParser(FlaskParser):
         if not isinstance(messages, dict):
             messages = {"_schema": messages}
         raise ValidationFailed(messages)
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in the database
+
+
+class IdConverter(IntegerConverter):
+    """``<int:…>`` in URLs: a positive id that fits the database; anything else is a 404."""
+
+    def __init__(self, map: Any, fixed_digits: int = 0, min: int | None = 1,  # noqa: A002
+                 max: int | None = MAX_ID, signed: bool = False) -> None:  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
 class ApiBlueprint(flask_smorest.Blueprint):

@@ -8,6 +8,7 @@ from typing import Any
 import marshmallow as ma
 from marshmallow import fields
 
+from lienrx.core.api import MAX_ID
 from lienrx.core.money import format_cents, to_cents
 
 
@@ -59,8 +60,13 @@ class TrimmedString(fields.String):
         return text
 
 
+def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
+    """A reference to another record by id (a positive 32-bit integer)."""
+    return fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+
+
 class PageArgs(LoadSchema):
     """``?page=&page_size=`` pagination (default 50, max 500)."""
 
-    page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))

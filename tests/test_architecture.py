@@ -1,0 +1,71 @@
+"""ARCHITECTURE.md: dependencies point one way."""
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "lienrx"
+INFRASTRUCTURE = {"lienrx.core", "lienrx.extensions"}
+WEB_LAYERS = ("api", "views")
+# Modules allowed to import web layers: the app factory and the blueprint registry.
+REGISTRIES = {"lienrx", "lienrx.api_routes"}
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def lienrx_imports(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("lienrx")}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("lienrx"):
+            found.add(node.module)
+            found |= {f"{node.module}.{a.name}" for a in node.names}
+    return found
+
+
+def modules():
+    for path in PACKAGE.rglob("*.py"):
+        if "migrations" not in path.parts:
+            yield module_name(path), lienrx_imports(path)
+
+
+def within(name: str, prefixes: set[str]) -> bool:
+    return any(name == p or name.startswith(p + ".") for p in prefixes)
+
+
+def test_core_depends_on_nothing_but_infrastructure():
+    for name, imports in modules():
+        if within(name, {"lienrx.core"}):
+            bad = {i for i in imports if not within(i, INFRASTRUCTURE)}
+            assert not bad, f"{name} imports {bad}"
+
+
+def test_ledger_depends_only_on_core():
+    for name, imports in modules():
+        if within(name, {"lienrx.ledger"}):
+            bad = {i for i in imports if not within(i, INFRASTRUCTURE | {"lienrx.ledger"})}
+            assert not bad, f"{name} imports {bad}"
+
+
+def test_nothing_imports_api_views_portal_or_staff():
+    for name, imports in modules():
+        if name in REGISTRIES:
+            continue
+        own_package = name.rsplit(".", 1)[0]
+        for imported in imports:
+            if within(imported, INFRASTRUCTURE):
+                continue  # core.api is the shared blueprint class, not a domain's web layer
+            last = imported.rsplit(".", 1)[-1]
+            if last in WEB_LAYERS and not imported.startswith(own_package + "." + last):
+                raise AssertionError(f"{name} imports the web layer {imported}")
+            if within(imported, {"lienrx.portal", "lienrx.staff"}) and not within(
+                    name, {"lienrx.portal", "lienrx.staff"}):
+                raise AssertionError(f"{name} imports {imported}")
+
+
+def test_services_never_commit():
+    for path in PACKAGE.rglob("services.py"):
+        assert "session.commit()" not in path.read_text(), f"{path} commits"
