@@ -12,12 +12,13 @@ from lienrx.core.schemas import DumpSchema, Money, PageArgs
 from lienrx.formulary import rules
 
 
-class Quantity(fields.Field):
+class Quantity(fields.Number):  # a Number, so the OpenAPI document says "number"
     """A decimal amount: a JSON number (or numeric string) in, a JSON number out.
 
     At most three decimal places; never NaN or infinite; positive unless ``allow_zero``.
     """
 
+    num_type = Decimal
     default_error_messages = {
         "invalid": "Send a number with at most three decimal places.",
         "not_positive": "Must be greater than zero.",
@@ -25,7 +26,7 @@ class Quantity(fields.Field):
     }
 
     def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
+        super().__init__(as_string=False, **kwargs)
         self.allow_zero = allow_zero
 
     def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kw: Any) -> Any:
