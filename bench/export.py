@@ -1,0 +1,242 @@
+"""Benchmark the reconciliation export: 100,000 charge lines over 5,000 cases on PostgreSQL.
+
+    .venv/bin/python bench/export.py [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres]
+
+Creates a throwaway database (like tests/conftest.py), migrates it, bulk-seeds firms, patients
+(PHI encrypted as the app does), cases, settlements and the charge entries, then runs two
+phases, each in a fresh interpreter so its peak RSS is its own:
+
+- ``export``: the application's ``write_reconciliation`` (styled cells, formula-safe text,
+  totals formulas, autofilter, the audit event);
+- ``openpyxl``: a plain openpyxl write-only workbook with the same four sheets and the same
+  cell values (money as Decimal dollars, dates as dates) from the same row queries, with
+  ``ws.append`` and nothing else.
+
+Peak memory is ``resource.getrusage(RUSAGE_SELF).ru_maxrss`` of the export process (the whole
+interpreter: Python, Flask, SQLAlchemy, openpyxl and the export). The last line is
+``export_vs_openpyxl ratio=R peak_rss_mb=M``. The database is dropped at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+BATCH = 10_000
+
+
+def make_app(url: str, keys: dict[str, str]):
+    """The application on the benchmark database."""
+    from lienrx import create_app
+
+    return create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **keys})
+
+
+def _insert(table: sa.Table, rows: list[dict]) -> None:
+    from lienrx.extensions import db
+
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(sa.insert(table), rows[start:start + BATCH])
+
+
+def seed(cases: int, lines: int) -> None:
+    """Bulk-insert a realistic book: 50 firms, one patient per case, charges spread over cases."""
+    from lienrx.cases.models import Case, CaseDiagnosis
+    from lienrx.extensions import db
+    from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+    from lienrx.parties.models import LawFirm, Patient
+    from lienrx.settlement.models import Settlement
+
+    rng = random.Random(6)
+    now = datetime.now(UTC)
+    db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    _insert(LawFirm.__table__, [{"id": i, "name": f"Firm {i} LLP", "created_at": now}
+                                for i in range(1, 51)])
+    _insert(Patient.__table__, [
+        {"id": i, "first_name": rng.choice(["Ana", "Ben", "Cy", "=Dee"]),
+         "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14", "phone": None, "email": None,
+         "address": None, "lookup_index": f"{i:064d}", "created_at": now}
+        for i in range(1, cases + 1)])
+    statuses = ["active"] * 3 + ["settled"]
+    _insert(Case.__table__, [
+        {"id": i, "patient_id": i, "law_firm_id": 1 + i % 50, "firm_file_number": f"F-{i}",
+         "date_of_injury": date(2025, 1, 1), "injury_mechanism": "motor_vehicle",
+         "jurisdiction": "TN", "status": statuses[i % 4], "created_at": now, "updated_at": now}
+        for i in range(1, cases + 1)])
+    _insert(CaseDiagnosis.__table__, [{"case_id": i, "position": 0, "icd10": "G90.511"}
+                                      for i in range(1, cases + 1)])
+    _insert(Settlement.__table__, [
+        {"case_id": i, "settled_on": date(2026, 1, 1) + timedelta(days=i % 200),
+         "gross_cents": 10_000_000, "attorney_fees_cents": 3_333_333, "costs_cents": 50_000,
+         "created_at": now} for i in range(1, cases + 1) if statuses[i % 4] == "settled"])
+    _insert(LedgerAccount.__table__, [{"id": 1, "code": "revenue:dispensing", "kind": "revenue",
+                                       "case_id": None}])
+    _insert(LedgerAccount.__table__, [{"id": 1 + i, "code": f"lien_receivable:{i}",
+                                       "kind": "lien_receivable", "case_id": i}
+                                      for i in range(1, cases + 1)])
+    entries, postings = [], []
+    for n in range(1, lines + 1):
+        case_id = 1 + (n - 1) % cases
+        cents = rng.randint(1_500, 95_000)
+        entries.append({"id": n, "kind": "charge", "case_id": case_id,
+                        "occurred_on": date(2025, 2, 1) + timedelta(days=n % 330),
+                        "posted_at": now, "memo": rng.choice(["Ketamine 10% cream 60 g",
+                                                              "Gabapentin 300 mg #90",
+                                                              "-LDN 4.5 mg #30"]),
+                        "source_type": "dispense", "source_id": n})
+        postings += [{"entry_id": n, "account_id": 1 + case_id, "amount_cents": cents},
+                     {"entry_id": n, "account_id": 1, "amount_cents": -cents}]
+    _insert(JournalEntry.__table__, entries)
+    _insert(Posting.__table__, postings)
+    for table in ("law_firms", "patients", "cases", "ledger_accounts", "journal_entries"):
+        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                   f"(SELECT max(id) FROM {table}))"))
+    db.session.commit()
+    # planner statistics, as autovacuum would gather on a live database after a bulk load
+    with db.engine.connect() as conn:
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+
+
+def phase_export(out: str) -> dict:
+    """Time the application's export."""
+    from lienrx.exports.reconciliation import Filters, write_reconciliation
+    from lienrx.extensions import db
+
+    start = time.perf_counter()
+    counts = write_reconciliation(None, out, Filters())
+    db.session.commit()
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rows": counts.total}
+
+
+def phase_openpyxl(out: str) -> dict:
+    """Time plain openpyxl write-only writing the same cells from the same row queries."""
+    from openpyxl import Workbook
+
+    from lienrx.core.spreadsheets import MONEY, money_value
+    from lienrx.exports.reconciliation import SHEETS, Filters
+
+    start = time.perf_counter()
+    workbook, rows, ids = Workbook(write_only=True), 0, Filters().case_ids()
+    for title, columns, produce, _ in SHEETS:
+        ws = workbook.create_sheet(title)
+        ws.append([c.header for c in columns])
+        money = [i for i, c in enumerate(columns) if c.kind == MONEY]
+        for row in produce(ids):
+            for i in money:
+                if row[i] is not None:
+                    row[i] = money_value(row[i])
+            ws.append(row)
+            rows += 1
+    workbook.save(out)
+    return {"seconds": time.perf_counter() - start, "rows": rows}
+
+
+def phase_decrypt() -> dict:
+    """Time loading and decrypting every patient's names (the initials' cost)."""
+    from lienrx.extensions import db
+    from lienrx.parties.models import Patient
+
+    start = time.perf_counter()
+    names = db.session.execute(sa.select(Patient.first_name, Patient.last_name)).all()
+    return {"seconds": time.perf_counter() - start, "patients": len(names)}
+
+
+PHASES = {"export": phase_export, "openpyxl": phase_openpyxl, "decrypt": phase_decrypt}
+
+
+def run_phase(name: str, url: str, keys_file: str) -> None:
+    """Child process: run one phase and print its figures as JSON."""
+    keys = json.loads(Path(keys_file).read_text())
+    app = make_app(url, keys)
+    with app.app_context(), tempfile.TemporaryDirectory() as tmp:
+        out = str(Path(tmp) / "out.xlsx")
+        result = PHASES[name](out) if name != "decrypt" else PHASES[name]()
+        if Path(out).exists():
+            result["file_mb"] = Path(out).stat().st_size / 1e6
+    result["peak_rss_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(json.dumps(result))
+
+
+def child(name: str, url: str, keys_file: str) -> dict:
+    proc = subprocess.run([sys.executable, __file__, "--phase", name, "--db", url,
+                           "--keys", keys_file], capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        sys.stderr.write(proc.stderr)
+        raise SystemExit(f"phase {name} failed")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
+                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--cases", type=int, default=5_000)
+    parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--phase", choices=sorted(PHASES))
+    parser.add_argument("--db")
+    parser.add_argument("--keys")
+    args = parser.parse_args()
+    if args.phase:
+        run_phase(args.phase, args.db, args.keys)
+        return
+
+    from flask_migrate import upgrade
+
+    from lienrx.core import crypto
+
+    name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
+    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    keys = {"SECRET_KEY": "bench", "LIENRX_DATA_KEYS": crypto.new_data_key(),
+            "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
+            keys_file = str(Path(tmp) / "keys.json")
+            Path(keys_file).write_text(json.dumps(keys))
+            app = make_app(url, keys)
+            with app.app_context():
+                upgrade(directory=app.extensions["migrate"].directory)
+                start = time.perf_counter()
+                seed(args.cases, args.lines)
+                print(f"seeded {args.cases} cases, {args.lines} charge lines in "
+                      f"{time.perf_counter() - start:.1f}s")
+                from lienrx.extensions import db
+
+                db.engine.dispose()
+            decrypt = child("decrypt", url, keys_file)
+            print(f"decrypt {decrypt['patients']} patients' names: {decrypt['seconds']:.2f}s")
+            plain = child("openpyxl", url, keys_file)
+            print(f"plain openpyxl write-only: {plain['seconds']:.2f}s, {plain['rows']} rows, "
+                  f"{plain['file_mb']:.1f} MB, peak RSS {plain['peak_rss_mb']:.0f} MB")
+            export = child("export", url, keys_file)
+            print(f"lienrx export:             {export['seconds']:.2f}s, {export['rows']} rows, "
+                  f"{export['file_mb']:.1f} MB, peak RSS {export['peak_rss_mb']:.0f} MB")
+    finally:
+        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    ratio = export["seconds"] / plain["seconds"]
+    print(f"export_vs_openpyxl ratio={ratio:.2f} peak_rss_mb={export['peak_rss_mb']:.0f}")
+
+
+if __name__ == "__main__":
+    main()
