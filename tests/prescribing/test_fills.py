@@ -6,6 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from lienrx.core import clock
 from lienrx.core.errors import Conflict, NotFound
@@ -70,3 +71,14 @@ def test_reverse_fill_reopens_an_exhausted_prescription(cream_rx):
 def test_lock_unknown_prescription_is_not_found(ctx):
     with pytest.raises(NotFound):
         services.lock_prescription(123456)
+
+
+@pytest.mark.postgres_only
+def test_lock_prescription_holds_a_row_lock_until_commit(cream_rx):
+    services.lock_prescription(cream_rx)
+    with db.engine.connect() as other:
+        other.exec_driver_sql("SET lock_timeout = '200ms'")
+        with pytest.raises(sa.exc.OperationalError):
+            other.execute(sa.text("SELECT id FROM prescriptions WHERE id = :id FOR UPDATE"),
+                          {"id": cream_rx})
+    db.session.commit()
