@@ -4,6 +4,7 @@ from lienrx.attestations.api import blp as attestations
 from lienrx.auth.api import blp as auth
 from lienrx.cases.api import blp as cases
 from lienrx.compounding.api import blp as compounding
+from lienrx.dispensing.api import blp as dispensing
 from lienrx.dur.api import blp as dur
 from lienrx.exports.api import blp as exports
 from lienrx.formulary.api import blp as formulary
@@ -11,5 +12,5 @@ from lienrx.parties.api import blp as parties
 from lienrx.prescribing.api import blp as prescribing
 from lienrx.settlement.api import blp as settlement
 
-API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, settlement,
-                  exports, attestations]
+API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
+                  settlement, exports, attestations]

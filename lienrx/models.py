@@ -7,6 +7,7 @@ from lienrx.auth.models import ApiToken, User
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey
+from lienrx.dispensing.models import Dispense
 from lienrx.dur.models import DurAlert, DurRule
 from lienrx.formulary.models import (
     FormulationIngredient,
@@ -18,8 +19,8 @@ from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.parties.models import LawFirm, Patient, Prescriber
 from lienrx.prescribing.models import Prescription
 from lienrx.settlement.models import (
-    PayoffStatement,
     Payment,
+    PayoffStatement,
     Reduction,
     ReleaseLetter,
     Settlement,

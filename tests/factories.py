@@ -46,8 +46,11 @@ def user(role: str, firm_id: int | None = None, **fields: Any) -> User:
                             **fields)
 
 
+TOKEN_TTL = timedelta(days=3650)  # long enough for tests that move the clock by months
+
+
 def token(for_user: User) -> str:
-    raw, _ = auth.issue_token(for_user, timedelta(hours=1))
+    raw, _ = auth.issue_token(for_user, TOKEN_TTL)
     return raw
 
 

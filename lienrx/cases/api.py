@@ -10,6 +10,7 @@ from lienrx.cases import services
 from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import (
     CaseCreateSchema,
+    CaseLedgerSchema,
     CaseListArgs,
     CaseSchema,
     ExternalTreatmentCreateSchema,
@@ -22,6 +23,7 @@ from lienrx.cases.schemas import (
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.extensions import db
+from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
 blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")
 
@@ -58,6 +60,18 @@ def get_case(case_id: int) -> Any:
     view = with_balances([case])[0]
     db.session.commit()
     return view
+
+
+@blp.route("/cases/<int:case_id>/ledger", methods=["GET"])
+@require_roles(PHARMACIST, BILLING, ATTORNEY)
+@blp.response(200, CaseLedgerSchema)
+def case_ledger(case_id: int) -> Any:
+    """The case's lien ledger: balance, totals by kind, every entry (signed amounts)."""
+    case = services.read_case(current_user, case_id)
+    entries, totals = case_ledger_lines(case.id)
+    db.session.commit()
+    return {"case_id": case.id, "balance": sum(e.amount for e in entries), "totals": totals,
+            "entries": entries}
 
 
 @blp.route("/cases/<int:case_id>/lien-agreements", methods=["POST"])

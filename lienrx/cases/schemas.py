@@ -131,3 +131,29 @@ class TransferSchema(LoadSchema):
 
 class HoldSchema(LoadSchema):
     reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class LedgerLineSchema(DumpSchema):
+    id = fields.Integer()
+    kind = fields.String()
+    amount = Money(allow_negative=True)
+    posted_at = fields.DateTime()
+    occurred_on = fields.Date()
+    memo = fields.String()
+    dispense_id = fields.Integer(allow_none=True)
+
+
+class LedgerTotalsSchema(DumpSchema):
+    charges = Money()
+    reversals = Money()
+    reductions = Money()
+    payments = Money()
+    write_offs = Money()
+    refunds = Money()
+
+
+class CaseLedgerSchema(DumpSchema):
+    case_id = fields.Integer()
+    balance = Money(allow_negative=True)
+    totals = fields.Nested(LedgerTotalsSchema)
+    entries = fields.List(fields.Nested(LedgerLineSchema))

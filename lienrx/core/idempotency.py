@@ -19,7 +19,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Response, request
 from flask_login import current_user
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
@@ -79,6 +79,15 @@ def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
     return response
 
 
+def _withdraw(claim: IdempotencyKey) -> None:
+    """Take the claim back when the request is refused: only 2xx responses are kept."""
+    try:
+        db.session.delete(claim)
+        db.session.flush()
+    except SQLAlchemyError:
+        db.session.rollback()  # the refusal rolls everything back anyway
+
+
 def idempotent(view: F) -> F:
     """Honour an optional ``Idempotency-Key`` header on a view that commits its own work."""
 
@@ -104,7 +113,11 @@ def idempotent(view: F) -> F:
             if stored is None:
                 raise
             return _replay(stored, request_hash)
-        response = view(*args, **kwargs)  # commits the work together with the claim
+        try:
+            response = view(*args, **kwargs)  # commits the work together with the claim
+        except Exception:
+            _withdraw(claim)
+            raise
         if 200 <= response.status_code < 300:
             claim.response_status = response.status_code
             claim.response_body = response.get_data(as_text=True)

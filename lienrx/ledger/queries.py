@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
 from lienrx.extensions import db
-from lienrx.ledger.models import LedgerAccount, Posting
+from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 
 
 def receivable_code(case_id: int) -> str:
@@ -34,3 +36,44 @@ def case_balances(case_ids: Iterable[int]) -> dict[int, int]:
 def case_balance(case_id: int) -> int:
     """Lien balance of one case, in cents."""
     return case_balances([case_id])[case_id]
+
+
+@dataclass(frozen=True)
+class LedgerLine:
+    """One entry as seen from a case's receivable: ``amount`` signed, + raises the balance."""
+
+    id: int
+    kind: str
+    amount: int
+    posted_at: datetime
+    occurred_on: date
+    memo: str
+    dispense_id: int | None
+
+
+# Entry kind -> (its total, the sign that makes the total positive). Then, exactly:
+# balance = charges − reversals − reductions − payments − write_offs + refunds.
+TOTAL_OF_KIND = {"charge": ("charges", 1), "refund": ("refunds", 1),
+                 "reversal": ("reversals", -1), "reduction": ("reductions", -1),
+                 "payment": ("payments", -1), "write_off": ("write_offs", -1)}
+
+
+def case_ledger(case_id: int) -> tuple[list[LedgerLine], dict[str, int]]:
+    """Every entry on a case's receivable in posting order, and the totals by kind (positive)."""
+    rows = db.session.execute(
+        sa.select(JournalEntry.id, JournalEntry.kind, Posting.amount_cents,
+                  JournalEntry.posted_at, JournalEntry.occurred_on, JournalEntry.memo,
+                  JournalEntry.source_type, JournalEntry.source_id)
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.case_id == case_id)
+        .order_by(JournalEntry.id)
+    ).all()
+    totals = {name: 0 for name, _ in TOTAL_OF_KIND.values()}
+    lines = []
+    for entry_id, kind, amount, posted_at, occurred_on, memo, source_type, source_id in rows:
+        name, sign = TOTAL_OF_KIND[kind]
+        totals[name] += sign * amount
+        lines.append(LedgerLine(entry_id, kind, amount, posted_at, occurred_on, memo,
+                                source_id if source_type == "dispense" else None))
+    return lines, totals

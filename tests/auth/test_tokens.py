@@ -66,7 +66,7 @@ def test_inactive_user_cannot_get_a_token(ctx, client):
 def test_expired_token_is_401(api_as, app):
     billing = api_as("billing")
     assert billing.get("/api/v1/me").status_code == 200
-    clock.freeze(clock.utcnow() + timedelta(hours=2))
+    clock.freeze(clock.utcnow() + factories.TOKEN_TTL + timedelta(seconds=1))
     response = billing.get("/api/v1/me")
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")

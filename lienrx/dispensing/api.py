@@ -1,0 +1,54 @@
+"""Dispensing API: fill at $0 against the lien, read a fill, reverse it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.idempotency import idempotent
+from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.dispensing import services
+from lienrx.dispensing.schemas import DispenseCreateSchema, DispenseSchema, ReverseSchema
+from lienrx.extensions import db
+
+blp = ApiBlueprint("dispensing_api", __name__, description="Dispensing against the lien")
+
+
+@blp.route("/dispenses", methods=["POST"])
+@require_roles(PHARMACIST)
+@idempotent
+@blp.arguments(DispenseCreateSchema)
+@blp.response(201, DispenseSchema)
+def create_dispense(body: dict[str, Any]) -> Any:
+    """Dispense at $0 and charge the lien (honours Idempotency-Key)."""
+    override = body.pop("override_refill_too_soon")
+    resolutions = tuple((r["alert_id"], r["resolution"]) for r in body.pop("dur_resolutions"))
+    request = services.DispenseRequest(
+        **body, dur_resolutions=resolutions,
+        refill_override_reason=override["reason"] if override else None)
+    record = services.dispense(current_user, request)
+    db.session.commit()
+    return record
+
+
+@blp.route("/dispenses/<int:dispense_id>", methods=["GET"])
+@require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
+@blp.response(200, DispenseSchema)
+def get_dispense(dispense_id: int) -> Any:
+    """One dispense (attorneys: their own firm's cases only)."""
+    record = services.read_dispense(current_user, dispense_id)
+    db.session.commit()
+    return record
+
+
+@blp.route("/dispenses/<int:dispense_id>/reverse", methods=["POST"])
+@require_roles(PHARMACIST)
+@blp.arguments(ReverseSchema)
+@blp.response(200, DispenseSchema)
+def reverse_dispense(body: dict[str, Any], dispense_id: int) -> Any:
+    """Reverse a dispense with a reason; a second reversal is 409 already_reversed."""
+    record = services.reverse(current_user, dispense_id, body["reason"])
+    db.session.commit()
+    return record

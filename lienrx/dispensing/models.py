@@ -1,0 +1,78 @@
+"""Dispenses: a fill handed to the patient at $0, charged to the case's lien."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from lienrx.auth.models import User
+from lienrx.compounding.models import CompoundingRecord
+from lienrx.core import clock
+from lienrx.core.db import UTCDateTime, one_of
+from lienrx.extensions import db
+from lienrx.prescribing.models import Prescription
+
+STATUSES = ("dispensed", "reversed")
+
+
+class Dispense(db.Model):  # type: ignore[name-defined]
+    """One fill of a prescription: what was handed out, from which batch or NDC lot, by whom,
+    and the charge frozen at the price in effect on the dispense date. The patient pays 0.00.
+    """
+
+    __tablename__ = "dispenses"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("prescriptions.id", ondelete="RESTRICT"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"))
+    fill_number: Mapped[int]
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))
+    days_supply: Mapped[int]
+    dispensed_on: Mapped[date]
+    compounding_record_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("compounding_records.id", ondelete="RESTRICT"), index=True)
+    ndc: Mapped[str | None] = mapped_column(sa.String(11))
+    lot_number: Mapped[str | None] = mapped_column(sa.String(60))
+    delivery_method: Mapped[str | None] = mapped_column(sa.String(20))
+    pharmacist_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    unit_price_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    dispensing_fee_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    compounding_fee_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    charge_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    patient_paid_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
+    refill_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    dur_review: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    label: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    charge_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("journal_entries.id", ondelete="RESTRICT"))
+    status: Mapped[str] = mapped_column(sa.String(10), default="dispensed")
+    reversal_entry_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("journal_entries.id", ondelete="RESTRICT"))
+    reversed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reversed_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    reversal_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    prescription: Mapped[Prescription] = relationship()
+    compounding_record: Mapped[CompoundingRecord | None] = relationship()
+    pharmacist: Mapped[User] = relationship(foreign_keys=[pharmacist_user_id])
+
+    __table_args__ = (
+        sa.UniqueConstraint("prescription_id", "fill_number"),
+        one_of("status", STATUSES, "status_known"),
+        sa.CheckConstraint("patient_paid_cents = 0", name="patient_pays_nothing"),
+        sa.CheckConstraint("charge_cents >= 0", name="charge_not_negative"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("days_supply > 0", name="days_supply_positive"),
+        sa.CheckConstraint("(compounding_record_id IS NULL) <> (ndc IS NULL)",
+                           name="batch_xor_ndc"),
+        sa.CheckConstraint("(status = 'reversed') = (reversal_entry_id IS NOT NULL)",
+                           name="reversed_iff_reversal_entry"),
+        sa.Index("ix_dispenses_case_dispensed_on", "case_id", "dispensed_on"),
+    )

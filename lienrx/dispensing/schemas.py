@@ -1,0 +1,66 @@
+"""Request and response shapes for dispenses."""
+
+from __future__ import annotations
+
+from marshmallow import fields, validate
+
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, TrimmedString
+from lienrx.formulary.schemas import Quantity
+
+DELIVERY_METHODS = ("pickup", "courier", "mail")
+
+
+class DurResolutionSchema(LoadSchema):
+    alert_id = Id(required=True)
+    resolution = TrimmedString(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class OverrideSchema(LoadSchema):
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DispenseCreateSchema(LoadSchema):
+    prescription_id = Id(required=True)
+    quantity = Quantity(required=True)
+    days_supply = fields.Integer(required=True, strict=True, validate=validate.Range(min=1,
+                                                                                   max=365))
+    dispensed_on = fields.Date(load_default=None)
+    compounding_record_id = Id(load_default=None, allow_none=True)
+    ndc = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=14))
+    lot_number = TrimmedString(load_default=None, allow_none=True,
+                               validate=validate.Length(max=60))
+    delivery_method = fields.String(load_default=None, allow_none=True,
+                                    validate=validate.OneOf(DELIVERY_METHODS))
+    dur_resolutions = fields.List(fields.Nested(DurResolutionSchema), load_default=list,
+                                  validate=validate.Length(max=50))
+    override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
+
+
+class ReverseSchema(LoadSchema):
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+
+
+class DispenseSchema(DumpSchema):
+    id = fields.Integer()
+    prescription_id = fields.Integer()
+    case_id = fields.Integer()
+    fill_number = fields.Integer()
+    quantity = Quantity()
+    days_supply = fields.Integer()
+    dispensed_on = fields.Date()
+    compounding_record_id = fields.Integer(allow_none=True)
+    ndc = fields.String(allow_none=True)
+    lot_number = fields.String(allow_none=True)
+    delivery_method = fields.String(allow_none=True)
+    pharmacist_user_id = fields.Integer()
+    unit_price = Money(attribute="unit_price_cents")
+    dispensing_fee = Money(attribute="dispensing_fee_cents")
+    compounding_fee = Money(attribute="compounding_fee_cents")
+    charge = Money(attribute="charge_cents")
+    patient_paid = Money(attribute="patient_paid_cents")
+    refill_override_reason = fields.String(allow_none=True)
+    dur_alerts = fields.List(fields.Dict(), attribute="dur_review")
+    status = fields.String()
+    reversal_reason = fields.String(allow_none=True)
+    reversed_at = fields.DateTime(allow_none=True)
+    label = fields.Dict()

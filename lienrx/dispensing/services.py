@@ -1,0 +1,288 @@
+"""Dispense at $0 against the lien, and reverse a dispense: one transaction each."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import ROUND_CEILING, Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from lienrx.audit import services as audit
+from lienrx.cases import rules as case_rules
+from lienrx.cases import services as cases
+from lienrx.cases.models import Case
+from lienrx.compounding import services as compounding
+from lienrx.compounding.models import CompoundingRecord
+from lienrx.core import clock
+from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from lienrx.core.identifiers import normalize_ndc
+from lienrx.core.money import round_cents
+from lienrx.dispensing.labels import build_label
+from lienrx.dispensing.models import Dispense
+from lienrx.dur import services as dur
+from lienrx.dur.engine import Medication
+from lienrx.dur.models import DurAlert
+from lienrx.extensions import db
+from lienrx.formulary.services import price_on
+from lienrx.ledger import services as ledger
+from lienrx.ledger.models import JournalEntry
+from lienrx.prescribing import rules as rx_rules
+from lienrx.prescribing import services as prescribing
+from lienrx.prescribing.models import Prescription
+
+
+class DurUnresolved(Conflict):
+    """High-severity DUR alerts still need a pharmacist's resolution.
+
+    The alerts found (and any resolutions sent) are kept, so a resend can name their ids.
+    """
+
+    commit_before_refusing = True
+
+    def __init__(self, alerts: list[DurAlert]) -> None:
+        super().__init__(
+            "dur_unresolved",
+            f"{len(alerts)} high-severity DUR alert(s) need a pharmacist's resolution.",
+            alerts=[{"id": a.id, "kind": a.kind, "severity": a.severity, "message": a.message}
+                    for a in alerts])
+
+
+@dataclass(frozen=True)
+class DispenseRequest:
+    """What the pharmacist asks to dispense (the API body, validated)."""
+
+    prescription_id: int
+    quantity: Decimal
+    days_supply: int
+    dispensed_on: date | None = None
+    compounding_record_id: int | None = None
+    ndc: str | None = None
+    lot_number: str | None = None
+    delivery_method: str | None = None
+    dur_resolutions: tuple[tuple[int, str], ...] = ()
+    refill_override_reason: str | None = None
+
+
+def _check_case(actor: Any, case_id: int) -> Case:
+    case = cases.get_case(actor, case_id, for_update=True)
+    if case.status in case_rules.CLOSED_STATUSES:
+        raise Conflict("case_closed", "The case is closed; it takes no further charges.")
+    if case.status != case_rules.ACTIVE or cases.active_agreement(case.id) is None:
+        raise Conflict("lien_not_active",
+                       f"The case is {case.status}: no lien charge without an active agreement.")
+    return case
+
+
+def _check_prescription(prescription: Prescription, quantity: Decimal, on: date) -> None:
+    status = prescribing.effective_status(prescription, on)
+    if status == "expired":
+        raise Conflict("prescription_expired",
+                       f"The prescription could be filled until {prescription.expires_on}.")
+    if status == "cancelled":
+        raise Conflict("invalid_transition", "The prescription was cancelled.")
+    if on < prescription.written_on:
+        raise field_error("dispensed_on", "A fill cannot precede the prescription.")
+    if status == "exhausted" or quantity > Decimal(prescription.quantity_remaining):
+        raise Conflict("refills_exhausted",
+                       f"Only {prescription.quantity_remaining} remain on this prescription.")
+
+
+def last_fill(prescription_id: int) -> Dispense | None:
+    """The latest fill of a prescription that still stands."""
+    return db.session.execute(
+        sa.select(Dispense).where(Dispense.prescription_id == prescription_id,
+                                  Dispense.status == "dispensed")
+        .order_by(Dispense.fill_number.desc()).limit(1)).scalar_one_or_none()
+
+
+def refill_due_on(prescription: Prescription, previous: Dispense) -> date:
+    """The first day the next fill is not too soon (SPEC §4.4 thresholds)."""
+    threshold = rx_rules.refill_too_soon_threshold(prescription.schedule)
+    wait = (threshold * previous.days_supply).to_integral_value(rounding=ROUND_CEILING)
+    return previous.dispensed_on + timedelta(days=int(wait))
+
+
+def _check_refill_timing(prescription: Prescription, on: date, override: str | None) -> None:
+    previous = last_fill(prescription.id)
+    if previous is None:
+        return
+    due = refill_due_on(prescription, previous)
+    if on < due and not override:
+        raise Conflict("refill_too_soon",
+                       f"Too soon: fill {previous.fill_number} ({previous.days_supply} days) "
+                       f"was on {previous.dispensed_on}; the next fill is due on {due}. "
+                       "A pharmacist may override with a reason.", due_on=due.isoformat())
+
+
+def _source_for(prescription: Prescription, request: DispenseRequest, on: date
+                ) -> tuple[CompoundingRecord | None, str | None]:
+    """The batch (compounded) or the NDC (commercial) the fill comes from, checked."""
+    product = prescription.product
+    if product.kind == "compounded":
+        if request.compounding_record_id is None:
+            raise field_error("compounding_record_id", "A compounded fill names its batch.")
+        try:
+            batch = compounding.lock_batch(request.compounding_record_id)
+        except NotFound:
+            raise field_error("compounding_record_id", "No such compounding record.") from None
+        if batch.product_id != product.id:
+            raise field_error("compounding_record_id", "The batch is of another product.")
+        compounding.check_dispensable(batch, on)
+        if request.quantity > Decimal(batch.remaining_quantity):
+            raise field_error("quantity", f"Only {batch.remaining_quantity} {product.unit} "
+                                          f"remain in lot {batch.lot_number}.")
+        return batch, None
+    if request.compounding_record_id is not None:
+        raise field_error("compounding_record_id", "A commercial product has no batch.")
+    ndc = product.ndc
+    if request.ndc is not None:
+        try:
+            ndc = normalize_ndc(request.ndc)
+        except ValueError as exc:
+            raise field_error("ndc", str(exc)) from None
+        if product.ndc is not None and ndc != product.ndc:
+            raise field_error("ndc", "The NDC is not the prescribed product's.")
+    if ndc is None:
+        raise field_error("ndc", "Send the NDC of the package dispensed.")
+    return None, ndc
+
+
+def _review_dur(actor: Any, prescription: Prescription,
+                resolutions: Iterable[tuple[int, str]]) -> list[DurAlert]:
+    alerts = dur.evaluate(prescription, actor)
+    own = {a.id for a in dur.alerts_for(prescription.id)}
+    for alert_id, resolution in resolutions:
+        if alert_id not in own:
+            raise ValidationFailed({"dur_resolutions": [f"Alert {alert_id} is not one of "
+                                                        "this prescription's alerts."]})
+        dur.resolve(alert_id, actor, resolution)
+    for alert in alerts:
+        db.session.refresh(alert)
+    unresolved = dur.unresolved_high(alerts)
+    if unresolved:
+        raise DurUnresolved(unresolved)
+    return alerts
+
+
+def price(prescription: Prescription, quantity: Decimal, on: date) -> tuple[int, int, int, int]:
+    """(unit price, dispensing fee, compounding fee, charge) in cents, from the price list."""
+    listed = price_on(prescription.product_id, on)
+    if listed is None:
+        raise Conflict("price_missing", f"No price is in effect for {prescription.product.name} "
+                                        f"on {on}.")
+    compounding_fee = (listed.compounding_fee_cents or 0
+                       if prescription.product.kind == "compounded" else 0)
+    charge = (round_cents(quantity * listed.unit_price_cents / 100)
+              + listed.dispensing_fee_cents + compounding_fee)
+    return listed.unit_price_cents, listed.dispensing_fee_cents, compounding_fee, charge
+
+
+def dispense(actor: Any, request: DispenseRequest) -> Dispense:
+    """Fill a prescription at $0 and charge the case's lien, or refuse with the rule's code."""
+    on = request.dispensed_on or clock.today()
+    if on > clock.today():
+        raise field_error("dispensed_on", "A fill cannot be dated in the future.")
+    try:
+        prescription = prescribing.lock_prescription(request.prescription_id)
+    except NotFound:
+        raise field_error("prescription_id", "No such prescription.") from None
+    case = _check_case(actor, prescription.case_id)
+    _check_prescription(prescription, request.quantity, on)
+    _check_refill_timing(prescription, on, request.refill_override_reason)
+    batch, ndc = _source_for(prescription, request, on)
+    unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on)
+    alerts = _review_dur(actor, prescription, request.dur_resolutions)
+
+    fill_number = prescribing.record_fill(prescription, request.quantity, on)
+    if batch is not None:
+        compounding.draw_from_batch(batch, request.quantity, on)
+    record = Dispense(
+        prescription_id=prescription.id, case_id=case.id, fill_number=fill_number,
+        quantity=request.quantity, days_supply=request.days_supply, dispensed_on=on,
+        compounding_record_id=batch.id if batch else None, ndc=ndc,
+        lot_number=batch.lot_number if batch else request.lot_number,
+        delivery_method=request.delivery_method, pharmacist_user_id=actor.id,
+        unit_price_cents=unit_price, dispensing_fee_cents=fee,
+        compounding_fee_cents=compounding_fee, charge_cents=charge, patient_paid_cents=0,
+        refill_override_reason=request.refill_override_reason,
+        dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
+                     "resolution": a.resolution} for a in alerts],
+        label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
+                          quantity=request.quantity,
+                          patient_name=f"{case.patient.first_name} {case.patient.last_name}",
+                          pharmacist_name=actor.name, batch=batch, ndc=ndc,
+                          lot_number=request.lot_number))
+    db.session.add(record)
+    db.session.flush()
+    entry = ledger.post_entry(
+        kind="charge", case_id=case.id, occurred_on=on, actor=actor,
+        memo=f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}",
+        lines=[(ledger.receivable(case.id), charge), (ledger.book(ledger.REVENUE), -charge)],
+        source=("dispense", record.id))
+    record.charge_entry_id = entry.id
+    db.session.flush()
+    audit.record(actor, "dispense.created", "dispense", record.id,
+                 {"case_id": case.id, "prescription_id": prescription.id,
+                  "fill_number": fill_number, "charge_cents": charge,
+                  "refill_override": bool(request.refill_override_reason)})
+    return record
+
+
+def get_dispense(actor: Any, dispense_id: int, *, for_update: bool = False) -> Dispense:
+    """A dispense the actor may see (attorneys: their firm's cases), else NotFound."""
+    query = sa.select(Dispense).where(Dispense.id == dispense_id)
+    if for_update:
+        query = query.with_for_update()
+    record = db.session.execute(query).scalar_one_or_none()
+    if record is None:
+        raise NotFound("No such dispense.")
+    cases.get_case(actor, record.case_id)
+    return record
+
+
+def read_dispense(actor: Any, dispense_id: int) -> Dispense:
+    """Read a dispense (a PHI read: audited)."""
+    record = get_dispense(actor, dispense_id)
+    audit.record(actor, "dispense.read", "dispense", record.id)
+    return record
+
+
+def reverse(actor: Any, dispense_id: int, reason: str) -> Dispense:
+    """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
+    record = get_dispense(actor, dispense_id, for_update=True)
+    if record.status == "reversed":
+        raise Conflict("already_reversed", "This dispense has already been reversed.")
+    case = cases.get_case(actor, record.case_id, for_update=True)
+    if case.status in case_rules.CLOSED_STATUSES:
+        raise Conflict("case_closed", "The case is closed; its ledger takes no corrections.")
+    prescription = prescribing.lock_prescription(record.prescription_id)
+    prescribing.reverse_fill(prescription, Decimal(record.quantity))
+    if record.compounding_record_id is not None:
+        compounding.return_to_batch(compounding.lock_batch(record.compounding_record_id),
+                                    Decimal(record.quantity))
+    charge = db.session.get(JournalEntry, record.charge_entry_id)
+    entry = ledger.reverse_entry(charge, actor=actor, memo=f"Reversal: {reason}")
+    record.status, record.reversal_entry_id = "reversed", entry.id
+    record.reversed_at, record.reversed_by_user_id = clock.utcnow(), actor.id
+    record.reversal_reason = reason
+    db.session.flush()
+    audit.record(actor, "dispense.reversed", "dispense", record.id,
+                 {"case_id": case.id, "charge_cents": record.charge_cents})
+    return record
+
+
+def _supplies_in_use(case_id: int) -> list[Medication]:
+    """Dispensed fills whose days supply has not run out (SPEC §4.6 active medications)."""
+    today = clock.today()
+    fills = db.session.execute(
+        sa.select(Dispense).where(Dispense.case_id == case_id, Dispense.status == "dispensed",
+                                  Dispense.dispensed_on > today - timedelta(days=366))
+    ).scalars()
+    return [dur.as_medication(f.prescription) for f in fills
+            if f.dispensed_on + timedelta(days=f.days_supply) > today]
+
+
+dur.register_medication_source(_supplies_in_use)
