@@ -12,8 +12,14 @@ import pytest
 from lienrx.compounding import services as compounding
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products, lots_for, prescription
-from tests.formulary.factories import pharmacist, seeded, tech  # noqa: F401
+from tests.formulary.factories import (  # noqa: F401
+    load_products,
+    lots_for,
+    pharmacist,
+    prescription,
+    seeded,
+    tech,
+)
 
 
 @dataclass
