@@ -54,6 +54,7 @@ class BaseConfig:
     LIENRX_PHARMACY_NAME = "LienRx Compounding Pharmacy"
     LIENRX_DEFAULT_STATE = "TN"
     LIENRX_PAYOFF_VALID_DAYS = 30
+    LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
 
 
 class DevelopmentConfig(BaseConfig):
@@ -146,6 +147,10 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     for key in ("LIENRX_PHARMACY_NAME", "LIENRX_DEFAULT_STATE"):
         if env.get(key):
             settings[key] = env[key]
+    if env.get("LIENRX_QUIET_LIEN_DAYS"):
+        if not env["LIENRX_QUIET_LIEN_DAYS"].isdigit():
+            raise ConfigError("LIENRX_QUIET_LIEN_DAYS must be a whole number of days")
+        settings["LIENRX_QUIET_LIEN_DAYS"] = int(env["LIENRX_QUIET_LIEN_DAYS"])
     settings.update(overrides)
     return settings
 

@@ -16,8 +16,10 @@ from lienrx.formulary.models import (
     ProductPrice,
 )
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+from lienrx.notifications.models import ReadMark
 from lienrx.parties.models import LawFirm, Patient, Prescriber
 from lienrx.prescribing.models import Prescription
+from lienrx.reduction_requests.models import ReductionRequest
 from lienrx.settlement.models import (
     Payment,
     PayoffStatement,

@@ -1,0 +1,1 @@
+"""Notifications for attorneys, derived from records newer than their last read mark."""

@@ -1,0 +1,1 @@
+"""Reduction requests: an attorney asks billing to reduce a lien; billing answers."""

@@ -1,0 +1,68 @@
+"""Reduction-requests API: firms file requests, billing lists and answers them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_login import current_user
+
+from lienrx.core.api import ApiBlueprint
+from lienrx.core.security import ATTORNEY, BILLING, require_roles
+from lienrx.extensions import db
+from lienrx.reduction_requests import services
+from lienrx.reduction_requests.schemas import (
+    ReductionRequestAnswerSchema,
+    ReductionRequestCreateSchema,
+    ReductionRequestListArgs,
+    ReductionRequestSchema,
+)
+
+blp = ApiBlueprint("reduction_requests_api", __name__,
+                   description="Reduction requests: firms ask, billing answers")
+
+
+@blp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
+@require_roles(ATTORNEY, BILLING)
+@blp.arguments(ReductionRequestCreateSchema)
+@blp.response(201, ReductionRequestSchema)
+def file_request(body: dict[str, Any], case_id: int) -> Any:
+    """File a reduction request (amount or percent, with a reason); it waits for billing."""
+    request = services.file_request(current_user, case_id, **body)
+    db.session.commit()
+    return request
+
+
+@blp.route("/cases/<int:case_id>/reduction-requests", methods=["GET"])
+@require_roles(ATTORNEY, BILLING)
+@blp.response(200, ReductionRequestSchema(many=True))
+def case_requests(case_id: int) -> Any:
+    """The case's reduction requests, newest first, each with its status."""
+    return services.requests_for_case(current_user, case_id)
+
+
+@blp.route("/reduction-requests", methods=["GET"])
+@require_roles(BILLING)
+@blp.arguments(ReductionRequestListArgs, location="query")
+@blp.response(200, ReductionRequestSchema(many=True))
+def list_requests(args: dict[str, Any]) -> Any:
+    """Requests in one status (default pending), oldest first: billing's queue."""
+    return services.list_requests(current_user, **args)
+
+
+@blp.route("/reduction-requests/<int:reduction_request_id>", methods=["GET"])
+@require_roles(ATTORNEY, BILLING)
+@blp.response(200, ReductionRequestSchema)
+def get_request(reduction_request_id: int) -> Any:
+    """One reduction request and its answer."""
+    return services.get_request(current_user, reduction_request_id)
+
+
+@blp.route("/reduction-requests/<int:reduction_request_id>/answer", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(ReductionRequestAnswerSchema)
+@blp.response(200, ReductionRequestSchema)
+def answer_request(body: dict[str, Any], reduction_request_id: int) -> Any:
+    """Accept (posts the reduction), counter (with a value) or decline a pending request."""
+    request = services.answer_request(current_user, reduction_request_id, **body)
+    db.session.commit()
+    return request
