@@ -3,10 +3,7 @@
 The document is plain JSON: strings, integers, booleans, null, lists and objects. Money is a
 two-place decimal string, dates are ISO strings, timestamps ISO 8601 with offset; never a float.
 
-Dispensing supplies three parts of the document through the functions below, which return
-empty lists until dispense records exist: :func:`dispense_lines`, :func:`dur_alerts` and
-:func:`medication_rationale`. The shape each item must have is given in their docstrings; the
-renderers already lay those shapes out.
+The fills, DUR alerts and per-medication rationale come from :mod:`lienrx.dispensing.queries`.
 """
 
 from __future__ import annotations
@@ -24,6 +21,7 @@ from lienrx.cases.services import active_agreement
 from lienrx.core import clock
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents, to_cents
+from lienrx.dispensing import queries as dispensing
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 
@@ -37,52 +35,8 @@ _TOTAL_NAMES = {"charge": "charges", "reversal": "reversals", "reduction": "redu
 
 
 def dispense_lines(case_id: int) -> list[dict[str, Any]]:
-    """Every fill of the case, oldest first (reversed fills included): dispensing supplies them.
-
-    Returns [] until dispense records exist. Each line must be::
-
-        {"dispense_id": 17, "dispensed_on": "2026-03-02", "fill_number": 1,
-         "prescription_id": 9, "product_code": "KET-TRO-25", "product_name": "...",
-         "product_kind": "compounded" | "commercial",
-         "ndc": "12345-6789-01" | None, "ndc_lot": "L123" | None,          # commercial
-         "formulation": "MFR 4 v2" | None, "batch_lot": "C-2026-0042" | None,
-         "beyond_use_date": "2026-08-29" | None,                          # compounded
-         "quantity": "30", "unit": "each", "days_supply": 30,
-         "prescriber_name": "...", "prescriber_npi": "1234567893",
-         "pharmacist_name": "...", "pharmacist_license": "TN-RPH-1" | None,
-         "charge": "185.50", "icd10_codes": ["G90.511"],
-         "status": "dispensed" | "reversed",
-         "refill_too_soon_override": "reason" | None}
-
-    ``quantity`` is a decimal string (fractional grams and millilitres are allowed).
-    """
-    return []
-
-
-def dur_alerts(case_id: int) -> list[dict[str, Any]]:
-    """DUR alerts raised on the case's prescriptions and fills: dispensing supplies them.
-
-    Returns [] until dispense records exist. Each alert must be::
-
-        {"alert_id": "dur-...", "prescription_id": 9, "dispense_id": 17 | None,
-         "kind": "duplicate_therapy", "severity": "low" | "moderate" | "high",
-         "message": "...", "resolution": "..." | None, "resolved_by": "name" | None,
-         "resolved_at": "2026-03-02T15:04:05+00:00" | None}
-    """
-    return []
-
-
-def medication_rationale(case_id: int, lines: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One clinical rationale per product dispensed on the case: dispensing supplies them.
-
-    Built from the formulary's indication text (seed data) and the ICD-10 codes the fills
-    treat. Returns [] until dispense records exist. Each item must be::
-
-        {"product_code": "KET-TRO-25", "product_name": "...",
-         "indication": "seeded indication text", "icd10_codes": ["G90.511"],
-         "first_dispensed_on": "2026-03-02", "last_dispensed_on": "2026-05-30", "fills": 3}
-    """
-    return []
+    """Every fill of the case, oldest first (reversed fills included), from dispensing."""
+    return dispensing.fill_lines(case_id)
 
 
 def pharmacy_name() -> str:
@@ -207,8 +161,8 @@ def build_document(case_id: int, signer: User, narrative: str | None, *, version
         "external_treatments": _external_treatments(case_id),
         "dispense_lines": lines,
         "reversals": reversals(case_id),
-        "dur_alerts": dur_alerts(case_id),
-        "medication_rationale": medication_rationale(case_id, lines),
+        "dur_alerts": dispensing.case_dur_alerts(case_id),
+        "medication_rationale": dispensing.medication_rationale(lines),
         "pharmacist_narrative": narrative,
         "fills": _fills_summary(lines),
         "ledger": ledger_summary(case_id),

@@ -72,7 +72,7 @@ def test_totals_and_balance_come_from_the_ledger_as_decimal_strings(api_as, worl
     assert _floats(document) == []
 
 
-def test_dispense_sections_are_empty_until_dispensing_supplies_them(api_as, world):
+def test_case_without_fills_has_empty_medication_sections(api_as, world):
     document = issue(api_as("pharmacist"), world.case_id)["document"]
     assert document["dispense_lines"] == []
     assert document["dur_alerts"] == []
