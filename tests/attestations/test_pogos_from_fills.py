@@ -6,7 +6,8 @@ import pytest
 from pypdf import PdfReader
 
 from lienrx.extensions import db
-from tests.dispensing.conftest import counter, cream_fill, gabapentin_fill  # noqa: F401
+from tests.dispensing.conftest import counter as counter_fixture
+from tests.dispensing.conftest import cream_fill, gabapentin_fill
 from tests.formulary.factories import load_products, prescription
 
 
@@ -21,8 +22,11 @@ def dispense_resolving(rph, body):
     return response.json
 
 
+counter = counter_fixture
+
+
 @pytest.fixture
-def filled_case(api_as, app, counter):  # noqa: F811
+def filled_case(api_as, app, counter):
     """Gabapentin and ketamine cream fills, one reversed, and a resolved DUR alert."""
     with app.app_context():
         load_products("PREG-CAP-75")
