@@ -72,6 +72,8 @@ def register_blueprints(app: Flask) -> None:
     from lienrx.auth import views as auth_views
     from lienrx.docs import views as docs_views
     from lienrx.home import views as home_views
+    from lienrx.portal import views as portal_views
+    from lienrx.staff import bp as staff_bp
 
     api = Api(app)
     api.register_field(Money, "string", "decimal")
@@ -83,6 +85,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_views.bp)
     app.register_blueprint(docs_views.bp)
     app.register_blueprint(home_views.bp)
+    app.register_blueprint(portal_views.bp)
+    app.register_blueprint(staff_bp)
 
 
 def register_request_hooks(app: Flask) -> None:

@@ -20,7 +20,7 @@ bp = Blueprint("auth", __name__)
 
 def landing_url(role: str) -> str:
     """Attorneys land on the portal, staff on their work queue."""
-    return url_for("home.portal") if role == ATTORNEY else url_for("home.staff")
+    return url_for("portal.index") if role == ATTORNEY else url_for("staff.queue")
 
 
 @bp.route("/login", methods=["GET", "POST"])

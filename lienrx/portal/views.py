@@ -1,0 +1,250 @@
+"""The attorney portal's pages: the firm's cases, one case, its documents and requests.
+
+Every page reads through other domains' services and queries; every case id is looked up
+through ``cases.get_case``, so another firm's case is a 404 like a missing one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user
+
+from lienrx.attestations import certificate, html, pdf
+from lienrx.attestations import services as attestations
+from lienrx.attestations.layout import Seal
+from lienrx.audit import services as audit
+from lienrx.cases import services as cases
+from lienrx.cases.models import Case
+from lienrx.cases.rules import CLOSED, CRPS_CODES
+from lienrx.core.errors import Conflict, NotFound, ValidationFailed
+from lienrx.core.security import ATTORNEY, require_roles
+from lienrx.extensions import db
+from lienrx.notifications import queries as notifications
+from lienrx.notifications import services as notification_services
+from lienrx.portal import queries
+from lienrx.portal.forms import ActionForm, ReductionRequestForm
+from lienrx.reduction_requests import services as reduction_requests
+from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
+from lienrx.settlement import payoff, release
+
+bp = Blueprint("portal", __name__, url_prefix="/portal")
+
+
+def _actor() -> Any:
+    return current_user._get_current_object()
+
+
+def _quiet_after() -> int:
+    return int(current_app.config["LIENRX_QUIET_LIEN_DAYS"])
+
+
+def _filters() -> queries.ListFilters:
+    args = request.args
+    raw_page = args.get("page", "1")
+    page = int(raw_page) if raw_page.isdigit() and 0 < int(raw_page) <= 100_000 else 1
+    status = args.get("status", "")
+    sort = args.get("sort", "")
+    return queries.ListFilters(q=args.get("q", "")[:100],
+                               status=status if status in queries.STATUS_FILTERS else "",
+                               sort=sort if sort in queries.SORTS else "last_fill_desc",
+                               page=page)
+
+
+def _download(body: bytes, filename: str) -> Response:
+    response = Response(body, mimetype="application/pdf")
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@bp.route("/")
+@require_roles(ATTORNEY)
+def index() -> Any:
+    """Show the firm's cases (search, filter, sort, pages) and what changed since last read."""
+    filters = _filters()
+    listing = queries.case_list(current_user.law_firm_id, filters, quiet_after=_quiet_after())
+    notes = notifications.notifications_for(current_user, quiet_after=_quiet_after())
+    audit.record(_actor(), "portal.cases_listed", "law_firm", current_user.law_firm_id,
+                 {"count": len(listing.rows), "page": listing.page,
+                  "searched": bool(filters.q.strip())})
+    db.session.commit()
+    return render_template("portal/index.html", listing=listing, filters=filters, notes=notes,
+                           statuses=queries.STATUS_FILTERS, labels=queries.STATUS_LABELS,
+                           sorts=queries.SORTS, form=ActionForm())
+
+
+@bp.route("/notifications/read", methods=["POST"])
+@require_roles(ATTORNEY)
+def mark_read() -> Any:
+    """Mark every notification read."""
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for(".index"))
+    notification_services.mark_read(_actor())
+    db.session.commit()
+    flash("Notifications marked read.", "info")
+    return redirect(url_for(".index"))
+
+
+def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> Any:
+    ledger, totals, balance = queries.ledger(case.id)
+    refills = queries.next_refills([case.id]).get(case.id, [])
+    fills = queries.fills(case.id)
+    page = render_template(
+        "portal/case.html", case=case, label=queries.STATUS_LABELS[case.status],
+        client=f"{case.patient.first_name} {case.patient.last_name}", balance=balance,
+        totals=totals, ledger=ledger, fills=fills, refills=refills,
+        last_fill=max((f.dispensed_on for f in fills if f.status == "dispensed"), default=None),
+        next_due=min((due for _, _, due in refills), default=None),
+        attestation=attestations.latest(case.id),
+        statements=payoff.statements(current_user, case.id),
+        requests=reduction_requests.requests_for_case(current_user, case.id),
+        released=case.status == CLOSED, crps=CRPS_CODES, show_value=show_value, form=form,
+        action=ActionForm())
+    db.session.commit()
+    return page, status
+
+
+@bp.route("/cases/<int:case_id>")
+@require_roles(ATTORNEY)
+def case_page(case_id: int) -> Any:
+    """Show one case: balance, fills, ledger, documents and reduction requests (audited)."""
+    return _render_case(cases.read_case(_actor(), case_id), ReductionRequestForm())
+
+
+def _seal(attestation: Any) -> Seal:
+    return Seal(attestation_id=attestation.id, sha256=attestation.sha256,
+                signature=attestation.signature, key_id=attestation.key_id,
+                verify_url=url_for("attestations_api.verify_document", _external=True),
+                keys_url=url_for("attestations_api.list_keys", _external=True),
+                json_url=url_for("attestations_api.get_attestation", _external=True,
+                                 attestation_id=attestation.id))
+
+
+def _latest_pogos(case_id: int) -> Any:
+    case = cases.get_case(_actor(), case_id)
+    newest = attestations.latest(case.id)
+    if newest is None:
+        raise NotFound("No POGOS has been signed for this case yet.")
+    return attestations.get_attestation(_actor(), newest.id, purpose="rendered")
+
+
+@bp.route("/cases/<int:case_id>/pogos.html")
+@require_roles(ATTORNEY)
+def pogos_html(case_id: int) -> Any:
+    """The latest signed POGOS as a print-ready page."""
+    attestation = _latest_pogos(case_id)
+    body, policy = html.render_attestation(attestation.document, _seal(attestation))
+    db.session.commit()
+    response = Response(body, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = policy
+    return response
+
+
+@bp.route("/cases/<int:case_id>/pogos.pdf")
+@require_roles(ATTORNEY)
+def pogos_pdf(case_id: int) -> Any:
+    """Download the latest signed POGOS as a PDF."""
+    attestation = _latest_pogos(case_id)
+    body = pdf.render_attestation(attestation.document, _seal(attestation))
+    db.session.commit()
+    return _download(body, f"pogos-case-{case_id}-v{attestation.version}.pdf")
+
+
+@bp.route("/cases/<int:case_id>/custodian-certificate.pdf")
+@require_roles(ATTORNEY)
+def custodian_certificate(case_id: int) -> Any:
+    """Download the records-custodian certificate for the case's dispense log."""
+    facts = attestations.custodian_certificate(_actor(), case_id)
+    body = certificate.render_custodian_certificate(facts)
+    db.session.commit()
+    return _download(body, f"custodian-certificate-case-{case_id}.pdf")
+
+
+@bp.route("/cases/<int:case_id>/release-letter.pdf")
+@require_roles(ATTORNEY)
+def release_letter(case_id: int) -> Any:
+    """Download the case's lien release letter (issued when the case closes paid)."""
+    view = release.letter_view(_actor(), case_id)
+    body = release.render_pdf(view)
+    db.session.commit()
+    return _download(body, f"release-case-{case_id}.pdf")
+
+
+@bp.route("/cases/<int:case_id>/payoff-statements", methods=["POST"])
+@require_roles(ATTORNEY)
+def request_payoff(case_id: int) -> Any:
+    """Issue a fresh payoff statement and show it."""
+    cases.get_case(_actor(), case_id)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for(".case_page", case_id=case_id))
+    try:
+        statement = payoff.issue_statement(_actor(), case_id)
+    except Conflict as refusal:
+        db.session.rollback()
+        flash(refusal.detail, "error")
+        return redirect(url_for(".case_page", case_id=case_id) + "#documents")
+    db.session.commit()
+    return redirect(url_for(".payoff_statement", case_id=case_id, statement_id=statement.id))
+
+
+@bp.route("/cases/<int:case_id>/payoff-statements/<int:statement_id>")
+@require_roles(ATTORNEY)
+def payoff_statement(case_id: int, statement_id: int) -> Any:
+    """Show one payoff statement: the amount, valid-through date, status and lines."""
+    found = [s for s in payoff.statements(_actor(), case_id) if s.id == statement_id]
+    if not found:
+        raise NotFound("No such payoff statement.")
+    case = cases.get_case(_actor(), case_id)
+    audit.record(_actor(), "payoff_statement.read", "payoff_statement", statement_id,
+                 {"case_id": case.id})
+    page = render_template("portal/payoff_statement.html", case=case, statement=found[0],
+                           client=f"{case.patient.first_name} {case.patient.last_name}")
+    db.session.commit()
+    return page
+
+
+def _form_errors(form: ReductionRequestForm, errors: dict[str, Any]) -> None:
+    for name, messages in errors.items():
+        field = getattr(form, name, None) or form.reason
+        found = messages if isinstance(messages, list) else [str(messages)]
+        field.errors = [*field.errors, *found]
+
+
+@bp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
+@require_roles(ATTORNEY)
+def request_reduction(case_id: int) -> Any:
+    """File a reduction request from the form; show its acknowledgment number."""
+    case = cases.get_case(_actor(), case_id)
+    form = ReductionRequestForm()
+    if form.validate_on_submit():
+        try:
+            body = ReductionRequestCreateSchema().load(
+                {"method": form.method.data, "value": form.value.data or "",
+                 "reason": form.reason.data or ""})
+            filed = reduction_requests.file_request(_actor(), case.id, **body)
+        except ma.ValidationError as invalid:
+            _form_errors(form, dict(invalid.messages))  # type: ignore[arg-type]
+        except ValidationFailed as invalid:
+            db.session.rollback()
+            _form_errors(form, invalid.errors)
+        except Conflict as refusal:
+            db.session.rollback()
+            flash(refusal.detail, "error")
+            return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
+        else:
+            number = filed.acknowledgment_number
+            db.session.commit()
+            flash(f"Reduction request {number} received; billing will answer it here.", "info")
+            return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
+    return _render_case(cases.read_case(_actor(), case_id), form, 422)
