@@ -23,7 +23,7 @@ from openpyxl.utils import get_column_letter
 MONEY_FORMAT = '"$"#,##0.00;-"$"#,##0.00'
 DATE_FORMAT = "yyyy-mm-dd"
 FORMULA_TRIGGERS = ("=", "+", "-", "@")
-TEXT, MONEY, DATE, INTEGER = "text", "money", "date", "integer"
+TEXT, MONEY, DATE, INTEGER, NUMBER = "text", "money", "date", "integer", "number"
 
 
 def formula_like(text: str) -> bool:
@@ -89,6 +89,8 @@ class SheetWriter:
             return lambda v: None if v is None else self._styled(v, self._date)
         if kind == INTEGER:
             return lambda v: None if v is None else int(v)
+        if kind == NUMBER:
+            return lambda v: None if v is None else Decimal(v)
         return self.text
 
     def text(self, value: Any) -> Any:

@@ -16,10 +16,22 @@ import sqlalchemy as sa
 
 from lienrx.audit import services as audit
 from lienrx.cases.models import Case
-from lienrx.core.spreadsheets import DATE, INTEGER, MONEY, Column, SheetWriter, new_workbook
+from lienrx.core.spreadsheets import (
+    DATE,
+    INTEGER,
+    MONEY,
+    NUMBER,
+    Column,
+    SheetWriter,
+    new_workbook,
+)
+from lienrx.dispensing.models import Dispense
+from lienrx.dispensing.queries import hyphenated_ndc
 from lienrx.extensions import db
+from lienrx.formulary.models import Product
 from lienrx.ledger.models import JournalEntry
 from lienrx.parties.models import LawFirm, Patient
+from lienrx.prescribing.models import Prescription
 from lienrx.settlement.models import Payment, Reduction, Settlement
 from lienrx.settlement.queries import charge_lines_select, receivable_legs, totals_by_kind_select
 
@@ -36,7 +48,9 @@ CHARGES = [Column("Case ID", INTEGER, 9), Column("Entry ID", INTEGER, 10),
            Column("Dispense ID", INTEGER, 11), Column("Date", DATE, 12),
            Column("Description", width=40), Column("Amount", MONEY, 13, total=True),
            Column("Reversal entry ID", INTEGER, 12), Column("Reversed on", DATE, 12),
-           Column("Reversed amount", MONEY, 13, total=True)]
+           Column("Reversed amount", MONEY, 13, total=True), Column("Fill no.", INTEGER, 8),
+           Column("Product", width=32), Column("Quantity", NUMBER, 10),
+           Column("NDC", width=14), Column("Lot", width=18)]
 ADJUSTMENTS = [Column("Case ID", INTEGER, 9), Column("Entry ID", INTEGER, 10),
                Column("Date", DATE, 12), Column("Kind", width=12), Column("Method", width=10),
                Column("Description", width=48),
@@ -113,10 +127,18 @@ def _summary_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
 
 
 def _charge_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
-    for r in _stream(charge_lines_select(ids)):
+    query = (charge_lines_select(ids)
+             .add_columns(Dispense.fill_number, Product.name.label("product"), Dispense.quantity,
+                          Dispense.ndc, Dispense.lot_number)
+             .outerjoin(Dispense, sa.and_(JournalEntry.source_type == "dispense",
+                                          Dispense.id == JournalEntry.source_id))
+             .outerjoin(Prescription, Prescription.id == Dispense.prescription_id)
+             .outerjoin(Product, Product.id == Prescription.product_id))
+    for r in _stream(query):
         yield [r.case_id, r.entry_id, r.dispense_id, r.occurred_on, r.description, r.amount,
                r.reversal_entry_id, r.reversed_on,
-               r.amount if r.reversal_entry_id is not None else None]
+               r.amount if r.reversal_entry_id is not None else None,
+               r.fill_number, r.product, r.quantity, hyphenated_ndc(r.ndc), r.lot_number]
 
 
 def _adjustment_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
