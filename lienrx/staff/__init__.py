@@ -1,0 +1,18 @@
+"""Staff workbench: the pages pharmacists, technicians and billing staff work in.
+
+Pages call other domains' services and queries only; nothing imports this package.
+"""
+
+from lienrx.staff import (  # noqa: F401  (each module registers its routes on the blueprint)
+    attestations,
+    billing,
+    cases,
+    compounding,
+    dispensing,
+    intake,
+    prescriptions,
+    queue,
+)
+from lienrx.staff.blueprint import bp
+
+__all__ = ["bp"]

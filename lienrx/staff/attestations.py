@@ -1,0 +1,46 @@
+"""The POGOS attestation: preview it for a case, add the narrative, sign, download."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from lienrx.attestations import services
+from lienrx.attestations.schemas import AttestationCreateSchema
+from lienrx.core.security import BILLING, PHARMACIST, require_roles
+from lienrx.extensions import db
+from lienrx.staff import forms, queries
+from lienrx.staff.blueprint import bp
+
+
+def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
+    """Render the preview built from the records, the signed versions and the sign form."""
+    form = form or forms.blank()
+    document = queries.preview_attestation(current_user, case_id,
+                                           form.value("narrative") or None)
+    versions = services.list_attestations(current_user, case_id)
+    db.session.commit()
+    return render_template("staff/attestation.html", case_id=case_id, doc=document,
+                           versions=versions, form=form), form.status
+
+
+@bp.route("/cases/<int:case_id>/attestation")
+@require_roles(PHARMACIST, BILLING)
+def attestation(case_id: int) -> Any:
+    """Preview the case's POGOS and list its signed versions."""
+    return attestation_page(case_id)
+
+
+@bp.route("/cases/<int:case_id>/attestation", methods=["POST"])
+@require_roles(PHARMACIST)
+def sign_attestation(case_id: int) -> Any:
+    """Sign the POGOS with the narrative as the case's next version."""
+    form = forms.Submission.load(AttestationCreateSchema(), forms.read(("narrative",)))
+    signed = form.call(services.issue_attestation, current_user, case_id)
+    if signed is None:
+        return attestation_page(case_id, form)
+    db.session.commit()
+    flash(f"POGOS version {signed.version} signed (SHA-256 {signed.sha256[:12]}…).", "info")
+    return redirect(url_for("staff.attestation", case_id=case_id))

@@ -1,0 +1,181 @@
+"""The billing desk: cases by status, the settlement page with the what-if calculator and
+every money action, attorneys' reduction requests, and the reconciliation export."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Iterator
+from typing import IO, Any
+
+from flask import Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lienrx.cases import rules as case_rules
+from lienrx.cases import services as cases
+from lienrx.cases.queries import with_balances
+from lienrx.core.errors import NotFound
+from lienrx.core.security import ADMIN, BILLING, require_roles
+from lienrx.exports.reconciliation import Filters, write_reconciliation
+from lienrx.exports.schemas import ReconciliationArgs
+from lienrx.extensions import db
+from lienrx.reduction_requests import services as reduction_requests
+from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
+from lienrx.settlement import payoff, rules, services
+from lienrx.settlement import queries as settlement_queries
+from lienrx.settlement.schemas import (
+    CloseSchema,
+    PaymentCreateSchema,
+    PreviewArgs,
+    ReductionCreateSchema,
+    SettlementCreateSchema,
+    WriteOffCreateSchema,
+)
+from lienrx.staff import forms, queries
+from lienrx.staff.blueprint import bp
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")
+# form name -> (schema, text fields, checkbox fields, service)
+MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], Any, str]] = {
+    "settle": (SettlementCreateSchema, ("settled_on", "gross_amount", "attorney_fees", "costs"),
+               services.record_settlement, "Settlement recorded; the case is settled."),
+    "reduce": (ReductionCreateSchema, ("method", "value", "reason"), services.reduce_lien,
+               "Reduction posted."),
+    "pay": (PaymentCreateSchema, ("amount", "received_on", "reference"),
+            services.record_payment, "Payment posted."),
+    "writeoff": (WriteOffCreateSchema, ("amount", "reason"), services.write_off,
+                 "Write-off posted."),
+    "close": (CloseSchema, ("outcome", "reason"), services.close_case, "Case closed."),
+}
+
+
+def _desk(status: str | None, answers: dict[int, forms.Submission] | None = None) -> Any:
+    if status not in (None, *case_rules.STATUSES):
+        raise NotFound("No such status.")
+    found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
+    pending = reduction_requests.list_requests(current_user, page_size=100)
+    db.session.commit()
+    answers = answers or {}
+    failed = [f.status for f in answers.values() if f.status != 200]
+    return render_template(
+        "staff/billing.html", cases=found, status=status, statuses=case_rules.STATUSES,
+        counts=queries.status_counts(), pending=pending, answers=answers,
+        show_value=show_value), (failed[0] if failed else 200)
+
+
+@bp.route("/billing/")
+@require_roles(BILLING)
+def billing() -> Any:
+    """Show cases by status with balances and the reduction requests to answer."""
+    return _desk(request.args.get("status") or None)
+
+
+@bp.route("/billing/reduction-requests/<int:request_id>/answer", methods=["POST"])
+@require_roles(BILLING)
+def answer_reduction_request(request_id: int) -> Any:
+    """Accept, counter or decline an attorney's reduction request."""
+    prefix = f"rr{request_id}-"
+    form = forms.Submission.load(ReductionRequestAnswerSchema(),
+                                 forms.read(("decision", "note", "value"), prefix=prefix),
+                                 prefix=prefix)
+    answered = form.call(reduction_requests.answer_request, current_user, request_id)
+    if answered is None:
+        return _desk(None, {request_id: form})
+    db.session.commit()
+    flash(f"Request {answered.acknowledgment_number} {answered.status}.", "info")
+    return redirect(url_for("staff.billing"))
+
+
+def settlement_page(case_id: int, forms_: dict[str, forms.Submission] | None = None) -> Any:
+    """Render the settlement page: balance, totals, what-if and the money forms."""
+    forms_ = forms_ or {}
+    case = with_balances([cases.read_case(current_user, case_id)])[0]
+    what_if = _what_if(case_id)
+    totals = settlement_queries.case_totals(case_id)
+    statements = payoff.statements(current_user, case_id)
+    db.session.commit()
+    for name in (*MONEY_FORMS, "payoff"):
+        forms_.setdefault(name, forms.Submission(prefix=f"{name}-"))
+    failed = [f.status for f in forms_.values() if f.status != 200]
+    return render_template(
+        "staff/settlement.html", case=case, totals=totals, what_if=what_if, f=forms_,
+        settlement=settlement_queries.settlement_of(case_id), statements=statements,
+        methods=[(m, m.replace("_", " ")) for m in rules.REDUCTION_METHODS],
+        outcomes=[(o, o.replace("_", " ")) for o in rules.CLOSE_OUTCOMES],
+        requests=reduction_requests.requests_for_case(current_user, case_id),
+        show_value=show_value), (failed[0] if failed else what_if[0].status)
+
+
+def _what_if(case_id: int) -> tuple[forms.Submission, Any]:
+    """The calculator's form (GET arguments) and its scenarios when gross is given."""
+    raw = {f"wi-{k}": (request.args.get(f"wi-{k}") or "").strip() for k in WHAT_IF}
+    if not raw["wi-gross"]:
+        return forms.Submission(raw, "wi-"), None
+    data = {k: raw[f"wi-{k}"] for k in WHAT_IF if raw[f"wi-{k}"]}
+    form = forms.Submission.load(PreviewArgs(), data, raw=raw, prefix="wi-")
+    return form, form.call(services.preview, current_user, case_id)
+
+
+@bp.route("/billing/cases/<int:case_id>")
+@require_roles(BILLING)
+def settlement(case_id: int) -> Any:
+    """Show the case's settlement page (with the what-if when gross is given)."""
+    return settlement_page(case_id)
+
+
+@bp.route("/billing/cases/<int:case_id>/<any(settle, reduce, pay, writeoff, close):action>",
+          methods=["POST"])
+@require_roles(BILLING)
+def money_action(case_id: int, action: str) -> Any:
+    """Post a settlement, reduction, payment or write-off, or close the case."""
+    schema, names, service, done = MONEY_FORMS[action]
+    prefix = f"{action}-"
+    form = forms.Submission.load(schema(), forms.read(names, prefix=prefix), prefix=prefix)
+    if form.call(service, current_user, case_id) is None:
+        return settlement_page(case_id, {action: form})
+    db.session.commit()
+    flash(done, "info")
+    return redirect(url_for("staff.settlement", case_id=case_id))
+
+
+@bp.route("/billing/cases/<int:case_id>/payoff", methods=["POST"])
+@require_roles(BILLING)
+def issue_payoff(case_id: int) -> Any:
+    """Issue a payoff statement valid through the configured date."""
+    form = forms.Submission(prefix="payoff-")
+    statement = form.attempt(payoff.issue_statement, current_user, case_id)
+    if statement is None:
+        return settlement_page(case_id, {"payoff": form})
+    db.session.commit()
+    flash(f"Payoff statement issued: balance due through {statement.valid_through}.", "info")
+    return redirect(url_for("staff.settlement", case_id=case_id))
+
+
+@bp.route("/billing/export")
+@require_roles(BILLING, ADMIN)
+def export() -> Any:
+    """Show the reconciliation filters; with ``download`` send the workbook."""
+    firms = [(firm.id, firm.name) for firm in queries.law_firms()]
+    raw = {k: v.strip() for k, v in request.args.items() if k != "download"}
+    form = forms.Submission.load(ReconciliationArgs(), {k: v for k, v in raw.items() if v},
+                                 raw=raw)
+    if "download" not in request.args or not form.ok:
+        return render_template("staff/export.html", form=form, firms=firms,
+                               statuses=[(s, s) for s in case_rules.STATUSES]), form.status
+    spool = tempfile.TemporaryFile()
+    try:
+        write_reconciliation(current_user, spool, Filters(**(form.values or {})))
+        db.session.commit()
+    except BaseException:
+        spool.close()
+        raise
+    spool.seek(0)
+    return Response(_chunks(spool), mimetype=XLSX, headers={
+        "Content-Disposition": 'attachment; filename="reconciliation.xlsx"'})
+
+
+def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
+    """Send the spooled workbook in pieces, then discard it."""
+    with spool:
+        while chunk := spool.read(256 * 1024):
+            yield chunk

@@ -1,0 +1,19 @@
+"""The staff workbench blueprint: every page under /staff."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__, url_prefix="/staff")
+
+
+@bp.app_template_filter("qty")
+def quantity_text(value: object) -> str:
+    """A quantity without trailing zeros: Decimal('90.000') → '90'."""
+    from decimal import Decimal
+
+    try:
+        text = format(Decimal(str(value)).normalize(), "f")
+    except ArithmeticError:
+        return str(value)
+    return text

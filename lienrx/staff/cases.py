@@ -1,0 +1,67 @@
+"""Cases: the list by status, one case's page, and recording its lien agreement."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lienrx.cases import rules as case_rules
+from lienrx.cases import services as cases
+from lienrx.cases.queries import with_balances
+from lienrx.cases.schemas import LienAgreementCreateSchema
+from lienrx.core.errors import NotFound
+from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.extensions import db
+from lienrx.ledger.queries import case_ledger
+from lienrx.staff import forms, queries
+from lienrx.staff.blueprint import bp
+
+READERS = (PHARMACIST, TECHNICIAN, BILLING)
+
+
+@bp.route("/cases")
+@require_roles(*READERS)
+def cases_list() -> Any:
+    """List cases (optionally one status) with their lien balances."""
+    status = request.args.get("status") or None
+    if status not in (None, *case_rules.STATUSES):
+        raise NotFound("No such status.")
+    found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
+    db.session.commit()
+    return render_template("staff/cases.html", cases=found, status=status,
+                           statuses=case_rules.STATUSES)
+
+
+def case_page(case_id: int, agreement_form: forms.Submission | None = None) -> Any:
+    """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger."""
+    case = with_balances([cases.read_case(current_user, case_id)])[0]
+    ledger = case_ledger(case_id) if current_user.role in (PHARMACIST, BILLING) else None
+    db.session.commit()
+    form = agreement_form or forms.blank(patient_signed="on", non_recourse="on")
+    return render_template("staff/case.html", case=case, agreement=case.lien_agreement,
+                           prescriptions=queries.case_prescriptions(case_id),
+                           dispenses=queries.case_dispenses(case_id), ledger=ledger,
+                           agreement_form=form), form.status
+
+
+@bp.route("/cases/<int:case_id>")
+@require_roles(*READERS)
+def case(case_id: int) -> Any:
+    """Show one case."""
+    return case_page(case_id)
+
+
+@bp.route("/cases/<int:case_id>/lien-agreement", methods=["POST"])
+@require_roles(BILLING)
+def record_lien_agreement(case_id: int) -> Any:
+    """Record the signed lien agreement; the case becomes `active`."""
+    data = forms.read(("signed_on", "document_sha256"), ints=("attorney_user_id",),
+                      checks=("patient_signed", "non_recourse"))
+    form = forms.Submission.load(LienAgreementCreateSchema(), data)
+    if form.call(cases.record_lien_agreement, current_user, case_id) is None:
+        return case_page(case_id, form)
+    db.session.commit()
+    flash("Lien agreement recorded; the case is active.", "info")
+    return redirect(url_for("staff.case", case_id=case_id))

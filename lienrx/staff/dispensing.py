@@ -1,0 +1,128 @@
+"""The dispense screen: batch or NDC/lot, DUR resolutions, refill override, the charge at
+$0 to the patient, the printable label, the lien balance, and reversal."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from lienrx.core import clock
+from lienrx.core.errors import Conflict
+from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.dispensing import services
+from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
+from lienrx.dur import services as dur
+from lienrx.extensions import db
+from lienrx.ledger.queries import case_balance
+from lienrx.prescribing import services as prescribing
+from lienrx.staff import forms, queries
+from lienrx.staff.blueprint import bp
+
+OVERRIDE = "override_refill_too_soon.reason"
+
+
+def _charge_preview(prescription: Any, quantity: Any) -> tuple[int | None, str | None]:
+    """What the lien would be charged today for ``quantity`` (cents), or why it cannot be."""
+    try:
+        amount = Decimal(str(quantity or prescription.quantity))
+        return services.price(prescription, amount, clock.today())[3], None
+    except (InvalidOperation, ArithmeticError):
+        return None, None
+    except Conflict as exc:
+        return None, exc.detail
+
+
+def prescription_page(prescription_id: int, form: forms.Submission | None) -> Any:
+    """Render a prescription with its alerts, fills and the dispense form."""
+    rx = prescribing.read_prescription(current_user, prescription_id)
+    alerts, fills = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
+    previous = services.last_fill(rx.id)
+    form = form or forms.blank(quantity=format(Decimal(rx.quantity).normalize(), "f"),
+                               days_supply=rx.days_supply, ndc=rx.product.ndc or "")
+    charge, price_problem = _charge_preview(rx, form.value("quantity"))
+    page = render_template(
+        "staff/prescription.html", rx=rx, status=prescribing.effective_status(rx),
+        alerts=alerts, fills=fills, form=form, charge=charge, price_problem=price_problem,
+        next_due=services.refill_due_on(rx, previous) if previous else None,
+        batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
+                         f"{format(Decimal(b.remaining_quantity).normalize(), 'f')} "
+                         f"{rx.product.unit} left")
+                 for b in queries.dispensable_batches(rx.product_id, clock.today())],
+        deliveries=[(m, m) for m in DELIVERY_METHODS])
+    db.session.commit()
+    return page, form.status
+
+
+def _dispense_data(prescription_id: int) -> dict[str, Any]:
+    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method"),
+                         ints=("days_supply", "compounding_record_id")),
+            "prescription_id": prescription_id}
+    data["dur_resolutions"] = [
+        {"alert_id": forms.as_int(key.split("-", 1)[1]), "resolution": value.strip()}
+        for key, value in request.form.items()
+        if key.startswith("resolution-") and value.strip()]
+    reason = (request.form.get(OVERRIDE) or "").strip()
+    if reason:
+        data["override_refill_too_soon"] = {"reason": reason}
+    return data
+
+
+@bp.route("/prescriptions/<int:prescription_id>/dispense", methods=["POST"])
+@require_roles(PHARMACIST)
+def create_dispense(prescription_id: int) -> Any:
+    """Dispense at $0 and charge the lien, or show why the rules refuse it."""
+    form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
+    if form.ok:
+        body = dict(form.values or {})
+        override = body.pop("override_refill_too_soon")
+        body["dur_resolutions"] = tuple((r["alert_id"], r["resolution"])
+                                        for r in body.pop("dur_resolutions"))
+        dispense_request = services.DispenseRequest(
+            **body, refill_override_reason=override["reason"] if override else None)
+        record = form.attempt(services.dispense, current_user, dispense_request)
+        if record is not None:
+            db.session.commit()
+            flash(f"Fill {record.fill_number} dispensed; the patient pays $0.00.", "info")
+            return redirect(url_for("staff.dispense", dispense_id=record.id))
+    return prescription_page(prescription_id, form)
+
+
+def dispense_page(dispense_id: int, form: forms.Submission | None = None) -> Any:
+    """Render a fill: charge, $0 to the patient, the label and the case's lien balance."""
+    record = services.read_dispense(current_user, dispense_id)
+    balance = case_balance(record.case_id)
+    db.session.commit()
+    form = form or forms.blank()
+    return render_template("staff/dispense.html", d=record, label=record.label,
+                           balance=balance, form=form), form.status
+
+
+@bp.route("/dispenses/<int:dispense_id>")
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+def dispense(dispense_id: int) -> Any:
+    """Show a fill with its label and the lien balance after it."""
+    return dispense_page(dispense_id)
+
+
+@bp.route("/dispenses/<int:dispense_id>/label")
+@require_roles(PHARMACIST, TECHNICIAN, BILLING)
+def label(dispense_id: int) -> Any:
+    """Show the fill's frozen label as a 4 × 2.5 in print page."""
+    record = services.read_dispense(current_user, dispense_id)
+    db.session.commit()
+    return render_template("staff/label.html", d=record, label=record.label)
+
+
+@bp.route("/dispenses/<int:dispense_id>/reverse", methods=["POST"])
+@require_roles(PHARMACIST)
+def reverse_dispense(dispense_id: int) -> Any:
+    """Reverse a fill with a reason: the charge comes off the lien."""
+    form = forms.Submission.load(ReverseSchema(), forms.read(("reason",)))
+    if form.call(services.reverse, current_user, dispense_id) is None:
+        return dispense_page(dispense_id, form)
+    db.session.commit()
+    flash("The fill is reversed; its charge is off the lien.", "info")
+    return redirect(url_for("staff.dispense", dispense_id=dispense_id))

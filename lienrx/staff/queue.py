@@ -1,0 +1,31 @@
+"""The work queue: what is waiting for the pharmacy and the billing desk today."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import render_template
+from flask_login import current_user
+
+from lienrx.cases import rules as case_rules
+from lienrx.core import clock
+from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
+from lienrx.staff import queries
+from lienrx.staff.blueprint import bp
+
+PHARMACY = (PHARMACIST, TECHNICIAN)
+
+
+@bp.route("/")
+@require_roles(*STAFF)
+def queue() -> Any:
+    """Show the work queue: counts and links for the signed-in role."""
+    role, sections = current_user.role, {}
+    if role in PHARMACY or role == ADMIN:
+        ready, soon = queries.prescriptions_by_due_date(clock.today())
+        sections.update(ready=ready, soon=soon, batches=queries.pending_batches(),
+                        alerts=queries.open_alerts())
+    if role in (BILLING, ADMIN):
+        sections.update(intake=queries.cases_with_status(case_rules.INTAKE),
+                        counts=queries.status_counts())
+    return render_template("staff/queue.html", today=clock.today(), **sections)
