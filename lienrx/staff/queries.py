@@ -182,8 +182,8 @@ def user_names(ids: set[int | None]) -> dict[int, str]:
     wanted = {i for i in ids if i is not None}
     if not wanted:
         return {}
-    return dict(db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted)))
-                .tuples().all())
+    rows = db.session.execute(sa.select(User.id, User.name).where(User.id.in_(wanted))).all()
+    return {user_id: name for user_id, name in rows}
 
 
 def preview_attestation(actor: Any, case_id: int, narrative: str | None) -> dict[str, Any]:
