@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import wraps
 from typing import Any
 
 from flask_login import current_user
 
+from lienrx.cases import services as cases
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
 from lienrx.extensions import db
@@ -21,8 +24,20 @@ blp = ApiBlueprint("reduction_requests_api", __name__,
                    description="Reduction requests: firms ask, billing answers")
 
 
+def case_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 404 for a case the caller may not see before the body is validated."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        cases.get_case(current_user, kwargs["case_id"])
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
 @require_roles(ATTORNEY, BILLING)
+@case_in_scope
 @blp.arguments(ReductionRequestCreateSchema)
 @blp.response(201, ReductionRequestSchema)
 def file_request(body: dict[str, Any], case_id: int) -> Any:

@@ -46,7 +46,16 @@ def attorney_routes(app):
 @pytest.fixture
 def other_firms_records(app, world):
     """Ids of records that belong to the `world` firm, by URL parameter name."""
-    return {"case_id": world.case_id}
+    from lienrx.reduction_requests import services as reduction_requests
+
+    with app.app_context():
+        factories.ledger_charge(world.case_id, 10_000)
+        request = reduction_requests.file_request(
+            factories.user("billing"), world.case_id, method="amount", value=1_000,
+            reason="scoping walk")
+        db.session.commit()
+        reduction_request_id = request.id
+    return {"case_id": world.case_id, "reduction_request_id": reduction_request_id}
 
 
 def test_attorney_routes_are_known(app):

@@ -1,0 +1,70 @@
+"""The portal's reduction-request form: files a pending request; bad input shows errors."""
+
+from __future__ import annotations
+
+import re
+
+from lienrx.auth.models import User
+from lienrx.extensions import db
+from lienrx.reduction_requests import services
+from tests import factories
+from tests.portal.conftest import csrf_token
+
+
+def submit(counsel, case_id, **fields):
+    token = csrf_token(counsel.get(f"/portal/cases/{case_id}").get_data(as_text=True))
+    data = {"csrf_token": token, "method": "amount", "value": "25.00",
+            "reason": "Policy limits reached", **fields}
+    return counsel.post(f"/portal/cases/{case_id}/reduction-requests", data=data)
+
+
+def test_reduction_form_files_a_pending_request_with_an_acknowledgment_number(counsel, book):
+    response = submit(counsel, book.case_id)
+    assert response.status_code == 302
+    page = counsel.get(response.headers["Location"]).get_data(as_text=True)
+    number = re.search(r"Reduction request (RR-\d{4}-\d{6}) received", page).group(1)
+    assert f"<strong>{number}</strong>: $25.00" in page and "badge-pending" in page
+
+
+def test_reduction_form_takes_a_percent(counsel, book):
+    submit(counsel, book.case_id, method="percent", value="15")
+    page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert ": 15%" in page
+
+
+def test_reduction_form_errors_are_shown_on_their_fields(counsel, book):
+    for fields, message in (({"value": "abc"}, "decimal string"),
+                            ({"value": "500.00"}, "more than the lien balance"),
+                            ({"method": "percent", "value": "150"}, "at most 100"),
+                            ({"reason": ""}, "required"),
+                            ({"method": "final"}, "Not a valid choice")):
+        response = submit(counsel, book.case_id, **fields)
+        assert response.status_code == 422, fields
+        html = response.get_data(as_text=True)
+        assert 'class="field-error"' in html and message in html, (fields, message)
+    assert counsel.get(f"/portal/cases/{book.case_id}").get_data(
+        as_text=True).count("badge-pending") == 0
+
+
+def test_attorney_sees_billings_answer(app, counsel, book):
+    submit(counsel, book.case_id, value="30.00")
+    with app.app_context():
+        clerk = factories.user("billing")
+        pending = services.list_requests(clerk)
+        services.answer_request(clerk, pending[0].id, decision="counter", value="20.00",
+                                note="Twenty is what we can do.")
+        db.session.commit()
+    page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert "badge-countered" in page and "the pharmacy offers $20.00" in page
+    assert "Twenty is what we can do." in page
+
+
+def test_accepted_request_lowers_the_balance_on_the_page(app, counsel, book):
+    submit(counsel, book.case_id, value="5.00")
+    with app.app_context():
+        clerk = factories.user("billing")
+        services.answer_request(clerk, services.list_requests(clerk)[0].id, decision="accept")
+        db.session.commit()
+        assert db.session.get(User, clerk.id) is not None
+    page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert 'class="balance">$100.00' in page and "badge-accepted" in page
