@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.core import clock
@@ -33,26 +34,17 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode() + dumps_canonical(content)).hexdigest()
 
 
-def _lock_head() -> AuditChainHead:
-    head = db.session.execute(
-        sa.select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
-    if head is None:
-        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
-        db.session.add(head)
-        db.session.flush()
-    return head
+PENDING = "lienrx.audit.pending"
 
 
 def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
-    """Append an event for ``actor`` (a User, or None for the system) to the chain.
+    """Record an event for ``actor`` (a User, or None for the system); it joins the chain
+    when the transaction commits, and vanishes with it if the transaction rolls back.
 
     ``details`` must never hold PHI: ids, codes, amounts and counts only.
     """
-    head = _lock_head()
     event = AuditEvent(
-        seq=head.seq + 1,
         occurred_at=clock.utcnow(),
         actor_user_id=getattr(actor, "id", None),
         actor_label=(f"{actor.role}:{actor.email}" if actor is not None else "system"),
@@ -61,13 +53,40 @@ def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
         entity_id=None if entity_id is None else str(entity_id),
         request_id=g.get("request_id") if has_request_context() else None,
         details=details or {},
-        prev_hash=head.hash,
     )
-    event.hash = _digest(event)
-    head.seq, head.hash = event.seq, event.hash
-    db.session.add(event)
-    db.session.flush()
+    db.session.info.setdefault(PENDING, []).append(event)
     return event
+
+
+def _seal(session: Session) -> None:
+    """Chain the transaction's pending events, holding the head lock only until the commit.
+
+    Appending at commit time keeps the one serialisation point every write shares (the chain
+    head) out of the body of the transaction.
+    """
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    head = session.execute(
+        sa.select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
+    ).scalar_one_or_none()
+    if head is None:
+        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
+        session.add(head)
+    for event in pending:
+        event.seq, event.prev_hash = head.seq + 1, head.hash
+        event.hash = _digest(event)
+        head.seq, head.hash = event.seq, event.hash
+        session.add(event)
+    session.flush()
+
+
+def _discard(session: Session, *args: Any) -> None:
+    session.info.pop(PENDING, None)
+
+
+sa.event.listen(Session, "before_commit", _seal)
+sa.event.listen(Session, "after_rollback", _discard)
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
@@ -278,11 +279,16 @@ def _supplies_in_use(case_id: int) -> list[Medication]:
     """Dispensed fills whose days supply has not run out (SPEC §4.6 active medications)."""
     today = clock.today()
     fills = db.session.execute(
-        sa.select(Dispense).where(Dispense.case_id == case_id, Dispense.status == "dispensed",
-                                  Dispense.dispensed_on > today - timedelta(days=366))
-    ).scalars()
-    return [dur.as_medication(f.prescription) for f in fills
-            if f.dispensed_on + timedelta(days=f.days_supply) > today]
+        sa.select(Dispense.prescription_id, Dispense.dispensed_on, Dispense.days_supply)
+        .where(Dispense.case_id == case_id, Dispense.status == "dispensed",
+               Dispense.dispensed_on > today - timedelta(days=366))).all()
+    in_use = {rx for rx, on, days in fills if on + timedelta(days=days) > today}
+    if not in_use:
+        return []
+    prescriptions = db.session.execute(
+        sa.select(Prescription).where(Prescription.id.in_(in_use))
+        .options(selectinload(Prescription.product))).scalars()
+    return [dur.as_medication(p) for p in prescriptions]
 
 
 dur.register_medication_source(_supplies_in_use)

@@ -1,0 +1,267 @@
+"""Benchmark dispensing under load on PostgreSQL, against a bare insert endpoint.
+
+    .venv/bin/python bench/dispense.py [--seconds 15] [--pg-admin-url postgresql://…/postgres]
+
+Builds a throwaway database with realistic data (1,000 active cases, 5,000 prescriptions over
+the seeded formulary, each case's DUR alerts already resolved), starts ``lienrx serve``
+(gunicorn, production mode), and drives ``POST /api/v1/dispenses`` from 8 concurrent
+connections with wrk (Debian's ``wrk``; a C load client, so the client is not the bottleneck)
+— each request a random prescription, an Idempotency-Key, a refill-too-soon override. Then the
+baseline: ``bench/bare_app.py`` under the same gunicorn settings on the same database, one
+row inserted per request, same wrk settings. Last, ``GET /cases/{id}/ledger`` for a case with
+5,000 entries against the raw SQL sum of its receivable.
+
+Prints dispenses/s, p50 and p99 latency, the baseline's requests/s, then
+``ledger_vs_raw_sum ratio=…`` and, last, ``dispense_vs_bare_insert ratio=R``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import psycopg  # noqa: E402
+
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+LIENRX = str(Path(sys.executable).with_name("lienrx"))
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+# Five prescriptions per case that raise no high-severity DUR alert together.
+REGIMEN = ("GABA-CAP-300", "LIDO-PAT-5", "ALEN-TAB-70", "MPRED-DP-4", "DULO-CAP-30")
+CONNECTIONS, THREADS = 8, 2
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def keys() -> dict[str, str]:
+    from lienrx.core import crypto
+
+    return {"SECRET_KEY": uuid.uuid4().hex * 2, "LIENRX_DATA_KEYS": crypto.new_data_key(),
+            "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
+
+
+def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str, int]:
+    """Seed the book through the services; return prescription ids, a token, a ledger case."""
+    from flask_migrate import upgrade
+
+    from lienrx import create_app
+    from lienrx.auth import services as auth
+    from lienrx.cases import services as case_services
+    from lienrx.core import clock
+    from lienrx.dur import services as dur
+    from lienrx.extensions import db
+    from lienrx.formulary.services import product_by_code
+    from lienrx.ledger import services as ledger
+    from lienrx.parties import services as parties
+    from lienrx.prescribing import services as prescribing
+    from lienrx.seeds.formulary import load_formulary, seed_data
+
+    app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **secrets})
+    with app.app_context():
+        upgrade(directory=app.extensions["migrate"].directory)
+        load_formulary(seed_data())
+        pharmacist = auth.create_user(None, email="bench@rph.test", name="Bench Pharmacist",
+                                      role="pharmacist", password="bench password",
+                                      license_number="TN-RPH-1")
+        token, _ = auth.issue_token(pharmacist, timedelta(days=1))
+        doctor = parties.create_prescriber(None, first_name="Morgan", last_name="Pain",
+                                           npi="1234567893", dea_number="AP5836727")
+        products = [product_by_code(code).id for code in REGIMEN]
+        firms = [parties.create_law_firm(None, name=f"Bench Firm {i}").id for i in range(20)]
+        today, rx_ids = clock.today(), []
+        for n in range(cases):
+            patient = parties.create_patient(None, first_name="Pat", last_name=f"Bench{n}",
+                                             date_of_birth=date(1980, 1, 1) + timedelta(n))
+            case = case_services.open_case(
+                None, patient_id=patient.id, law_firm_id=firms[n % len(firms)],
+                date_of_injury=today - timedelta(days=200), injury_mechanism="motor_vehicle",
+                jurisdiction="TN", diagnoses=[{"icd10": "G90.511"}])
+            case_services.record_lien_agreement(None, case.id, signed_on=today,
+                                                patient_signed=True)
+            for product_id in products:
+                rx = prescribing.create_prescription(
+                    None, case_id=case.id, prescriber_id=doctor.id, product_id=product_id,
+                    sig="As directed", quantity=Decimal(30), days_supply=30,
+                    refills_authorized=11, written_on=today)
+                for alert in dur.evaluate(rx, None):
+                    dur.resolve(alert.id, pharmacist, "reviewed for the benchmark")
+                rx_ids.append(rx.id)
+            if n % 100 == 99:
+                db.session.commit()
+                print(f"  seeded {n + 1} cases", flush=True)
+        ledger_case = case_services.open_case(
+            None, patient_id=patient.id, law_firm_id=firms[0], date_of_injury=today,
+            injury_mechanism="other", jurisdiction="TN", diagnoses=[{"icd10": "G90.511"}])
+        receivable, revenue = ledger.receivable(ledger_case.id), ledger.book(ledger.REVENUE)
+        for i in range(5000):
+            cents = 1000 + i % 5000
+            ledger.post_entry(kind="charge", case_id=ledger_case.id, occurred_on=today,
+                              memo=f"charge {i}", lines=[(receivable, cents), (revenue, -cents)])
+        db.session.commit()
+        db.session.execute(db.text("ANALYZE"))
+        db.session.commit()
+        db.engine.dispose()
+    return rx_ids, token, ledger_case.id
+
+
+LUA = """
+local ids = {%(ids)s}
+local token = "%(token)s"
+local path = "%(path)s"
+local counter = 0
+local thread_id = 0
+function setup(thread) thread:set("id", math.random(1, 1000000)) end
+function init(args) math.randomseed(id) thread_id = id end
+function request()
+  counter = counter + 1
+  local rx = ids[math.random(#ids)]
+  local body = '{"prescription_id": ' .. rx .. ', "quantity": 1, "days_supply": 30, ' ..
+               '"override_refill_too_soon": {"reason": "benchmark"}}'
+  local headers = {["Content-Type"] = "application/json",
+                   ["Authorization"] = "Bearer " .. token,
+                   ["Idempotency-Key"] = "bench-" .. thread_id .. "-" .. counter}
+  return wrk.format("POST", path, headers, body)
+end
+"""
+
+
+def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:
+    with log.open("w") as out:
+        server = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return server
+        except OSError:
+            if server.poll() is not None:
+                raise SystemExit(log.read_text())
+            time.sleep(0.2)
+    raise SystemExit("server did not start")
+
+
+def wrk(port: int, script: Path, seconds: int) -> dict[str, float]:
+    """Run wrk; return requests/s, p50 and p99 in ms, and non-2xx responses."""
+    out = subprocess.run(["wrk", f"-t{THREADS}", f"-c{CONNECTIONS}", f"-d{seconds}s",
+                          "--latency", "-s", str(script), f"http://127.0.0.1:{port}"],
+                         capture_output=True, text=True, check=True).stdout
+
+    def latency(pct: str) -> float:
+        value, unit = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M).groups()
+        return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+            "p50": latency("50"), "p99": latency("99"),
+            "errors": float(errors.group(1)) if errors else 0.0}
+
+
+def time_ledger(port: int, token: str, case_id: int, url: str, rounds: int = 20) -> tuple:
+    """Median seconds: GET /cases/{id}/ledger over HTTP, and the raw SQL sum."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    api = []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        conn.request("GET", f"/api/v1/cases/{case_id}/ledger",
+                     headers={"Authorization": f"Bearer {token}"})
+        body = conn.getresponse().read()
+        api.append(time.perf_counter() - started)
+    entries = len(json.loads(body)["entries"])
+    raw = []
+    with psycopg.connect(url) as db:
+        for _ in range(rounds):
+            started = time.perf_counter()
+            db.execute("SELECT sum(p.amount_cents) FROM postings p JOIN ledger_accounts a "
+                       "ON a.id = p.account_id WHERE a.case_id = %s", (case_id,)).fetchone()
+            raw.append(time.perf_counter() - started)
+    return statistics.median(api), statistics.median(raw), entries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pg-admin-url", default=DEFAULT_ADMIN_URL)
+    parser.add_argument("--cases", type=int, default=1000)
+    parser.add_argument("--seconds", type=int, default=15)
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is missing: apt-get install -y wrk")
+    name = f"lienrx_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    workdir = Path(tempfile.mkdtemp(prefix="lienrx-bench-"))
+    servers: list[subprocess.Popen] = []
+    try:
+        secrets = keys()
+        started = time.perf_counter()
+        rx_ids, token, ledger_case = seed(url, secrets, args.cases)
+        print(f"seeded {args.cases} cases, {len(rx_ids)} prescriptions, a 5,000-entry ledger "
+              f"in {time.perf_counter() - started:.1f}s")
+        env = {**os.environ, "LIENRX_ENV": "production", "DATABASE_URL": url,
+               "LIENRX_INSTANCE_PATH": str(workdir), **secrets}
+        workers = str(2 * (os.cpu_count() or 1) + 1)
+        random.shuffle(rx_ids)
+        ids = ",".join(map(str, rx_ids))
+
+        port = free_port()
+        servers.append(start([LIENRX, "serve", "--port", str(port), "--workers", workers,
+                              "--no-migrate"], env, port, workdir / "lienrx.log"))
+        script = workdir / "dispense.lua"
+        script.write_text(LUA % {"ids": ids, "token": token, "path": "/api/v1/dispenses"})
+        wrk(port, script, 3)  # warm-up
+        lienrx = wrk(port, script, args.seconds)
+        api_s, raw_s, entries = time_ledger(port, token, ledger_case, url)
+        servers.pop().terminate()
+
+        bare_port = free_port()
+        servers.append(start([GUNICORN, "--workers", workers, "--bind",
+                              f"127.0.0.1:{bare_port}", "--chdir", str(ROOT / "bench"),
+                              "bare_app:app"], env, bare_port, workdir / "bare.log"))
+        script_bare = workdir / "bare.lua"
+        script_bare.write_text(LUA % {"ids": ids, "token": token, "path": "/insert"})
+        wrk(bare_port, script_bare, 3)
+        bare = wrk(bare_port, script_bare, args.seconds)
+
+        print(f"gunicorn workers={workers}, wrk {THREADS} threads × {CONNECTIONS} connections, "
+              f"{args.seconds}s each")
+        print(f"lienrx POST /dispenses: {lienrx['rps']:.1f} dispenses/s, "
+              f"p50 {lienrx['p50']:.1f} ms, p99 {lienrx['p99']:.1f} ms, "
+              f"non-2xx {int(lienrx['errors'])}")
+        print(f"baseline bare insert:   {bare['rps']:.1f} requests/s, p50 {bare['p50']:.1f} ms, "
+              f"p99 {bare['p99']:.1f} ms, non-2xx {int(bare['errors'])}")
+        print(f"GET /cases/{{id}}/ledger ({entries} entries): {api_s * 1000:.1f} ms; "
+              f"raw SQL sum: {raw_s * 1000:.2f} ms")
+        print(f"ledger_vs_raw_sum ratio={api_s / raw_s:.1f}")
+        print(f"dispense_vs_bare_insert ratio={lienrx['rps'] / bare['rps']:.2f}")
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
