@@ -60,8 +60,7 @@ def fill(pharmacist_id: int, rx_id: int, days_ago: int) -> Any:
         dispensed_on=clock.today() - timedelta(days=days_ago), lot_number="GB2291A"))
 
 
-@pytest.fixture
-def book(app, world) -> Book:
+def build_book(app: Any, world: Any) -> Book:
     """The world case with two gabapentin fills, a signed POGOS and another firm's case."""
     with app.app_context():
         load_products("GABA-CAP-300")
@@ -85,6 +84,12 @@ def book(app, world) -> Book:
                     the_case.firm_file_number, rx.id, pharmacist.id, other.id)
         db.session.commit()
         return book
+
+
+@pytest.fixture
+def book(app, world) -> Book:
+    """The world case with two gabapentin fills, a signed POGOS and another firm's case."""
+    return build_book(app, world)
 
 
 @pytest.fixture
