@@ -70,7 +70,9 @@ def intake() -> Any:
 @require_roles(*INTAKE_ROLES)
 def create_patient() -> Any:
     """Register a patient, then go on to open their case."""
-    form = forms.Submission.load(PatientCreateSchema(), forms.read(PATIENT_FIELDS))
+    form = forms.Submission.load(PatientCreateSchema(),
+                                 forms.read(PATIENT_FIELDS, prefix="patient-"),
+                                 prefix="patient-")
     patient = form.call(parties.create_patient, current_user)
     if patient is None:
         return _intake_page(form.status, patient_form=form)
@@ -85,7 +87,9 @@ def create_patient() -> Any:
 @require_roles(PHARMACIST, TECHNICIAN)
 def create_prescriber() -> Any:
     """Register a prescriber; the NPI and DEA number are checked."""
-    form = forms.Submission.load(PrescriberCreateSchema(), forms.read(PRESCRIBER_FIELDS))
+    form = forms.Submission.load(PrescriberCreateSchema(),
+                                 forms.read(PRESCRIBER_FIELDS, prefix="prescriber-"),
+                                 prefix="prescriber-")
     prescriber = form.call(parties.create_prescriber, current_user)
     if prescriber is None:
         return _intake_page(form.status, prescriber_form=form)
@@ -99,7 +103,8 @@ def create_prescriber() -> Any:
 def create_law_firm() -> Any:
     """Register a law firm."""
     form = forms.Submission.load(LawFirmCreateSchema(),
-                                 forms.read(("name", "address", "phone", "email")))
+                                 forms.read(("name", "address", "phone", "email"), prefix="firm-"),
+                                 prefix="firm-")
     firm = form.call(parties.create_law_firm, current_user)
     if firm is None:
         return _intake_page(form.status, firm_form=form)

@@ -18,21 +18,21 @@ def error_of(response, field):
 
 def test_bad_npi_and_dea_are_shown_next_to_their_fields(staff):
     tech = staff("technician")
-    r = tech.post("/staff/intake/prescribers", data={"first_name": "A", "last_name": "B",
-                                                     "npi": "1234567890",
-                                                     "dea_number": "AP5836728"})
+    r = tech.post("/staff/intake/prescribers", data={
+        "prescriber-first_name": "A", "prescriber-last_name": "B",
+        "prescriber-npi": "1234567890", "prescriber-dea_number": "AP5836728"})
     assert r.status_code == 422
-    assert "correct check digit" in error_of(r, "npi")
-    assert "DEA number" in error_of(r, "dea_number")
+    assert "correct check digit" in error_of(r, "prescriber-npi")
+    assert "DEA number" in error_of(r, "prescriber-dea_number")
     assert 'aria-invalid="true"' in r.get_data(as_text=True)
 
 
 def test_patient_without_a_last_name_is_refused_on_the_field(staff):
-    r = staff("billing").post("/staff/intake/patients",
-                              data={"first_name": "Ana", "date_of_birth": "1980-02-31"})
+    r = staff("billing").post("/staff/intake/patients", data={
+        "patient-first_name": "Ana", "patient-date_of_birth": "1980-02-31"})
     assert r.status_code == 422
-    assert error_of(r, "last_name") == "Missing data for required field."
-    assert error_of(r, "date_of_birth") == "Not a valid date."
+    assert error_of(r, "patient-last_name") == "Missing data for required field."
+    assert error_of(r, "patient-date_of_birth") == "Not a valid date."
 
 
 def test_patient_search_finds_by_last_name_and_birth_date(app, staff):

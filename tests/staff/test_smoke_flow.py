@@ -18,10 +18,11 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
     today = clock.today()
     desk, tech, rph, rph2 = (staff("billing"), staff("technician"), staff("pharmacist"),
                              staff("pharmacist"))
-    r = desk.post("/staff/intake/law-firms", data={"name": "Smith Injury Law"})
+    r = desk.post("/staff/intake/law-firms", data={"firm-name": "Smith Injury Law"})
     assert r.status_code == 302
-    r = desk.post("/staff/intake/patients", data={"first_name": "Ana", "last_name": "Lopez",
-                                                  "date_of_birth": "1980-02-03"})
+    r = desk.post("/staff/intake/patients", data={"patient-first_name": "Ana",
+                                                  "patient-last_name": "Lopez",
+                                                  "patient-date_of_birth": "1980-02-03"})
     patient_id = int(re.search(r"patient_id=(\d+)", r.headers["Location"]).group(1))
     page = desk.get(f"/staff/cases/new?patient_id={patient_id}")
     assert page.status_code == 200
@@ -37,8 +38,8 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
                         "non_recourse": "on"})
     assert r.status_code == 302
     r = tech.post("/staff/intake/prescribers", data={
-        "first_name": "Morgan", "last_name": "Pain", "npi": VALID_NPIS[0],
-        "dea_number": VALID_DEA})
+        "prescriber-first_name": "Morgan", "prescriber-last_name": "Pain",
+        "prescriber-npi": VALID_NPIS[0], "prescriber-dea_number": VALID_DEA})
     assert r.status_code == 302, text(r)
     form = tech.get(f"/staff/cases/{case_id}/prescriptions/new").get_data(as_text=True)
     prescriber_id = re.search(r'<option value="(\d+)">Morgan Pain', form).group(1)
