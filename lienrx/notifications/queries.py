@@ -8,7 +8,7 @@ with no fill for the configured number of days. Nothing here is stored or copied
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -24,6 +24,7 @@ from lienrx.reduction_requests.models import ReductionRequest
 from lienrx.settlement.models import PayoffStatement
 
 FIRST_LOOK_DAYS = 30  # a reader who never marked anything read sees this far back
+SHOWN = 20  # at most this many of each group are listed (names decrypted); the rest counted
 
 NEW_FILLS, QUIET, PAYOFF, ANSWERED, CLOSED = (
     "new_fills", "quiet_lien", "payoff_issued", "reduction_answered", "case_closed")
@@ -45,7 +46,7 @@ class Notification:
     kind: str
     case_id: int
     at: datetime
-    count: int = 1
+    count: int = 1  # fills for new_fills, days for quiet_lien
     detail: str = ""
     client_name: str = ""
     firm_file_number: str | None = None
@@ -61,56 +62,76 @@ def _firm_cases(firm_id: int) -> sa.Select[Any]:
     return sa.select(Case.id).where(Case.law_firm_id == firm_id)
 
 
-def _new_fills(firm_id: int, since: datetime) -> list[Notification]:
-    rows = db.session.execute(
-        sa.select(Dispense.case_id, sa.func.count(), sa.func.max(Dispense.created_at))
+def _newest(query: sa.Select[Any], at: Any, shown: int) -> tuple[list[Any], int]:
+    """The ``shown`` newest rows of ``query`` by ``at`` and how many rows there are in all."""
+    rows = db.session.execute(query.add_columns(sa.func.count().over().label("total"))
+                              .order_by(at.desc()).limit(shown)).all()
+    return rows, (rows[0].total if rows else 0)
+
+
+def _new_fills(firm_id: int, since: datetime, shown: int) -> tuple[list[Notification], int]:
+    at = sa.func.max(Dispense.created_at)
+    rows, total = _newest(
+        sa.select(Dispense.case_id, sa.func.count().label("fills"), at.label("at"))
         .where(Dispense.case_id.in_(_firm_cases(firm_id)), Dispense.created_at > since,
                Dispense.status == "dispensed")
-        .group_by(Dispense.case_id))
-    return [Notification(NEW_FILLS, case_id, at, int(count)) for case_id, count, at in rows]
+        .group_by(Dispense.case_id), at, shown)
+    return [Notification(NEW_FILLS, r.case_id, r.at, int(r.fills)) for r in rows], total
 
 
-def _payoffs(firm_id: int, since: datetime) -> list[Notification]:
-    rows = db.session.execute(
+def _payoffs(firm_id: int, since: datetime, shown: int) -> tuple[list[Notification], int]:
+    rows, total = _newest(
         sa.select(PayoffStatement.case_id, PayoffStatement.issued_at,
                   PayoffStatement.valid_through)
         .where(PayoffStatement.case_id.in_(_firm_cases(firm_id)),
-               PayoffStatement.issued_at > since))
-    return [Notification(PAYOFF, case_id, at, detail=f"valid through {through.isoformat()}")
-            for case_id, at, through in rows]
+               PayoffStatement.issued_at > since), PayoffStatement.issued_at, shown)
+    return [Notification(PAYOFF, r.case_id, r.issued_at,
+                         detail=f"valid through {r.valid_through.isoformat()}")
+            for r in rows], total
 
 
-def _answers(firm_id: int, since: datetime) -> list[Notification]:
-    rows = db.session.execute(
+def _answers(firm_id: int, since: datetime, shown: int) -> tuple[list[Notification], int]:
+    rows, total = _newest(
         sa.select(ReductionRequest)
         .where(ReductionRequest.case_id.in_(_firm_cases(firm_id)),
-               ReductionRequest.answered_at > since)).scalars()
-    return [Notification(ANSWERED, r.case_id, r.answered_at,  # type: ignore[arg-type]
-                         detail=f"{r.acknowledgment_number} {r.status}") for r in rows]
+               ReductionRequest.answered_at > since), ReductionRequest.answered_at, shown)
+    return [Notification(ANSWERED, r[0].case_id, r[0].answered_at,
+                         detail=f"{r[0].acknowledgment_number} {r[0].status}")
+            for r in rows], total
 
 
-def _closings(firm_id: int, since: datetime) -> list[Notification]:
-    rows = db.session.execute(
+def _closings(firm_id: int, since: datetime, shown: int) -> tuple[list[Notification], int]:
+    rows, total = _newest(
         sa.select(Case.id, Case.updated_at)
         .where(Case.law_firm_id == firm_id, Case.status.in_(case_rules.CLOSED_STATUSES),
-               Case.updated_at > since))
-    return [Notification(CLOSED, case_id, at) for case_id, at in rows]
+               Case.updated_at > since), Case.updated_at, shown)
+    return [Notification(CLOSED, r.id, r.updated_at) for r in rows], total
 
 
-def _quiet(firm_id: int, after: int) -> list[Notification]:
+def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], int]:
+    """Active cases with no fill for ``after`` days (never filled: since opening), quietest
+    first; the rule is :func:`quiet_days`, applied here in SQL."""
     today = clock.today()
+    cutoff = today - timedelta(days=after)
     last_fill = (sa.select(sa.func.max(Dispense.dispensed_on))
                  .where(Dispense.case_id == Case.id, Dispense.status == "dispensed")
                  .scalar_subquery())
+    fills = (sa.select(Case.id, Case.status, Case.created_at, last_fill.label("last_fill"))
+             .where(Case.law_firm_id == firm_id, Case.status == case_rules.ACTIVE)
+             .subquery())
+    opened_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(), UTC)
     rows = db.session.execute(
-        sa.select(Case.id, Case.status, Case.created_at, last_fill.label("last_fill"))
-        .where(Case.law_firm_id == firm_id, Case.status == case_rules.ACTIVE))
+        sa.select(fills, sa.func.count().over().label("total"))
+        .where(sa.or_(fills.c.last_fill <= cutoff,
+                      sa.and_(fills.c.last_fill.is_(None), fills.c.created_at < opened_before)))
+        .order_by(fills.c.last_fill.asc().nulls_first(), fills.c.created_at, fills.c.id)
+        .limit(shown)).all()
     found = []
-    for case_id, status, created_at, last in rows:
-        days = quiet_days(status, last, created_at.date(), today, after)
+    for row in rows:
+        days = quiet_days(row.status, row.last_fill, row.created_at.date(), today, after)
         if days is not None:
-            found.append(Notification(QUIET, case_id, clock.utcnow(), detail=f"{days} days"))
-    return found
+            found.append(Notification(QUIET, row.id, clock.utcnow(), days, f"{days} days"))
+    return found, (rows[0].total if rows else 0)
 
 
 def _named(found: list[Notification]) -> list[Notification]:
@@ -126,11 +147,30 @@ def _named(found: list[Notification]) -> list[Notification]:
             for n in found]
 
 
-def notifications_for(user: Any, *, quiet_after: int) -> list[Notification]:
+@dataclass(frozen=True)
+class Notifications:
+    """The newest events and quiet liens to list, and how many of each there are in all."""
+
+    events: list[Notification]
+    events_total: int
+    quiet: list[Notification]
+    quiet_total: int
+
+    def __bool__(self) -> bool:
+        return bool(self.events_total or self.quiet_total)
+
+
+def notifications_for(user: Any, *, quiet_after: int, shown: int = SHOWN) -> Notifications:
     """The firm's notifications for ``user`` since their read mark, newest first."""
     since = read_mark(user.id) or clock.utcnow() - timedelta(days=FIRST_LOOK_DAYS)
     firm_id = user.law_firm_id
-    found = (_new_fills(firm_id, since) + _payoffs(firm_id, since) + _answers(firm_id, since)
-             + _closings(firm_id, since))
-    found.sort(key=lambda n: n.at, reverse=True)
-    return _named(found + _quiet(firm_id, quiet_after))
+    events: list[Notification] = []
+    total = 0
+    for source in (_new_fills, _payoffs, _answers, _closings):
+        found, count = source(firm_id, since, shown)
+        events += found
+        total += count
+    events = sorted(events, key=lambda n: n.at, reverse=True)[:shown]
+    quiet, quiet_total = _quiet(firm_id, quiet_after, shown)
+    named = _named(events + quiet)
+    return Notifications(named[:len(events)], total, named[len(events):], quiet_total)

@@ -23,7 +23,7 @@ from lienrx.dispensing.services import refill_due_on
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.ledger.models import LedgerAccount, Posting
-from lienrx.ledger.queries import case_ledger
+from lienrx.ledger.queries import case_balances, case_ledger
 from lienrx.notifications.queries import quiet_days
 from lienrx.parties.models import Patient, Prescriber
 from lienrx.prescribing.models import Prescription
@@ -125,40 +125,62 @@ def _filtered(firm_id: int, filters: ListFilters) -> sa.Select[Any]:
 
 
 def _order(sort: str, balance: Any, last_fill: Any) -> list[Any]:
+    """Order by the chosen column, cases without a value last, then newest case first."""
     column, direction = {"balance_desc": (balance, "desc"), "balance_asc": (balance, "asc"),
                          "last_fill_asc": (last_fill, "asc")}.get(sort, (last_fill, "desc"))
     ordered = column.desc() if direction == "desc" else column.asc()
     return [ordered.nulls_last(), Case.id.desc()]
 
 
+def _page_query(firm_id: int, filters: ListFilters, ids: Any, page_size: int) -> Any:
+    fills = _last_fills(firm_id)
+    columns = [Case.id, Case.firm_file_number, Case.status, Case.created_at, fills.c.last_fill,
+               Patient.first_name, Patient.last_name]
+    query = (sa.select(*columns).join(ids, ids.c.id == Case.id)
+             .join(Patient, Patient.id == Case.patient_id)
+             .outerjoin(fills, fills.c.case_id == Case.id))
+    balance: Any = sa.null()
+    if filters.sort.startswith("balance"):  # sorting by balance needs every case's balance
+        balances = _balances(firm_id)
+        balance = sa.func.coalesce(balances.c.balance, 0)
+        query = query.add_columns(balance.label("balance")).outerjoin(
+            balances, balances.c.case_id == Case.id)
+    return (query.order_by(*_order(filters.sort, balance, fills.c.last_fill))
+            .limit(page_size).offset((max(1, filters.page) - 1) * page_size))
+
+
 def case_list(firm_id: int, filters: ListFilters, *, page_size: int = PAGE_SIZE,
               quiet_after: int = 45) -> CaseList:
-    """One page of the firm's cases with balance, last fill, next refill due and quiet flag."""
+    """One page of the firm's cases with balance, last fill, next refill due and quiet flag.
+
+    Sorted by balance, the balances come aggregated in the page query; otherwise the page is
+    chosen first and its balances summed in one query (``ledger.queries.case_balances``).
+    """
     ids = _filtered(firm_id, filters).subquery("wanted")
     total = db.session.execute(sa.select(sa.func.count()).select_from(ids)).scalar_one()
-    balances, fills = _balances(firm_id), _last_fills(firm_id)
-    balance = sa.func.coalesce(balances.c.balance, 0)
-    page = max(1, filters.page)
-    rows = db.session.execute(
-        sa.select(Case.id, Case.firm_file_number, Case.status, Case.created_at,
-                  balance.label("balance"), fills.c.last_fill, Patient.first_name,
-                  Patient.last_name)
-        .join(ids, ids.c.id == Case.id)
-        .join(Patient, Patient.id == Case.patient_id)
-        .outerjoin(balances, balances.c.case_id == Case.id)
-        .outerjoin(fills, fills.c.case_id == Case.id)
-        .order_by(*_order(filters.sort, balance, fills.c.last_fill))
-        .limit(page_size).offset((page - 1) * page_size)).all()
+    rows = db.session.execute(_page_query(firm_id, filters, ids, page_size)).all()
+    balances = ({r.id: int(r.balance) for r in rows} if filters.sort.startswith("balance")
+                else case_balances(r.id for r in rows))
     due = next_refills([r.id for r in rows])
     today = clock.today()
     return CaseList([CaseRow(
-        r.id, f"{r.first_name} {r.last_name}", r.firm_file_number, r.status, int(r.balance),
-        r.last_fill, min((d for _, _, d in due.get(r.id, [])), default=None),
+        r.id, f"{r.first_name} {r.last_name}", r.firm_file_number, r.status, balances[r.id],
+        r.last_fill, min((d.due for d in due.get(r.id, [])), default=None),
         quiet_days(r.status, r.last_fill, r.created_at.date(), today, quiet_after))
-        for r in rows], total, page, page_size)
+        for r in rows], total, max(1, filters.page), page_size)
 
 
-def next_refills(case_ids: list[int]) -> dict[int, list[tuple[Prescription, Dispense, date]]]:
+@dataclass(frozen=True)
+class RefillDue:
+    """A fillable prescription's latest fill and the first day its next fill is not too soon."""
+
+    prescription_id: int
+    product: str
+    last_filled: date
+    due: date
+
+
+def next_refills(case_ids: list[int]) -> dict[int, list[RefillDue]]:
     """Per case: each fillable prescription's latest fill and the day its next fill is due.
 
     One query for all the cases; the due date is dispensing's own rule (refill too soon).
@@ -169,17 +191,21 @@ def next_refills(case_ids: list[int]) -> dict[int, list[tuple[Prescription, Disp
               .where(Dispense.case_id.in_(case_ids), Dispense.status == "dispensed")
               .group_by(Dispense.prescription_id).subquery("latest"))
     rows = db.session.execute(
-        sa.select(Prescription, Dispense)
+        sa.select(Prescription.id, Prescription.case_id, Prescription.schedule,
+                  Prescription.status, Prescription.expires_on, Product.name,
+                  Dispense.dispensed_on, Dispense.days_supply)
         .join(latest, latest.c.prescription_id == Prescription.id)
         .join(Dispense, sa.and_(Dispense.prescription_id == Prescription.id,
                                 Dispense.fill_number == latest.c.n))
+        .join(Product, Product.id == Prescription.product_id)
         .where(Prescription.case_id.in_(case_ids), Prescription.status == "active")).all()
     today = clock.today()
-    found: dict[int, list[tuple[Prescription, Dispense, date]]] = defaultdict(list)
-    for prescription, fill in rows:
-        if effective_status(prescription, today) == "active":
-            found[prescription.case_id].append(
-                (prescription, fill, refill_due_on(prescription, fill)))
+    found: dict[int, list[RefillDue]] = defaultdict(list)
+    for row in rows:
+        # the row carries the fields the prescribing and dispensing rules read
+        if effective_status(row, today) == "active":  # type: ignore[arg-type]
+            found[row.case_id].append(RefillDue(row.id, row.name, row.dispensed_on,
+                                                refill_due_on(row, row)))  # type: ignore[arg-type]
     return found
 
 

@@ -105,7 +105,7 @@ def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> A
         client=f"{case.patient.first_name} {case.patient.last_name}", balance=balance,
         totals=totals, ledger=ledger, fills=fills, refills=refills,
         last_fill=max((f.dispensed_on for f in fills if f.status == "dispensed"), default=None),
-        next_due=min((due for _, _, due in refills), default=None),
+        next_due=min((r.due for r in refills), default=None),
         attestation=attestations.latest(case.id),
         statements=payoff.statements(current_user, case.id),
         requests=reduction_requests.requests_for_case(current_user, case.id),
