@@ -76,3 +76,34 @@ def test_another_firms_events_are_never_notified(app, counsel, book):
 def test_mark_read_needs_its_csrf_token(counsel, book):
     assert counsel.post("/portal/notifications/read").status_code == 400
     assert "2 new fills" in news(counsel)
+
+
+def test_notifications_list_the_newest_and_count_the_rest(app, book):
+    from lienrx.auth.models import User
+    from lienrx.notifications.queries import notifications_for
+
+    with app.app_context():
+        firm = db.session.get(factories.LawFirm, book.firm_id)
+        clerk = factories.user("billing")
+        for _ in range(3):
+            payoff.issue_statement(clerk, factories.case(firm).id)
+        db.session.commit()
+        attorney = db.session.execute(
+            db.select(User).where(User.email == book.attorney_email)).scalar_one()
+        found = notifications_for(attorney, quiet_after=0, shown=2)
+        assert len(found.events) == 2 and found.events_total == 4  # 3 payoffs + the fills
+        assert found.events[0].at >= found.events[1].at
+        assert len(found.quiet) == 2 and found.quiet_total == 4  # every active case, N = 0
+        assert found.quiet[0].count >= found.quiet[1].count  # quietest first
+
+
+def test_quiet_days_rule():
+    from datetime import date
+
+    from lienrx.notifications.queries import quiet_days
+
+    today = date(2026, 6, 30)
+    assert quiet_days("active", date(2026, 5, 16), date(2026, 1, 1), today, 45) == 45
+    assert quiet_days("active", date(2026, 5, 17), date(2026, 1, 1), today, 45) is None
+    assert quiet_days("active", None, date(2026, 5, 1), today, 45) == 60  # never filled
+    assert quiet_days("settled", date(2026, 1, 1), date(2026, 1, 1), today, 45) is None
