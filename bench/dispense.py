@@ -156,7 +156,7 @@ def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subp
                 return server
         except OSError:
             if server.poll() is not None:
-                raise SystemExit(log.read_text())
+                raise SystemExit(log.read_text()) from None
             time.sleep(0.2)
     raise SystemExit("server did not start")
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lienrx.audit import services as audit
@@ -90,6 +91,7 @@ def user_for_token(raw: str) -> User | None:
     """The active user holding this unexpired token, or None."""
     token = db.session.execute(
         sa.select(ApiToken).where(ApiToken.token_hash == _token_hash(raw))
+        .options(joinedload(ApiToken.user))
     ).scalar_one_or_none()
     if token is None or token.expires_at <= clock.utcnow() or not token.user.active:
         return None

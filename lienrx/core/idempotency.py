@@ -89,13 +89,19 @@ def _withdraw(claim: IdempotencyKey) -> None:
 
 
 def idempotent(view: F) -> F:
-    """Honour an optional ``Idempotency-Key`` header on a view that commits its own work."""
+    """Honour an optional ``Idempotency-Key`` header; the decorator owns the commit.
+
+    The view does its work without committing; the decorator commits once, with the stored
+    response when a key was sent, so a replayable result is durable exactly when the work is.
+    """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
         if key is None:
-            return view(*args, **kwargs)
+            response = view(*args, **kwargs)
+            db.session.commit()
+            return response
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
@@ -114,15 +120,12 @@ def idempotent(view: F) -> F:
                 raise
             return _replay(stored, request_hash)
         try:
-            response = view(*args, **kwargs)  # commits the work together with the claim
+            response = view(*args, **kwargs)
         except Exception:
             _withdraw(claim)
             raise
-        if 200 <= response.status_code < 300:
-            claim.response_status = response.status_code
-            claim.response_body = response.get_data(as_text=True)
-        else:
-            db.session.delete(claim)
+        claim.response_status = response.status_code
+        claim.response_body = response.get_data(as_text=True)
         db.session.commit()
         return response
 

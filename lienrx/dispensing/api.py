@@ -28,9 +28,7 @@ def create_dispense(body: dict[str, Any]) -> Any:
     request = services.DispenseRequest(
         **body, dur_resolutions=resolutions,
         refill_override_reason=override["reason"] if override else None)
-    record = services.dispense(current_user, request)
-    db.session.commit()
-    return record
+    return services.dispense(current_user, request)  # @idempotent commits
 
 
 @blp.route("/dispenses/<int:dispense_id>", methods=["GET"])

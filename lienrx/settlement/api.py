@@ -87,9 +87,7 @@ def settlement_preview(args: dict[str, Any], case_id: int) -> Any:
 @blp.response(201, ReductionSchema)
 def reduce_lien(body: dict[str, Any], case_id: int) -> Any:
     """Post a reduction (amount, percent, final, pro_rata or cap) with its reason."""
-    posted = services.reduce_lien(current_user, case_id, **body)
-    db.session.commit()
-    return posted
+    return services.reduce_lien(current_user, case_id, **body)  # @idempotent commits
 
 
 @blp.route("/cases/<int:case_id>/payments", methods=["POST"])
@@ -99,9 +97,7 @@ def reduce_lien(body: dict[str, Any], case_id: int) -> Any:
 @blp.response(201, PaymentSchema)
 def record_payment(body: dict[str, Any], case_id: int) -> Any:
     """Post a payment; an overpayment books a refund owed."""
-    posted = services.record_payment(current_user, case_id, **body)
-    db.session.commit()
-    return posted
+    return services.record_payment(current_user, case_id, **body)  # @idempotent commits
 
 
 @blp.route("/cases/<int:case_id>/write-offs", methods=["POST"])
@@ -111,9 +107,7 @@ def record_payment(body: dict[str, Any], case_id: int) -> Any:
 @blp.response(201, PostedSchema)
 def write_off(body: dict[str, Any], case_id: int) -> Any:
     """Write off part of the balance, or all of it."""
-    posted = services.write_off(current_user, case_id, **body)
-    db.session.commit()
-    return posted
+    return services.write_off(current_user, case_id, **body)  # @idempotent commits
 
 
 @blp.route("/cases/<int:case_id>/close", methods=["POST"])
