@@ -46,16 +46,24 @@ def attorney_routes(app):
 @pytest.fixture
 def other_firms_records(app, world):
     """Ids of records that belong to the `world` firm, by URL parameter name."""
+    from lienrx.attestations import services as attestations
+    from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
+    from tests.formulary.factories import load_products, prescription
 
     with app.app_context():
-        factories.ledger_charge(world.case_id, 10_000)
+        load_products("GABA-CAP-300")
+        rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300")
+        pharmacist = factories.user("pharmacist")
+        fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
+            prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+        attestation = attestations.issue_attestation(pharmacist, world.case_id)
         request = reduction_requests.file_request(
             factories.user("billing"), world.case_id, method="amount", value=1_000,
             reason="scoping walk")
         db.session.commit()
-        reduction_request_id = request.id
-    return {"case_id": world.case_id, "reduction_request_id": reduction_request_id}
+        return {"case_id": world.case_id, "reduction_request_id": request.id,
+                "dispense_id": fill.id, "attestation_id": attestation.id}
 
 
 def test_attorney_routes_are_known(app):
