@@ -26,6 +26,9 @@ from lienrx.core import clock, crypto
 from lienrx.extensions import db, limiter
 from tests import factories
 
+# One browser for the whole run (Playwright's sync API allows a single instance).
+pytest_plugins = ["tests.browser"]
+
 PG_ADMIN_URL = os.environ.get("LIENRX_TEST_PG_ADMIN_URL")
 BACKEND = "postgresql" if PG_ADMIN_URL else "sqlite"
 

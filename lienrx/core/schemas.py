@@ -29,7 +29,9 @@ class Money(fields.Field):
     default_error_messages = {
         "invalid": "Send a decimal string with at most two places, e.g. \"185.50\".",
         "negative": "Must not be negative.",
+        "too_large": "Too large.",
     }
+    MAX_CENTS = 10**13  # $100 billion: far above any lien, far below the database's limit
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -47,6 +49,8 @@ class Money(fields.Field):
             raise self.make_error("invalid") from exc
         if cents < 0 and not self.allow_negative:
             raise self.make_error("negative")
+        if abs(cents) > self.MAX_CENTS:
+            raise self.make_error("too_large")
         return cents
 
 

@@ -42,12 +42,14 @@ class Quantity(fields.Number):  # a Number, so the OpenAPI document says "number
             amount = Decimal(str(value))
         except InvalidOperation as exc:
             raise self.make_error("invalid") from exc
-        if not amount.is_finite() or amount != amount.quantize(Decimal("0.001")):
+        if not amount.is_finite():
             raise self.make_error("invalid")
         if amount < 0 or (amount == 0 and not self.allow_zero):
             raise self.make_error("not_positive")
-        if amount >= Decimal("1000000000"):
+        if amount >= Decimal("1000000000"):  # before quantize, which fails on huge values
             raise self.make_error("too_large")
+        if amount != amount.quantize(Decimal("0.001")):
+            raise self.make_error("invalid")
         return amount
 
 

@@ -12,7 +12,6 @@ from flask import Flask
 from lienrx.extensions import db
 from tests import factories
 from tests.formulary.factories import load_products
-from tests.web.conftest import artifacts, browser, live_server, page  # noqa: F401
 
 TOKEN = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 

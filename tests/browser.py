@@ -1,4 +1,4 @@
-"""A live server and a real Chromium (Debian's package, driven by Playwright)."""
+"""Browser fixtures: a live server and one real Chromium (Debian's package, via Playwright)."""
 
 from __future__ import annotations
 
