@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.formulary.rules import INGREDIENT_UNITS
 from lienrx.formulary.schemas import Quantity
 
@@ -20,7 +20,7 @@ class IngredientLotInSchema(LoadSchema):
 
 
 class CompoundingRecordCreateSchema(LoadSchema):
-    product_id = fields.Integer(required=True, strict=True)
+    product_id = Id(required=True)
     quantity = Quantity(required=True)
     compounded_at = fields.AwareDateTime(load_default=None, allow_none=True)
     ingredients = fields.List(fields.Nested(IngredientLotInSchema), required=True,

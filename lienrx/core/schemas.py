@@ -64,9 +64,12 @@ class TrimmedString(fields.String):
         return text
 
 
-def Id(**kwargs: Any) -> fields.Integer:  # noqa: N802 - reads like a field class
-    """A reference to another record by id (a positive 32-bit integer)."""
-    return fields.Integer(strict=True, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
+def Id(*, strict: bool = True, **kwargs: Any) -> fields.Integer:  # noqa: N802 - a field
+    """A reference to another record by id (a positive 32-bit integer).
+
+    Strict in JSON bodies (a number, never "5"); query strings pass ``strict=False``.
+    """
+    return fields.Integer(strict=strict, validate=ma.validate.Range(min=1, max=MAX_ID), **kwargs)
 
 
 class PageArgs(LoadSchema):

@@ -5,11 +5,11 @@ from __future__ import annotations
 from marshmallow import ValidationError, fields, validate, validates_schema
 
 from lienrx.cases.rules import STATUSES
-from lienrx.core.schemas import LoadSchema
+from lienrx.core.schemas import Id, LoadSchema
 
 
 class ReconciliationArgs(LoadSchema):
-    law_firm_id = fields.Integer(load_default=None)
+    law_firm_id = Id(strict=False, load_default=None)
     settled_from = fields.Date(load_default=None)
     settled_to = fields.Date(load_default=None)
     status = fields.String(load_default=None, validate=validate.OneOf(STATUSES))

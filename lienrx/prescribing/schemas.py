@@ -4,16 +4,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.formulary.schemas import Quantity
 from lienrx.prescribing import rules
 from lienrx.prescribing.services import effective_status
 
 
 class PrescriptionCreateSchema(LoadSchema):
-    case_id = fields.Integer(required=True, strict=True)
-    prescriber_id = fields.Integer(required=True, strict=True)
-    product_id = fields.Integer(required=True, strict=True)
+    case_id = Id(required=True)
+    prescriber_id = Id(required=True)
+    product_id = Id(required=True)
     sig = TrimmedString(required=True, validate=validate.Length(min=1, max=1000))
     quantity = Quantity(required=True)
     days_supply = fields.Integer(required=True, strict=True,
