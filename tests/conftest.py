@@ -10,12 +10,14 @@ import contextvars
 import os
 import shutil
 import uuid
+import weakref
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
@@ -63,6 +65,11 @@ def test_settings(database_url: str, **extra: Any) -> dict[str, Any]:
     return {**settings, **extra}
 
 
+# Every engine any application of the run opened, so all of them close before the end.
+ENGINES: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+sa.event.listen(sa.Engine, "engine_connect", lambda conn: ENGINES.add(conn.engine))
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A freshly migrated database for this run."""
@@ -72,6 +79,8 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             conn.execute(f'CREATE DATABASE "{name}"')
         url = PG_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
         yield url
+        for engine in list(ENGINES):
+            engine.dispose()
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
@@ -130,6 +139,10 @@ def _isolation(app: Flask) -> Iterator[None]:
     clock.freeze(None)
     with app.app_context():
         limiter.reset()
+        main_engine = db.engine
+    for engine in list(ENGINES):  # engines of second applications a test made
+        if engine is not main_engine:
+            engine.dispose()
     _reset_database(app)
 
 
