@@ -3,11 +3,9 @@ every money action, attorneys' reduction requests, and the reconciliation export
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Iterator
-from typing import IO, Any
+from typing import Any
 
-from flask import Response, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lienrx.cases import rules as case_rules
@@ -15,7 +13,8 @@ from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
 from lienrx.core.errors import NotFound
 from lienrx.core.security import ADMIN, BILLING, require_roles
-from lienrx.exports.reconciliation import Filters, write_reconciliation
+from lienrx.exports.download import spool_reconciliation, xlsx_response
+from lienrx.exports.reconciliation import Filters
 from lienrx.exports.schemas import ReconciliationArgs
 from lienrx.extensions import db
 from lienrx.reduction_requests import services as reduction_requests
@@ -33,7 +32,6 @@ from lienrx.settlement.schemas import (
 from lienrx.staff import forms, queries
 from lienrx.staff.blueprint import bp
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")
 # form name -> (schema, text fields, checkbox fields, service)
 MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], Any, str]] = {
@@ -162,20 +160,6 @@ def export() -> Any:
     if "download" not in request.args or not form.ok:
         return render_template("staff/export.html", form=form, firms=firms,
                                statuses=[(s, s) for s in case_rules.STATUSES]), form.status
-    spool = tempfile.TemporaryFile()
-    try:
-        write_reconciliation(current_user, spool, Filters(**(form.values or {})))
-        db.session.commit()
-    except BaseException:
-        spool.close()
-        raise
-    spool.seek(0)
-    return Response(_chunks(spool), mimetype=XLSX, headers={
-        "Content-Disposition": 'attachment; filename="reconciliation.xlsx"'})
-
-
-def _chunks(spool: IO[bytes]) -> Iterator[bytes]:
-    """Send the spooled workbook in pieces, then discard it."""
-    with spool:
-        while chunk := spool.read(256 * 1024):
-            yield chunk
+    spool = spool_reconciliation(current_user, Filters(**(form.values or {})))
+    db.session.commit()
+    return xlsx_response(spool)
