@@ -24,14 +24,10 @@ from lienrx.core.money import format_cents, to_cents
 from lienrx.dispensing import queries as dispensing
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+from lienrx.ledger.queries import case_totals
 
 SCHEMA = "lienrx.pogos/1"
 TITLE = "Pharmacy-Organized General Occurrence Summary (POGOS)"
-# The sign that turns each kind's receivable postings into a positive magnitude.
-_TOTAL_SIGNS = {"charge": 1, "reversal": -1, "reduction": -1, "payment": -1, "write_off": -1,
-                "refund": 1}
-_TOTAL_NAMES = {"charge": "charges", "reversal": "reversals", "reduction": "reductions",
-                "payment": "payments", "write_off": "write_offs", "refund": "refunds"}
 
 
 def dispense_lines(case_id: int) -> list[dict[str, Any]]:
@@ -48,23 +44,11 @@ def _iso(value: Any) -> str | None:
     return None if value is None else value.isoformat()
 
 
-def _receivable_by_kind(case_id: int) -> dict[str, int]:
-    rows = db.session.execute(
-        sa.select(JournalEntry.kind, sa.func.sum(Posting.amount_cents))
-        .join(Posting, Posting.entry_id == JournalEntry.id)
-        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
-        .where(LedgerAccount.case_id == case_id)
-        .group_by(JournalEntry.kind)
-    ).all()
-    return {kind: int(total) for kind, total in rows}
-
-
 def ledger_summary(case_id: int) -> dict[str, Any]:
     """The lien balance and the totals per entry kind (positive magnitudes), from postings."""
-    by_kind = _receivable_by_kind(case_id)
-    totals = {name: format_cents(_TOTAL_SIGNS[kind] * by_kind.get(kind, 0))
-              for kind, name in _TOTAL_NAMES.items()}
-    return {"balance": format_cents(sum(by_kind.values())), "totals": totals}
+    balance, totals = case_totals(case_id)
+    return {"balance": format_cents(balance),
+            "totals": {name: format_cents(cents) for name, cents in totals.items()}}
 
 
 def reversals(case_id: int) -> list[dict[str, Any]]:

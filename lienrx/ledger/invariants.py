@@ -5,11 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from lienrx.extensions import db
-from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
-
-# The sign each entry kind posts to the case's receivable: + raises the lien balance.
-RECEIVABLE_SIGN = {"charge": 1, "refund": 1, "reversal": -1, "reduction": -1, "payment": -1,
-                   "write_off": -1}
+from lienrx.ledger.models import KIND_TOTALS, JournalEntry, LedgerAccount, Posting
 
 
 def check_ledger() -> tuple[int, list[str]]:
@@ -40,7 +36,7 @@ def check_ledger() -> tuple[int, list[str]]:
         if entry_case != account_case:
             problems.append(f"entry {entry_id} of case {entry_case} posts to the receivable "
                             f"of case {account_case}")
-        if kind != "reversal" and (amount > 0) != (RECEIVABLE_SIGN[kind] > 0):
+        if kind != "reversal" and (amount > 0) != (KIND_TOTALS[kind][1] > 0):
             problems.append(f"entry {entry_id} ({kind}) moves the lien balance the wrong way")
         balances[account_case] = balances.get(account_case, 0) + amount
     for case_id, balance in sorted(balances.items()):

@@ -13,6 +13,17 @@ from lienrx.extensions import db
 
 ACCOUNT_KINDS = ("lien_receivable", "revenue", "contra", "expense", "cash", "liability")
 ENTRY_KINDS = ("charge", "reversal", "reduction", "payment", "write_off", "refund")
+# SPEC §4.7, in one place: entry kind -> (the total it adds to, the way it moves the lien).
+# With totals as positive magnitudes:
+#   balance = charges − reversals − reductions − payments − write_offs + refunds.
+KIND_TOTALS = {"charge": ("charges", 1), "refund": ("refunds", 1),
+               "reversal": ("reversals", -1), "reduction": ("reductions", -1),
+               "payment": ("payments", -1), "write_off": ("write_offs", -1)}
+
+
+def totals_from_sums(sums: dict[str, int]) -> dict[str, int]:
+    """Signed receivable sums by entry kind → totals as positive magnitudes, by total name."""
+    return {name: sign * int(sums.get(kind, 0)) for kind, (name, sign) in KIND_TOTALS.items()}
 
 
 class LedgerAccount(db.Model):  # type: ignore[name-defined]

@@ -9,7 +9,7 @@ from datetime import date, datetime
 import sqlalchemy as sa
 
 from lienrx.extensions import db
-from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting, totals_from_sums
 
 
 def receivable_code(case_id: int) -> str:
@@ -51,13 +51,6 @@ class LedgerLine:
     dispense_id: int | None
 
 
-# Entry kind -> (its total, the sign that makes the total positive). Then, exactly:
-# balance = charges − reversals − reductions − payments − write_offs + refunds.
-TOTAL_OF_KIND = {"charge": ("charges", 1), "refund": ("refunds", 1),
-                 "reversal": ("reversals", -1), "reduction": ("reductions", -1),
-                 "payment": ("payments", -1), "write_off": ("write_offs", -1)}
-
-
 def case_ledger(case_id: int) -> tuple[list[LedgerLine], dict[str, int]]:
     """Every entry on a case's receivable in posting order, and the totals by kind (positive)."""
     rows = db.session.execute(
@@ -69,11 +62,21 @@ def case_ledger(case_id: int) -> tuple[list[LedgerLine], dict[str, int]]:
         .where(LedgerAccount.case_id == case_id)
         .order_by(JournalEntry.id)
     ).all()
-    totals = {name: 0 for name, _ in TOTAL_OF_KIND.values()}
+    sums: dict[str, int] = {}
     lines = []
     for entry_id, kind, amount, posted_at, occurred_on, memo, source_type, source_id in rows:
-        name, sign = TOTAL_OF_KIND[kind]
-        totals[name] += sign * amount
+        sums[kind] = sums.get(kind, 0) + amount
         lines.append(LedgerLine(entry_id, kind, amount, posted_at, occurred_on, memo,
                                 source_id if source_type == "dispense" else None))
-    return lines, totals
+    return lines, totals_from_sums(sums)
+
+
+def case_totals(case_id: int) -> tuple[int, dict[str, int]]:
+    """A case's lien balance and its totals by kind (positive magnitudes), in one query."""
+    sums = dict(db.session.execute(
+        sa.select(JournalEntry.kind, sa.func.sum(Posting.amount_cents))
+        .join(Posting, Posting.entry_id == JournalEntry.id)
+        .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
+        .where(LedgerAccount.case_id == case_id)
+        .group_by(JournalEntry.kind)).all())
+    return sum(int(v) for v in sums.values()), totals_from_sums(sums)

@@ -15,7 +15,13 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from lienrx.extensions import db
-from lienrx.ledger.models import ENTRY_KINDS, JournalEntry, LedgerAccount, Posting
+from lienrx.ledger.models import (
+    ENTRY_KINDS,
+    JournalEntry,
+    LedgerAccount,
+    Posting,
+    totals_from_sums,
+)
 from lienrx.settlement.models import Settlement
 
 CHARGE_LINE_COLUMNS = ("entry_id", "case_id", "occurred_on", "description", "amount",
@@ -89,10 +95,8 @@ class KindTotals:
     @classmethod
     def from_row(cls, row: Any) -> KindTotals:
         """Turn signed sums by kind into magnitudes."""
-        return cls(charges=int(row.charge), reversals=-int(row.reversal),
-                   reductions=-int(row.reduction), payments=-int(row.payment),
-                   write_offs=-int(row.write_off), refunds=int(row.refund),
-                   balance=int(row.balance))
+        sums = {kind: int(getattr(row, kind)) for kind in ENTRY_KINDS}
+        return cls(**totals_from_sums(sums), balance=int(row.balance))
 
 
 def case_totals(case_id: int) -> KindTotals:
