@@ -106,13 +106,12 @@ def idempotent(view: F) -> F:
         if not key or len(key) > MAX_KEY_LENGTH:
             raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
         request_hash, user_id = _request_hash(), current_user.id
-        stored = _find(user_id, key)
-        if stored is not None:
-            return _replay(stored, request_hash)
         claim = IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash)
         db.session.add(claim)
         try:
-            db.session.flush()  # a concurrent twin waits here on the unique index
+            # New keys cost one insert; a used key fails on the unique index (a concurrent
+            # twin waits there until the first commits) and is then looked up and replayed.
+            db.session.flush()
         except IntegrityError:
             db.session.rollback()
             stored = _find(user_id, key)

@@ -154,14 +154,14 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
 def _review_dur(actor: Any, prescription: Prescription,
                 resolutions: Iterable[tuple[int, str]]) -> list[DurAlert]:
     alerts = dur.evaluate(prescription, actor)
-    own = {a.id for a in dur.alerts_for(prescription.id)}
-    for alert_id, resolution in resolutions:
-        if alert_id not in own:
-            raise ValidationFailed({"dur_resolutions": [f"Alert {alert_id} is not one of "
-                                                        "this prescription's alerts."]})
-        dur.resolve(alert_id, actor, resolution)
-    for alert in alerts:
-        db.session.refresh(alert)
+    resolutions = list(resolutions)
+    if resolutions:
+        own = {a.id for a in dur.alerts_for(prescription.id)}
+        for alert_id, resolution in resolutions:
+            if alert_id not in own:
+                raise ValidationFailed({"dur_resolutions": [f"Alert {alert_id} is not one of "
+                                                            "this prescription's alerts."]})
+            dur.resolve(alert_id, actor, resolution)
     unresolved = dur.unresolved_high(alerts)
     if unresolved:
         raise DurUnresolved(unresolved)
@@ -218,11 +218,11 @@ def dispense(actor: Any, request: DispenseRequest) -> Dispense:
                           lot_number=request.lot_number))
     db.session.add(record)
     db.session.flush()
+    receivable, revenue = ledger.accounts(case.id, ledger.REVENUE)
     entry = ledger.post_entry(
         kind="charge", case_id=case.id, occurred_on=on, actor=actor,
         memo=f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}",
-        lines=[(ledger.receivable(case.id), charge), (ledger.book(ledger.REVENUE), -charge)],
-        source=("dispense", record.id))
+        lines=[(receivable, charge), (revenue, -charge)], source=("dispense", record.id))
     record.charge_entry_id = entry.id
     db.session.flush()
     audit.record(actor, "dispense.created", "dispense", record.id,
@@ -280,13 +280,16 @@ def _supplies_in_use(case_id: int) -> list[Medication]:
     today = clock.today()
     fills = db.session.execute(
         sa.select(Dispense.prescription_id, Dispense.dispensed_on, Dispense.days_supply)
+        .join(Prescription, Prescription.id == Dispense.prescription_id)
         .where(Dispense.case_id == case_id, Dispense.status == "dispensed",
+               Prescription.status != "active",
                Dispense.dispensed_on > today - timedelta(days=366))).all()
     in_use = {rx for rx, on, days in fills if on + timedelta(days=days) > today}
     if not in_use:
         return []
-    prescriptions = db.session.execute(
-        sa.select(Prescription).where(Prescription.id.in_(in_use))
+    prescriptions = db.session.execute(  # active ones are counted as prescriptions already
+        sa.select(Prescription).where(Prescription.id.in_(in_use),
+                                      Prescription.status != "active")
         .options(selectinload(Prescription.product))).scalars()
     return [dur.as_medication(p) for p in prescriptions]
 

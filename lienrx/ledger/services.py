@@ -36,6 +36,15 @@ def _account(code: str, case_id: int | None = None) -> LedgerAccount:
     return account
 
 
+def accounts(case_id: int, *codes: str) -> list[LedgerAccount]:
+    """The case's receivable and the named book accounts, in one query (created on first use)."""
+    wanted = [receivable_code(case_id), *codes]
+    found = {a.code: a for a in db.session.execute(
+        sa.select(LedgerAccount).where(LedgerAccount.code.in_(wanted))).scalars()}
+    return [found.get(code) or _account(code, case_id if i == 0 else None)
+            for i, code in enumerate(wanted)]
+
+
 def receivable(case_id: int) -> LedgerAccount:
     """The case's lien receivable account (created on first use)."""
     return _account(receivable_code(case_id), case_id)

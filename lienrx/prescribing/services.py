@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
@@ -146,7 +146,9 @@ def lock_prescription(prescription_id: int) -> Prescription:
     """Load a prescription FOR UPDATE (row lock until commit), or NotFound."""
     prescription = db.session.execute(
         sa.select(Prescription).where(Prescription.id == prescription_id)
-        .with_for_update().execution_options(populate_existing=True)
+        .options(joinedload(Prescription.product, innerjoin=True),
+                 joinedload(Prescription.prescriber, innerjoin=True))
+        .with_for_update(of=Prescription).execution_options(populate_existing=True)
     ).scalar_one_or_none()
     if prescription is None:
         raise NotFound("No such prescription.")
