@@ -19,6 +19,7 @@ from lienrx.config import build_keyring, load_settings
 from lienrx.core import clock
 from lienrx.core.api import IdConverter
 from lienrx.core.db import configure_sqlite
+from lienrx.core.idempotency import new_submission_key
 from lienrx.core.money import format_cents
 from lienrx.core.problems import register_error_handlers
 from lienrx.core.schemas import Money
@@ -42,6 +43,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_cli(app)
     app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.globals["submission_key"] = new_submission_key
     return app
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -29,6 +30,7 @@ from lienrx.core.errors import BadRequest, Conflict
 from lienrx.extensions import db
 
 HEADER = "Idempotency-Key"
+FORM_FIELD = "submission_key"
 MAX_KEY_LENGTH = 200
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -129,3 +131,39 @@ def idempotent(view: F) -> F:
         return response
 
     return wrapper  # type: ignore[return-value]
+
+
+def new_submission_key() -> str:
+    """A one-time key for a page's money form (rendered into it as a hidden field)."""
+    return uuid.uuid4().hex
+
+
+def _form_key() -> str | None:
+    key = (request.form.get(FORM_FIELD) or "").strip()[:64]
+    return f"form:{key}" if key else None
+
+
+def submission_used() -> bool:
+    """Whether the posted form's one-time key has already done its work."""
+    key = _form_key()
+    return key is not None and _find(current_user.id, key) is not None
+
+
+def claim_submission() -> bool:
+    """Claim the posted form's one-time key after its work succeeded; False if a twin won.
+
+    Call it just before committing the work: the claim commits with the work, and a form
+    refused for bad input keeps its key for the corrected resend. A form without a key is
+    not protected.
+    """
+    key = _form_key()
+    if key is None:
+        return True
+    claim = IdempotencyKey(user_id=current_user.id, key=key, request_hash=_request_hash(),
+                           response_status=303)
+    try:
+        with db.session.begin_nested():  # a twin submit waits here, then fails
+            db.session.add(claim)
+    except IntegrityError:
+        return False
+    return True

@@ -12,6 +12,7 @@ from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
 from lienrx.core.errors import NotFound
+from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
 from lienrx.exports.reconciliation import Filters
@@ -126,13 +127,23 @@ def settlement(case_id: int) -> Any:
 @require_roles(BILLING)
 def money_action(case_id: int, action: str) -> Any:
     """Post a settlement, reduction, payment or write-off, or close the case."""
+    if submission_used():
+        return _already_posted(case_id)
     schema, names, service, done = MONEY_FORMS[action]
     prefix = f"{action}-"
     form = forms.Submission.load(schema(), forms.read(names, prefix=prefix), prefix=prefix)
     if form.call(service, current_user, case_id) is None:
         return settlement_page(case_id, {action: form})
+    if not claim_submission():
+        db.session.rollback()
+        return _already_posted(case_id)
     db.session.commit()
     flash(done, "info")
+    return redirect(url_for("staff.settlement", case_id=case_id))
+
+
+def _already_posted(case_id: int) -> Any:
+    flash("That form was already submitted; nothing was posted twice.", "info")
     return redirect(url_for("staff.settlement", case_id=case_id))
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from lienrx.core import clock
 from lienrx.core.errors import Conflict
+from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
@@ -74,6 +75,8 @@ def _dispense_data(prescription_id: int) -> dict[str, Any]:
 @require_roles(PHARMACIST)
 def create_dispense(prescription_id: int) -> Any:
     """Dispense at $0 and charge the lien, or show why the rules refuse it."""
+    if submission_used():
+        return _already_dispensed(prescription_id)
     form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
     if form.ok:
         body = dict(form.values or {})
@@ -84,10 +87,18 @@ def create_dispense(prescription_id: int) -> Any:
             **body, refill_override_reason=override["reason"] if override else None)
         record = form.attempt(services.dispense, current_user, dispense_request)
         if record is not None:
+            if not claim_submission():
+                db.session.rollback()
+                return _already_dispensed(prescription_id)
             db.session.commit()
             flash(f"Fill {record.fill_number} dispensed; the patient pays $0.00.", "info")
             return redirect(url_for("staff.dispense", dispense_id=record.id))
     return prescription_page(prescription_id, form)
+
+
+def _already_dispensed(prescription_id: int) -> Any:
+    flash("That fill was already submitted; nothing was dispensed twice.", "info")
+    return redirect(url_for("staff.prescription", prescription_id=prescription_id))
 
 
 def dispense_page(dispense_id: int, form: forms.Submission | None = None) -> Any:
