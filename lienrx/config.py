@@ -15,6 +15,11 @@ from lienrx.core import crypto
 log = logging.getLogger("lienrx.config")
 
 REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
+# Optional settings read from the environment as they are, or as positive whole numbers.
+TEXT_SETTINGS = ("LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS", "LIENRX_PHARMACY_PHONE",
+                 "LIENRX_DEFAULT_STATE")
+WHOLE_NUMBER_SETTINGS = ("LIENRX_PAYOFF_VALID_DAYS", "LIENRX_QUIET_LIEN_DAYS",
+                         "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
 DEV_KEYS_FILE = "dev-keys.json"
 
 
@@ -52,6 +57,8 @@ class BaseConfig:
         "security": [{"bearer": []}],
     }
     LIENRX_PHARMACY_NAME = "LienRx Compounding Pharmacy"
+    LIENRX_PHARMACY_ADDRESS: str | None = None  # printed on labels when set
+    LIENRX_PHARMACY_PHONE: str | None = None
     LIENRX_DEFAULT_STATE = "TN"
     LIENRX_PAYOFF_VALID_DAYS = 30
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
@@ -144,13 +151,14 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     )
     if env.get("REDIS_URL"):
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
-    for key in ("LIENRX_PHARMACY_NAME", "LIENRX_DEFAULT_STATE"):
+    for key in TEXT_SETTINGS:
         if env.get(key):
             settings[key] = env[key]
-    if env.get("LIENRX_QUIET_LIEN_DAYS"):
-        if not env["LIENRX_QUIET_LIEN_DAYS"].isdigit():
-            raise ConfigError("LIENRX_QUIET_LIEN_DAYS must be a whole number of days")
-        settings["LIENRX_QUIET_LIEN_DAYS"] = int(env["LIENRX_QUIET_LIEN_DAYS"])
+    for key in WHOLE_NUMBER_SETTINGS:
+        if env.get(key):
+            if not env[key].isdigit() or int(env[key]) == 0:
+                raise ConfigError(f"{key} must be a positive whole number")
+            settings[key] = int(env[key])
     settings.update(overrides)
     return settings
 

@@ -71,3 +71,18 @@ def test_default_database_is_sqlite_in_instance_folder():
 def test_unknown_environment_refused(tmp_path):
     with pytest.raises(ConfigError):
         load_settings(str(tmp_path), environ={"LIENRX_ENV": "staging"})
+
+
+def test_whole_number_settings_come_from_the_environment(tmp_path):
+    env = {"LIENRX_PAYOFF_VALID_DAYS": "45", "IDLE_TIMEOUT_MINUTES": "10",
+           "LIENRX_PHARMACY_ADDRESS": "1 Main St, Nashville, TN"}
+    settings = load_settings(str(tmp_path), environ=env)
+    assert settings["LIENRX_PAYOFF_VALID_DAYS"] == 45
+    assert settings["IDLE_TIMEOUT_MINUTES"] == 10
+    assert settings["LIENRX_PHARMACY_ADDRESS"] == "1 Main St, Nashville, TN"
+
+
+@pytest.mark.parametrize("value", ["thirty", "0", "-5"])
+def test_bad_whole_number_setting_is_named(tmp_path, value):
+    with pytest.raises(ConfigError, match="LIENRX_PAYOFF_VALID_DAYS"):
+        load_settings(str(tmp_path), environ={"LIENRX_PAYOFF_VALID_DAYS": value})
