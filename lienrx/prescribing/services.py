@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
@@ -122,7 +122,7 @@ def prescriptions_for_case(case_id: int, statuses: tuple[str, ...] = ("active",)
     return list(db.session.execute(
         sa.select(Prescription).where(Prescription.case_id == case_id,
                                       Prescription.status.in_(statuses))
-        .options(selectinload(Prescription.product))
+        .options(joinedload(Prescription.product, innerjoin=True))
         .order_by(Prescription.id)).scalars())
 
 
