@@ -1,11 +1,12 @@
 """SPEC §4.7: double entry in integer cents, zero-sum, append-only, reversing entries."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 
+from lienrx.core import clock
 from lienrx.core.errors import Conflict
 from lienrx.extensions import db
 from lienrx.ledger import services as ledger
@@ -88,10 +89,13 @@ def test_reversing_entry_negates_every_posting_once(case_id):
 
 
 def test_occurred_on_is_kept_apart_from_posted_at(case_id):
-    entry = charge(case_id, 100)
+    clock.freeze(datetime(2026, 11, 20, 15, 30, tzinfo=UTC))
+    entry = charge(case_id, 100)  # a fill of 1 November, booked on the 20th
     db.session.commit()
-    assert entry.occurred_on == date(2026, 11, 1)
-    assert entry.posted_at.date() != entry.occurred_on or entry.posted_at.tzinfo is not None
+    db.session.expire_all()
+    stored = db.session.get(JournalEntry, entry.id)
+    assert stored.occurred_on == date(2026, 11, 1)
+    assert stored.posted_at == datetime(2026, 11, 20, 15, 30, tzinfo=UTC)
 
 
 def test_case_ledger_totals_obey_the_balance_identity(case_id):
