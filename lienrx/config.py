@@ -40,7 +40,7 @@ class BaseConfig:
     IDLE_TIMEOUT_MINUTES = 15
     TOKEN_TTL_HOURS = 12
     LOGIN_RATE_LIMIT = "10 per minute"
-    RATELIMIT_STORAGE_URI = "memory://"
+    RATELIMIT_STORAGE_URI = "lienrx+db://"  # shared by all workers; REDIS_URL replaces it
     RATELIMIT_HEADERS_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024
@@ -149,8 +149,10 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     settings["SQLALCHEMY_DATABASE_URI"] = database_url(
         overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL"), instance_path
     )
+    settings["RATELIMIT_STORAGE_OPTIONS"] = {"url": settings["SQLALCHEMY_DATABASE_URI"]}
     if env.get("REDIS_URL"):
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
+        settings["RATELIMIT_STORAGE_OPTIONS"] = {}
     for key in TEXT_SETTINGS:
         if env.get(key):
             settings[key] = env[key]

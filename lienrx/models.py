@@ -7,6 +7,7 @@ from lienrx.auth.models import ApiToken, User
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey
+from lienrx.core.ratelimit import RateLimitCounter
 from lienrx.dispensing.models import Dispense
 from lienrx.dur.models import DurAlert, DurRule
 from lienrx.formulary.models import (

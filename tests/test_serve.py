@@ -104,6 +104,9 @@ def test_production_serve_migrates_and_answers_the_api(tmp_path, fresh_database)
         assert (status, me["role"]) == (200, "admin")
         status, problem = request(f"{base}/users", {"email": "bad"}, token=body["token"])
         assert status == 422 and problem["code"] == "validation_failed"
+        wrong = {"email": "admin@example.test", "password": "not the password"}
+        statuses = [request(f"{base}/auth/token", wrong)[0] for _ in range(11)]
+        assert statuses == [401] * 10 + [429]  # one allowance across all the workers
     finally:
         server.terminate()
         server.wait(timeout=30)
