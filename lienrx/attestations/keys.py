@@ -18,11 +18,6 @@ def current_public_key() -> bytes:
     return signing.raw_public_key(keyring().signing_key)
 
 
-def current_key_id() -> str:
-    """The key id of the configured signing key."""
-    return signing.key_id_for(current_public_key())
-
-
 def _by_key_id(key_id: str) -> AttestationKey | None:
     return db.session.execute(
         sa.select(AttestationKey).where(AttestationKey.key_id == key_id)).scalar_one_or_none()

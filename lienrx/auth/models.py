@@ -43,10 +43,6 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_active(self) -> bool:  # flask-login
         return self.active
 
-    @property
-    def is_attorney(self) -> bool:
-        return self.role == ATTORNEY
-
 
 class ApiToken(db.Model):  # type: ignore[name-defined]
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""

@@ -102,11 +102,6 @@ def decrypt(token: str) -> str:
         raise RuntimeError("a PHI field cannot be decrypted with the configured keys") from exc
 
 
-def rotate_token(token: str) -> str:
-    """Re-encrypt a token under the newest key."""
-    return keyring().fernet.rotate(token.encode()).decode()
-
-
 def blind_index(*parts: str) -> str:
     """A keyed HMAC over normalised parts, for equality lookups of encrypted fields."""
     normalised = "\x1f".join(" ".join(p.casefold().split()) for p in parts)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -100,7 +99,7 @@ class SheetWriter:
         text = str(value)
         if ILLEGAL_CHARACTERS_RE.search(text):
             text = ILLEGAL_CHARACTERS_RE.sub("", text)
-        if text.startswith(FORMULA_TRIGGERS):
+        if formula_like(text):
             return self._styled(text, self._quoted, data_type="s")
         return text
 
@@ -131,8 +130,3 @@ class SheetWriter:
         self.ws.append(totals)
 
 
-def date_or_none(value: Any) -> date | None:
-    """A date column value (SQLite may hand back ISO strings from raw expressions)."""
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value))

@@ -30,7 +30,7 @@ from lienrx.dispensing.queries import hyphenated_ndc
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.ledger.models import JournalEntry
-from lienrx.parties.models import LawFirm, Patient
+from lienrx.parties.models import LawFirm, Patient, initials
 from lienrx.prescribing.models import Prescription
 from lienrx.settlement.models import Payment, Reduction, Settlement
 from lienrx.settlement.queries import charge_lines_select, receivable_legs, totals_by_kind_select
@@ -123,7 +123,7 @@ def _summary_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:
                   -int(r.payment or 0), -int(r.write_off or 0), int(r.refund or 0),
                   int(r.balance or 0)]
         yield [r.id, r.firm_file_number, r.name,
-               f"{r.first_name[:1]}{r.last_name[:1]}".upper(), r.status, *signed, r.settled_on]
+               initials(r.first_name, r.last_name), r.status, *signed, r.settled_on]
 
 
 def _charge_rows(ids: sa.Select[Any]) -> Iterator[list[Any]]:

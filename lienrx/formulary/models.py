@@ -57,10 +57,6 @@ class Product(db.Model):  # type: ignore[name-defined]
     )
 
     @property
-    def controlled(self) -> bool:
-        return self.dea_schedule is not None
-
-    @property
     def formulation(self) -> MasterFormulation | None:
         """The newest version of the master formulation (compounded products only)."""
         return self.formulations[-1] if self.formulations else None

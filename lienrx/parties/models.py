@@ -45,9 +45,10 @@ class Patient(db.Model):  # type: ignore[name-defined]
     lookup_index: Mapped[str] = mapped_column(sa.String(64), index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
-    @property
-    def initials(self) -> str:
-        return f"{self.first_name[:1]}{self.last_name[:1]}".upper()
+
+def initials(first_name: str, last_name: str) -> str:
+    """A patient's initials, the only identifier the reconciliation workbook carries."""
+    return f"{first_name[:1]}{last_name[:1]}".upper()
 
 
 class Prescriber(db.Model):  # type: ignore[name-defined]
