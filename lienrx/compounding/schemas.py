@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Quantity, TrimmedString
 from lienrx.formulary.rules import INGREDIENT_UNITS
-from lienrx.formulary.schemas import Quantity
 
 
 class IngredientLotInSchema(LoadSchema):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import marshmallow as ma
@@ -52,6 +52,47 @@ class Money(fields.Field):
         if abs(cents) > self.MAX_CENTS:
             raise self.make_error("too_large")
         return cents
+
+
+class Quantity(fields.Number):  # a Number, so the OpenAPI document says "number"
+    """A decimal amount: a JSON number (or numeric string) in, a JSON number out.
+
+    At most three decimal places; never NaN or infinite; positive unless ``allow_zero``.
+    """
+
+    num_type = Decimal
+    default_error_messages = {
+        "invalid": "Send a number with at most three decimal places.",
+        "not_positive": "Must be greater than zero.",
+        "too_large": "Too large.",
+    }
+
+    def __init__(self, *, allow_zero: bool = False, **kwargs: Any) -> None:
+        super().__init__(as_string=False, **kwargs)
+        self.allow_zero = allow_zero
+
+    def _serialize(self, value: Decimal | None, attr: str | None, obj: Any, **kw: Any) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value)
+        return int(value) if value == value.to_integral_value() else float(value)
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kw: Any) -> Decimal:
+        if isinstance(value, bool) or not isinstance(value, int | float | str):
+            raise self.make_error("invalid")
+        try:
+            amount = Decimal(str(value))
+        except InvalidOperation as exc:
+            raise self.make_error("invalid") from exc
+        if not amount.is_finite():
+            raise self.make_error("invalid")
+        if amount < 0 or (amount == 0 and not self.allow_zero):
+            raise self.make_error("not_positive")
+        if amount >= Decimal("1000000000"):  # before quantize, which fails on huge values
+            raise self.make_error("too_large")
+        if amount != amount.quantize(Decimal("0.001")):
+            raise self.make_error("invalid")
+        return amount
 
 
 class TrimmedString(fields.String):

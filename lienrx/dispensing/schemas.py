@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, TrimmedString
-from lienrx.formulary.schemas import Quantity
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, Quantity, TrimmedString
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
 

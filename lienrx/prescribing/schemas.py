@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
-from lienrx.formulary.schemas import Quantity
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Quantity, TrimmedString
 from lienrx.prescribing import rules
 from lienrx.prescribing.services import effective_status
 
