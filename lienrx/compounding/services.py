@@ -14,6 +14,7 @@ from lienrx.audit import services as audit
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core import clock
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
 from lienrx.extensions import db
 from lienrx.formulary import rules as formulary_rules
@@ -30,10 +31,6 @@ def _in_base(quantity: Decimal, unit: str) -> tuple[int, Decimal] | None:
         if unit in units:
             return dimension, quantity * Decimal(units[unit])
     return None
-
-
-def _fmt(amount: Decimal) -> str:
-    return f"{amount.normalize():f}"
 
 
 def _ingredient_problems(formulation: MasterFormulation, batch: Decimal,
@@ -74,8 +71,8 @@ def _one_ingredient(formula: FormulationIngredient, item: dict[str, Any], scale:
                         "(or another unit of the same kind).")
     elif abs(actual[1] - target[1]) > target[1] * TOLERANCE:
         wanted = Decimal(formula.quantity) * scale
-        problems.append(f"{formula.component}: {_fmt(Decimal(item['quantity']))} "
-                        f"{item['unit']} is not within ±5 % of {_fmt(wanted)} {formula.unit}.")
+        problems.append(f"{formula.component}: {plain_number(item['quantity'])} {item['unit']} "
+                        f"is not within ±5 % of {plain_number(wanted)} {formula.unit}.")
     return problems
 
 
@@ -216,7 +213,7 @@ def draw_from_batch(batch: CompoundingRecord, quantity: Decimal,
     """Take ``quantity`` from a locked, dispensable batch; never more than remains (422)."""
     check_dispensable(batch, on_date or clock.today())
     if quantity > Decimal(batch.remaining_quantity):
-        raise field_error("quantity", f"Only {_fmt(Decimal(batch.remaining_quantity))} "
+        raise field_error("quantity", f"Only {plain_number(Decimal(batch.remaining_quantity))} "
                                       f"{batch.product.unit} remain in lot {batch.lot_number}.")
     batch.remaining_quantity = Decimal(batch.remaining_quantity) - quantity
     db.session.flush()

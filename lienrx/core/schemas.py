@@ -54,6 +54,11 @@ class Money(fields.Field):
         return cents
 
 
+def plain_number(value: Decimal | int | str) -> str:
+    """A decimal written without trailing zeros or exponent: Decimal('90.000') → '90'."""
+    return format(Decimal(value).normalize(), "f")
+
+
 class Quantity(fields.Number):  # a Number, so the OpenAPI document says "number"
     """A decimal amount: a JSON number (or numeric string) in, a JSON number out.
 

@@ -9,17 +9,13 @@ from flask import current_app
 
 from lienrx.compounding import services as compounding
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.core.schemas import plain_number
 from lienrx.prescribing.models import Prescription
 
 # 21 CFR 290.5: required on Schedule II–IV, not V.
 TRANSFER_CAUTION = ("Caution: Federal law prohibits the transfer of this drug to any person "
                     "other than the patient for whom it was prescribed.")
 TRANSFER_CAUTION_SCHEDULES = ("II", "III", "IV")
-
-
-def _number(value: Decimal) -> str:
-    text = format(Decimal(value).normalize(), "f")
-    return text
 
 
 def refills_left(prescription: Prescription) -> int:
@@ -47,7 +43,7 @@ def build_label(*, prescription: Prescription, fill_number: int, dispensed_on: A
         "drug": product.name,
         "strength": product.strength,
         "directions": prescription.sig,
-        "quantity": f"{_number(quantity)} {product.unit}",
+        "quantity": f"{plain_number(quantity)} {product.unit}",
         "refills_left": refills_left(prescription),
         "pharmacist": pharmacist_name,
         "dea_schedule": product.dea_schedule,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +12,7 @@ from lienrx.auth.models import User
 from lienrx.cases.models import CaseDiagnosis
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core.money import format_cents
+from lienrx.core.schemas import plain_number
 from lienrx.dispensing.models import Dispense
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
@@ -24,10 +24,6 @@ from lienrx.prescribing.models import Prescription
 def hyphenated_ndc(ndc: str | None) -> str | None:
     """An 11-digit NDC shown 5-4-2."""
     return None if ndc is None else f"{ndc[:5]}-{ndc[5:9]}-{ndc[9:]}"
-
-
-def _quantity(value: Decimal) -> str:
-    return format(Decimal(value).normalize(), "f")
 
 
 def fill_lines(case_id: int) -> list[dict[str, Any]]:
@@ -62,7 +58,7 @@ def fill_lines(case_id: int) -> list[dict[str, Any]]:
                             if compounded else None),
             "batch_lot": batch.lot_number if compounded else None,
             "beyond_use_date": batch.beyond_use_date.isoformat() if compounded else None,
-            "quantity": _quantity(fill.quantity), "unit": product.unit,
+            "quantity": plain_number(fill.quantity), "unit": product.unit,
             "days_supply": fill.days_supply,
             "prescriber_name": prescriber.display_name, "prescriber_npi": prescriber.npi,
             "pharmacist_name": rph.name, "pharmacist_license": rph.license_number,

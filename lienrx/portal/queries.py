@@ -18,6 +18,7 @@ from lienrx.auth.models import User
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
 from lienrx.core import clock
+from lienrx.core.schemas import plain_number
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import refill_due_on
 from lienrx.extensions import db
@@ -239,7 +240,7 @@ def fills(case_id: int) -> list[FillLine]:
         .where(Dispense.case_id == case_id)
         .order_by(Dispense.dispensed_on, Dispense.id)).all()
     return [FillLine(d.id, d.dispensed_on, d.fill_number, product,
-                     format(d.quantity.normalize(), "f"), unit,
+                     plain_number(d.quantity), unit,
                      d.days_supply, f"NDC {d.ndc}" if d.ndc else f"Lot {d.lot_number}",
                      f"{first} {last}", pharmacist, d.charge_cents, d.status)
             for d, product, unit, first, last, pharmacist in rows]

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from lienrx.core.errors import ValidationFailed
 from lienrx.core.money import format_cents
-from lienrx.core.schemas import DumpSchema, LoadSchema, Money, PageArgs, TrimmedString
+from lienrx.core.schemas import DumpSchema, LoadSchema, Money, PageArgs, TrimmedString, plain_number
 from lienrx.reduction_requests import rules
 from lienrx.settlement.schemas import Percent
 
@@ -32,8 +32,7 @@ def show_value(method: str, value: int | Decimal | None) -> str | None:
         return None
     if method == "amount":
         return format_cents(int(value))
-    text = format(Decimal(value).normalize(), "f")
-    return text
+    return plain_number(value)
 
 
 class ReductionRequestCreateSchema(LoadSchema):

@@ -13,6 +13,7 @@ from lienrx.compounding import services as compounding
 from lienrx.compounding.schemas import CompoundingRecordCreateSchema, RejectSchema
 from lienrx.core import clock
 from lienrx.core.errors import NotFound
+from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.extensions import db
 from lienrx.formulary import rules as formulary_rules
@@ -77,8 +78,8 @@ def batches() -> Any:
 def new_batch() -> Any:
     """Show the batch form pre-filled from the product's master formulation."""
     product = _compounded(request.args.get("product_id", ""))
-    quantity = request.args.get("quantity") or format(
-        Decimal(product.formulation.batch_quantity).normalize(), "f")
+    quantity = request.args.get("quantity") or plain_number(
+        product.formulation.batch_quantity)
     raw: dict[str, Any] = {"product_id": product.id, "quantity": quantity}
     for n, (ingredient, amount) in enumerate(zip(product.formulation.ingredients,
                                                  targets(product.formulation, quantity),

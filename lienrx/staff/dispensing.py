@@ -12,6 +12,7 @@ from flask_login import current_user
 from lienrx.core import clock
 from lienrx.core.errors import Conflict
 from lienrx.core.idempotency import claim_submission, submission_used
+from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
@@ -41,7 +42,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
     rx = prescribing.read_prescription(current_user, prescription_id)
     alerts, fills = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
     previous = services.last_fill(rx.id)
-    form = form or forms.blank(quantity=format(Decimal(rx.quantity).normalize(), "f"),
+    form = form or forms.blank(quantity=plain_number(rx.quantity),
                                days_supply=rx.days_supply, ndc=rx.product.ndc or "")
     charge, price_problem = _charge_preview(rx, form.value("quantity"))
     page = render_template(
@@ -49,7 +50,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
         alerts=alerts, fills=fills, form=form, charge=charge, price_problem=price_problem,
         next_due=services.refill_due_on(rx, previous) if previous else None,
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
-                         f"{format(Decimal(b.remaining_quantity).normalize(), 'f')} "
+                         f"{plain_number(b.remaining_quantity)} "
                          f"{rx.product.unit} left")
                  for b in queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS])
