@@ -1,4 +1,4 @@
-"""Read models of cases for the API and pages: a case with its lien balance."""
+"""Read models of cases for the API and pages: a case with its balance and agreement."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from lienrx.cases.models import Case
-from lienrx.cases.services import active_agreement
+import sqlalchemy as sa
+
+from lienrx.cases.models import Case, LienAgreement
+from lienrx.extensions import db
 from lienrx.ledger.queries import case_balances
 
 
@@ -17,16 +19,17 @@ class CaseView:
 
     case: Case
     balance: int
+    lien_agreement: LienAgreement | None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.case, name)
 
-    @property
-    def lien_agreement(self) -> Any:
-        return active_agreement(self.case.id)
-
 
 def with_balances(cases: Sequence[Case]) -> list[CaseView]:
-    """Attach balances to cases with one aggregate query."""
-    balances = case_balances(c.id for c in cases)
-    return [CaseView(c, balances[c.id]) for c in cases]
+    """Attach balances (one aggregate query) and agreements in force (one query) to cases."""
+    ids = [c.id for c in cases]
+    balances = case_balances(ids)
+    agreements = {a.case_id: a for a in db.session.execute(
+        sa.select(LienAgreement).where(LienAgreement.case_id.in_(ids),
+                                       LienAgreement.status == "active")).scalars()}
+    return [CaseView(c, balances[c.id], agreements.get(c.id)) for c in cases]

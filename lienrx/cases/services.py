@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload, selectinload
 
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
@@ -50,7 +51,9 @@ def list_cases(actor: Any, *, page: int, page_size: int, status: str | None = No
     if status:
         query = query.where(Case.status == status)
     cases = list(db.session.execute(
-        query.order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
+        query.options(joinedload(Case.patient), selectinload(Case.diagnoses),
+                      selectinload(Case.external_treatments))
+        .order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
     ).scalars())
     audit.record(actor, "case.listed", "case", None, {"count": len(cases), "page": page})
     return cases

@@ -150,3 +150,33 @@ def test_case_reads_are_audited(api_as, app, world):
         actions = [e.action for e in db.session.query(AuditEvent).filter_by(
             actor_user_id=billing.user_id)]
     assert "case.read" in actions
+
+
+def test_case_list_query_count_does_not_grow_with_the_page(api_as, app):
+    import sqlalchemy as sa
+
+    billing = api_as("billing")
+
+    def statements_for_list():
+        with app.app_context():
+            engine = db.engine
+        seen = []
+        listener = lambda *args: seen.append(1)  # noqa: E731
+        sa.event.listen(engine, "before_cursor_execute", listener)
+        try:
+            assert billing.get("/api/v1/cases").status_code == 200
+        finally:
+            sa.event.remove(engine, "before_cursor_execute", listener)
+        return len(seen)
+
+    with app.app_context():
+        firm = factories.law_firm()
+        factories.case(firm)
+        factories.case(firm)
+        db.session.commit()
+    few = statements_for_list()
+    with app.app_context():
+        for _ in range(4):
+            factories.case(firm, diagnoses=[{"icd10": "G90.511"}, {"icd10": "S62.101A"}])
+        db.session.commit()
+    assert statements_for_list() == few
