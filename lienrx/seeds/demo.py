@@ -1,17 +1,24 @@
-"""A demo law firm, staff and attorney accounts, a patient and an active CRPS case."""
+"""A demo law firm, staff and attorney accounts, a patient and an active CRPS case with fills."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 
 import sqlalchemy as sa
 
 from lienrx.auth import services as auth
+from lienrx.auth.models import User
 from lienrx.cases import services as cases
+from lienrx.compounding import services as compounding
 from lienrx.core import clock
+from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
+from lienrx.formulary.services import product_by_code
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
+from lienrx.prescribing import services as prescribing
+from lienrx.seeds.formulary import load_formulary
 
 DEMO_FIRM = "Demo & Partners Injury Law"
 DEMO_PASSWORD = "lienrx-demo-pass"  # noqa: S105 - printed for a first look, development only
@@ -42,9 +49,9 @@ def load_demo() -> list[str]:
     patient = parties.create_patient(None, first_name="Jordan", last_name="Rivera",
                                      date_of_birth=today.replace(year=today.year - 41),
                                      phone="615-555-0199")
-    parties.create_prescriber(None, first_name="Morgan", last_name="Pain", npi="1234567893",
-                              dea_number="AP5836727", state_license="TN-MD-55555",
-                              specialty="Pain medicine")
+    doctor = parties.create_prescriber(None, first_name="Morgan", last_name="Pain",
+                                       npi="1234567893", dea_number="AP5836727",
+                                       state_license="TN-MD-55555", specialty="Pain medicine")
     case = cases.open_case(
         None, patient_id=patient.id, law_firm_id=firm.id, attorney_user_id=attorney.id,
         firm_file_number="DP-2026-0042", date_of_injury=today - timedelta(days=120),
@@ -56,4 +63,32 @@ def load_demo() -> list[str]:
                    {"icd10": "S62.101A", "laterality": "right", "source": "ED record"}])
     cases.record_lien_agreement(None, case.id, signed_on=today - timedelta(days=30),
                                 patient_signed=True, attorney_user_id=attorney.id)
+    _fills(case.id, doctor.id, today)
     return emails
+
+
+def _fills(case_id: int, prescriber_id: int, today: date) -> None:
+    """A verified ketamine cream batch and two fills at $0: cream and gabapentin."""
+    load_formulary()
+    by_email = {u.email: u for u in db.session.execute(sa.select(User)).scalars()}
+    tech, rph = by_email["tech@demo.lienrx.test"], by_email["pharmacist@demo.lienrx.test"]
+    verifier = by_email["verifier@demo.lienrx.test"]
+    cream, gabapentin = product_by_code("KET-CRM-10"), product_by_code("GABA-CAP-300")
+    formulation = cream.formulation
+    lots = [{"component": i.component, "vendor": "Medisca", "lot_number": f"DEMO{n}",
+             "expiration_date": today + timedelta(days=730), "quantity": Decimal(i.quantity),
+             "unit": i.unit} for n, i in enumerate(formulation.ingredients)]
+    batch = compounding.record_batch(tech, product_id=cream.id,
+                                     quantity=Decimal(formulation.batch_quantity),
+                                     ingredients=lots)
+    compounding.verify_batch(verifier, batch.id)
+    orders = ((cream, "Apply 1 g to the right wrist three times daily", 30, batch.id),
+              (gabapentin, "1 capsule by mouth three times daily", 90, None))
+    for product, sig, quantity, batch_id in orders:
+        rx = prescribing.create_prescription(
+            None, case_id=case_id, prescriber_id=prescriber_id, product_id=product.id, sig=sig,
+            quantity=Decimal(quantity), days_supply=30, refills_authorized=2, written_on=today,
+            diagnosis_codes=["G90.511"])
+        dispensing.dispense(rph, dispensing.DispenseRequest(
+            prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
+            compounding_record_id=batch_id))
