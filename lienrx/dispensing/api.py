@@ -23,11 +23,7 @@ blp = ApiBlueprint("dispensing_api", __name__, description="Dispensing against t
 @blp.response(201, DispenseSchema)
 def create_dispense(body: dict[str, Any]) -> Any:
     """Dispense at $0 and charge the lien (honours Idempotency-Key)."""
-    override = body.pop("override_refill_too_soon")
-    resolutions = tuple((r["alert_id"], r["resolution"]) for r in body.pop("dur_resolutions"))
-    request = services.DispenseRequest(
-        **body, dur_resolutions=resolutions,
-        refill_override_reason=override["reason"] if override else None)
+    request = services.DispenseRequest.from_loaded(body)
     return services.dispense(current_user, request)  # @idempotent commits
 
 

@@ -66,6 +66,16 @@ class DispenseRequest:
     dur_resolutions: tuple[tuple[int, str], ...] = ()
     refill_override_reason: str | None = None
 
+    @classmethod
+    def from_loaded(cls, body: dict[str, Any]) -> DispenseRequest:
+        """Build from the output of ``DispenseCreateSchema`` (the API body or the page form)."""
+        body = dict(body)
+        override = body.pop("override_refill_too_soon", None)
+        resolutions = tuple((r["alert_id"], r["resolution"])
+                            for r in body.pop("dur_resolutions", ()))
+        return cls(**body, dur_resolutions=resolutions,
+                   refill_override_reason=override["reason"] if override else None)
+
 
 def _check_case(actor: Any, case_id: int) -> Case:
     case = cases.get_case(actor, case_id, for_update=True)

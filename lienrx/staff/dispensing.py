@@ -80,12 +80,7 @@ def create_dispense(prescription_id: int) -> Any:
         return _already_dispensed(prescription_id)
     form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
     if form.ok:
-        body = dict(form.values or {})
-        override = body.pop("override_refill_too_soon")
-        body["dur_resolutions"] = tuple((r["alert_id"], r["resolution"])
-                                        for r in body.pop("dur_resolutions"))
-        dispense_request = services.DispenseRequest(
-            **body, refill_override_reason=override["reason"] if override else None)
+        dispense_request = services.DispenseRequest.from_loaded(form.values or {})
         record = form.attempt(services.dispense, current_user, dispense_request)
         if record is not None:
             if not claim_submission():
