@@ -59,6 +59,12 @@ def list_cases(actor: Any, *, page: int, page_size: int, status: str | None = No
     return cases
 
 
+def refuse_if_closed(case: Case, consequence: str) -> None:
+    """A closed case takes no further charges, adjustments or orders (409 `case_closed`)."""
+    if case.status in rules.CLOSED_STATUSES:
+        raise Conflict("case_closed", f"The case is closed; {consequence}.")
+
+
 def transition(actor: Any, case: Case, to_status: str, reason: str | None = None) -> None:
     """Move a case to ``to_status`` if the status machine allows it; else 409."""
     if to_status not in rules.TRANSITIONS[case.status]:

@@ -79,8 +79,7 @@ class DispenseRequest:
 
 def _check_case(actor: Any, case_id: int) -> Case:
     case = cases.get_case(actor, case_id, for_update=True)
-    if case.status in case_rules.CLOSED_STATUSES:
-        raise Conflict("case_closed", "The case is closed; it takes no further charges.")
+    cases.refuse_if_closed(case, "it takes no further charges")
     if case.status != case_rules.ACTIVE or cases.active_agreement(case.id) is None:
         raise Conflict("lien_not_active",
                        f"The case is {case.status}: no lien charge without an active agreement.")
@@ -267,8 +266,7 @@ def reverse(actor: Any, dispense_id: int, reason: str) -> Dispense:
     if record.status == "reversed":
         raise Conflict("already_reversed", "This dispense has already been reversed.")
     case = cases.get_case(actor, record.case_id, for_update=True)
-    if case.status in case_rules.CLOSED_STATUSES:
-        raise Conflict("case_closed", "The case is closed; its ledger takes no corrections.")
+    cases.refuse_if_closed(case, "its ledger takes no corrections")
     prescription = prescribing.lock_prescription(record.prescription_id)
     prescribing.reverse_fill(prescription, Decimal(record.quantity))
     if record.compounding_record_id is not None:

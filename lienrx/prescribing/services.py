@@ -70,8 +70,7 @@ def create_prescription(actor: Any, *, case_id: int, prescriber_id: int, product
                         source: str | None = None) -> Prescription:
     """Enter a prescription after the DEA schedule and state rules; compute ``expires_on``."""
     case, prescriber, product = _load_parties(actor, case_id, prescriber_id, product_id)
-    if case.status in case_rules.CLOSED_STATUSES:
-        raise Conflict("case_closed", "The case is closed; no new prescriptions.")
+    cases.refuse_if_closed(case, "no new prescriptions")
     state = rules.state_rule(case.jurisdiction, current_app.config["LIENRX_DEFAULT_STATE"])
     schedule = rules.effective_schedule(product.dea_schedule, product.dur_classes or [], state)
     rule = rules.SCHEDULE_RULES[schedule]

@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
-from lienrx.cases.rules import CLOSED_STATUSES
 from lienrx.core import clock
 from lienrx.core.errors import Conflict, Forbidden, NotFound, field_error
 from lienrx.core.security import ATTORNEY, BILLING
@@ -24,14 +23,6 @@ from lienrx.reduction_requests.models import ReductionRequest
 from lienrx.reduction_requests.schemas import parse_value
 from lienrx.settlement import services as settlement
 from lienrx.settlement.calculator import percent_of
-from lienrx.settlement.rules import REDUCIBLE_STATUSES
-
-
-def _check_reducible(status: str) -> None:
-    if status in CLOSED_STATUSES:
-        raise Conflict("case_closed", "The case is closed; its lien takes no reduction.")
-    if status not in REDUCIBLE_STATUSES:
-        raise Conflict("invalid_transition", f"A case that is {status} takes no reduction.")
 
 
 def _check_within_balance(method: str, value: int | Decimal, balance: int) -> None:
@@ -53,7 +44,7 @@ def file_request(actor: Any, case_id: int, *, method: str, value: int | Decimal,
     if method not in rules.METHODS:
         raise field_error("method", "Ask for an amount or a percent.")
     case = cases.get_case(actor, case_id)
-    _check_reducible(case.status)
+    settlement.check_reducible(case)
     _check_within_balance(method, value, case_balance(case.id))
     request = ReductionRequest(
         case_id=case.id, requested_by_user_id=actor.id, method=method,

@@ -14,7 +14,7 @@ from typing import Any
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
-from lienrx.cases.rules import CLOSED_STATUSES, SETTLED
+from lienrx.cases.rules import SETTLED
 from lienrx.core import clock
 from lienrx.core.errors import Conflict, field_error
 from lienrx.core.money import format_cents
@@ -27,12 +27,17 @@ from lienrx.settlement.models import Payment, Reduction, ReleaseLetter, Settleme
 from lienrx.settlement.queries import case_totals, settlement_of
 
 
+def check_reducible(case: Case) -> None:
+    """Reductions are for active, on-hold and settled cases (409 otherwise)."""
+    cases.refuse_if_closed(case, "its lien takes no reduction")
+    if case.status not in rules.REDUCIBLE_STATUSES:
+        raise Conflict("invalid_transition", f"A case that is {case.status} takes no reduction.")
+
+
 def open_case_for_money(actor: Any, case_id: int) -> Case:
     """Lock the case for a money action; a closed case takes none (409 `case_closed`)."""
     case = cases.get_case(actor, case_id, for_update=True)
-    if case.status in CLOSED_STATUSES:
-        raise Conflict("case_closed", "The case is closed; it takes no further charges or "
-                                      "adjustments.")
+    cases.refuse_if_closed(case, "it takes no further charges or adjustments")
     return case
 
 
@@ -87,8 +92,7 @@ def reduce_lien(actor: Any, case_id: int, *, method: str, value: int | Decimal |
                 reason: str) -> Posted:
     """Post a `reduction` entry computed by ``method``, with its reason."""
     case = open_case_for_money(actor, case_id)
-    if case.status not in rules.REDUCIBLE_STATUSES:
-        raise Conflict("invalid_transition", f"A case that is {case.status} takes no reduction.")
+    check_reducible(case)
     settlement = settlement_of(case.id)
     if method in rules.NEEDS_SETTLEMENT and settlement is None:
         raise Conflict("settlement_required",
