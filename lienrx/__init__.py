@@ -23,6 +23,7 @@ from lienrx.core.idempotency import new_submission_key
 from lienrx.core.money import format_cents
 from lienrx.core.problems import register_error_handlers
 from lienrx.core.schemas import Money
+from lienrx.core.unit_of_work import UnitOfWorkFlask
 from lienrx.extensions import csrf, db, limiter, login_manager, migrate
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -32,7 +33,7 @@ MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the application: settings, extensions, blueprints, error handlers, commands."""
     instance_path = os.path.abspath(os.environ.get("LIENRX_INSTANCE_PATH") or "instance")
-    app = Flask(__name__, instance_path=instance_path)
+    app = UnitOfWorkFlask(__name__, instance_path=instance_path)
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_settings(instance_path, overrides=config))
     app.extensions["lienrx.keyring"] = build_keyring(app.config)

@@ -66,6 +66,22 @@ def test_nothing_imports_api_views_portal_or_staff():
                 raise AssertionError(f"{name} imports {imported}")
 
 
-def test_services_never_commit():
-    for path in PACKAGE.rglob("services.py"):
-        assert "session.commit()" not in path.read_text(), f"{path} commits"
+def commits_allowed(path: Path) -> bool:
+    """The request's unit of work, CLI commands and seed loaders commit; nothing else does."""
+    relative = path.relative_to(PACKAGE)
+    return (relative == Path("core/unit_of_work.py") or path.name == "cli.py"
+            or relative.parts[0] in ("seeds", "migrations"))
+
+
+def test_only_the_unit_of_work_the_cli_and_the_seeds_commit():
+    offenders = [f"{path.relative_to(PACKAGE.parent)}:{number}"
+                 for path in PACKAGE.rglob("*.py") if not commits_allowed(path)
+                 for number, line in enumerate(path.read_text().splitlines(), 1)
+                 if "commit(" in line]
+    assert not offenders, f"commit() outside the unit of work: {offenders}"
+
+
+def test_the_commit_check_sees_a_view_that_commits(tmp_path):
+    assert not commits_allowed(PACKAGE / "staff" / "billing.py")
+    assert not commits_allowed(PACKAGE / "core" / "idempotency.py")
+    assert commits_allowed(PACKAGE / "auth" / "cli.py")

@@ -20,7 +20,6 @@ from lienrx.attestations.schemas import (
 )
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, require_roles
-from lienrx.extensions import db
 
 blp = ApiBlueprint("attestations_api", __name__,
                    description="POGOS attestations: signed case reports and their keys")
@@ -64,7 +63,6 @@ def issue_attestation(body: dict[str, Any], case_id: int) -> Any:
     """Sign the case's POGOS as the next version; it supersedes the previous one."""
     attestation = services.issue_attestation(current_user, case_id, narrative=body["narrative"])
     view = _view(attestation)
-    db.session.commit()
     return view
 
 
@@ -74,7 +72,6 @@ def issue_attestation(body: dict[str, Any], case_id: int) -> Any:
 def list_attestations(case_id: int) -> Any:
     """Every version of the case's attestation, newest first."""
     found = services.list_attestations(current_user, case_id)
-    db.session.commit()
     return found
 
 
@@ -85,7 +82,6 @@ def get_attestation(attestation_id: int) -> Any:
     """One attestation version with its signed document (a PHI read: audited)."""
     attestation = services.get_attestation(current_user, attestation_id)
     view = _view(attestation)
-    db.session.commit()
     return view
 
 
@@ -98,7 +94,6 @@ def attestation_html(attestation_id: int) -> Any:
     """The attestation as a print-ready HTML page."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
     page, policy = html.render_attestation(attestation.document, _seal(attestation))
-    db.session.commit()
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = policy
     return response
@@ -113,7 +108,6 @@ def attestation_pdf(attestation_id: int) -> Any:
     """The attestation as a PDF exhibit."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
     body = pdf.render_attestation(attestation.document, _seal(attestation))
-    db.session.commit()
     return _file(body, "application/pdf",
                  f"pogos-case-{attestation.case_id}-v{attestation.version}.pdf")
 
@@ -127,7 +121,6 @@ def custodian_certificate(case_id: int) -> Any:
     """A records-custodian certificate (FRE 902(11) style) for the case's dispense log."""
     facts = services.custodian_certificate(current_user, case_id)
     body = certificate.render_custodian_certificate(facts)
-    db.session.commit()
     return _file(body, "application/pdf", f"custodian-certificate-case-{case_id}.pdf")
 
 
@@ -137,7 +130,6 @@ def custodian_certificate(case_id: int) -> Any:
 def list_keys() -> Any:
     """The public keys attestations are signed with: the current one and every retired one."""
     found = keys.list_keys()
-    db.session.commit()
     return found
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.core import clock
 from lienrx.core.api import dumps_canonical
+from lienrx.core.unit_of_work import QUEUE, queued
 from lienrx.extensions import db
 
 GENESIS = "0" * 64
@@ -34,9 +35,6 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode() + dumps_canonical(content)).hexdigest()
 
 
-PENDING = "lienrx.audit.pending"
-
-
 def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
     """Record an event for ``actor`` (a User, or None for the system); it joins the chain
@@ -54,7 +52,7 @@ def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
         request_id=g.get("request_id") if has_request_context() else None,
         details=details or {},
     )
-    db.session.info.setdefault(PENDING, []).append(event)
+    queued(db.session()).append(event)
     return event
 
 
@@ -64,7 +62,7 @@ def _seal(session: Session) -> None:
     Appending at commit time keeps the one serialisation point every write shares (the chain
     head) out of the body of the transaction.
     """
-    pending = session.info.pop(PENDING, None)
+    pending = session.info.pop(QUEUE, None)
     if not pending:
         return
     head = session.execute(
@@ -81,12 +79,7 @@ def _seal(session: Session) -> None:
     session.flush()
 
 
-def _discard(session: Session, *args: Any) -> None:
-    session.info.pop(PENDING, None)
-
-
 sa.event.listen(Session, "before_commit", _seal)
-sa.event.listen(Session, "after_rollback", _discard)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ from lienrx.auth.sessions import count_failed_logins, login_limit
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.errors import Unauthenticated
 from lienrx.core.security import ADMIN, ROLES, require_roles
-from lienrx.extensions import db, limiter
+from lienrx.core.unit_of_work import keeping_facts
+from lienrx.extensions import limiter
 
 blp = ApiBlueprint("auth_api", __name__, description="Sign-in tokens and user accounts")
 
@@ -27,11 +28,10 @@ def issue_token(body: dict[str, Any]) -> dict[str, Any]:
     """Exchange an e-mail and password for a bearer token."""
     user = services.authenticate(body["email"], body["password"])
     if user is None:
-        db.session.commit()  # keep the audit record of the failed attempt
-        raise Unauthenticated("The e-mail or password is wrong.")
+        # the failed attempt's audit record outlives the refusal
+        raise keeping_facts(Unauthenticated("The e-mail or password is wrong."))
     hours = current_app.config["TOKEN_TTL_HOURS"]
     raw, token = services.issue_token(user, timedelta(hours=hours))
-    db.session.commit()
     return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at, "user": user}
 
 
@@ -50,5 +50,4 @@ def me() -> Any:
 def create_user(body: dict[str, Any]) -> Any:
     """Create an account (admins only)."""
     user = services.create_user(current_user, **body)
-    db.session.commit()
     return user

@@ -13,7 +13,7 @@ from lienrx.auth.forms import LoginForm
 from lienrx.auth.sessions import count_failed_logins, login_limit
 from lienrx.core import clock
 from lienrx.core.security import ATTORNEY, safe_next_url
-from lienrx.extensions import db, limiter
+from lienrx.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -39,9 +39,7 @@ def login() -> Any:
             login_user(user)
             session["last_active"] = clock.utcnow().timestamp()
             audit.record(user, "auth.login", "user", user.id)
-            db.session.commit()
             return redirect(safe_next_url(form.next.data) or landing_url(user.role))
-        db.session.commit()
         g.login_failed = True
         flash("The e-mail or password is wrong.", "error")
     status = 400 if request.method == "POST" and form.errors else 200
@@ -53,7 +51,6 @@ def logout() -> Any:
     """Sign out (POST with the CSRF token)."""
     if current_user.is_authenticated:
         audit.record(current_user._get_current_object(), "auth.logout", "user", current_user.id)
-        db.session.commit()
     logout_user()
     session.clear()
     flash("You are signed out.", "info")

@@ -22,7 +22,6 @@ from lienrx.cases.schemas import (
 )
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.extensions import db
 from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
 blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")
@@ -35,7 +34,6 @@ blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements
 def open_case(body: dict[str, Any]) -> Any:
     """Open a case (status `intake`)."""
     case = services.open_case(current_user, **body)
-    db.session.commit()
     return with_balances([case])[0]
 
 
@@ -47,7 +45,6 @@ def list_cases(args: dict[str, Any]) -> Any:
     """Cases visible to the caller (attorneys: their own firm's only)."""
     cases = services.list_cases(current_user, **args)
     views = with_balances(cases)
-    db.session.commit()
     return views
 
 
@@ -58,7 +55,6 @@ def get_case(case_id: int) -> Any:
     """One case with its balance (a PHI read: audited)."""
     case = services.read_case(current_user, case_id)
     view = with_balances([case])[0]
-    db.session.commit()
     return view
 
 
@@ -69,7 +65,6 @@ def case_ledger(case_id: int) -> Any:
     """The case's lien ledger: balance, totals by kind, every entry (signed amounts)."""
     case = services.read_case(current_user, case_id)
     entries, totals = case_ledger_lines(case.id)
-    db.session.commit()
     return {"case_id": case.id, "balance": sum(e.amount for e in entries), "totals": totals,
             "entries": entries}
 
@@ -81,7 +76,6 @@ def case_ledger(case_id: int) -> Any:
 def record_lien_agreement(body: dict[str, Any], case_id: int) -> Any:
     """Record the signed lien agreement; the case becomes `active`."""
     agreement = services.record_lien_agreement(current_user, case_id, **body)
-    db.session.commit()
     return agreement
 
 
@@ -92,7 +86,6 @@ def record_lien_agreement(body: dict[str, Any], case_id: int) -> Any:
 def add_external_treatment(body: dict[str, Any], case_id: int) -> Any:
     """Record treatment given elsewhere (never a ledger entry)."""
     treatment = services.add_external_treatment(current_user, case_id, **body)
-    db.session.commit()
     return treatment
 
 
@@ -103,7 +96,6 @@ def add_external_treatment(body: dict[str, Any], case_id: int) -> Any:
 def transfer_case(body: dict[str, Any], case_id: int) -> Any:
     """Substitute counsel; a new agreement is needed before further charges."""
     case = services.transfer_case(current_user, case_id, **body)
-    db.session.commit()
     return with_balances([case])[0]
 
 
@@ -114,7 +106,6 @@ def transfer_case(body: dict[str, Any], case_id: int) -> Any:
 def hold_case(body: dict[str, Any], case_id: int) -> Any:
     """Put a case on hold: no charges until it is resumed."""
     case = services.hold_case(current_user, case_id, body["reason"])
-    db.session.commit()
     return with_balances([case])[0]
 
 
@@ -124,5 +115,4 @@ def hold_case(body: dict[str, Any], case_id: int) -> Any:
 def resume_case(case_id: int) -> Any:
     """Take a case off hold."""
     case = services.resume_case(current_user, case_id)
-    db.session.commit()
     return with_balances([case])[0]

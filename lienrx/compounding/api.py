@@ -14,7 +14,6 @@ from lienrx.compounding.schemas import (
 )
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
-from lienrx.extensions import db
 
 blp = ApiBlueprint("compounding_api", __name__, description="USP <795> compounding records")
 
@@ -26,7 +25,6 @@ blp = ApiBlueprint("compounding_api", __name__, description="USP <795> compoundi
 def record_batch(body: dict[str, Any]) -> Any:
     """Record a compounded batch (status `pending_verification`)."""
     record = services.record_batch(current_user, **body)
-    db.session.commit()
     return record
 
 
@@ -44,7 +42,6 @@ def get_batch(record_id: int) -> Any:
 def verify_batch(record_id: int) -> Any:
     """Verify a batch; the verifier must not be the compounder (409 `invalid_transition`)."""
     record = services.verify_batch(current_user, record_id)
-    db.session.commit()
     return record
 
 
@@ -55,5 +52,4 @@ def verify_batch(record_id: int) -> Any:
 def reject_batch(body: dict[str, Any], record_id: int) -> Any:
     """Reject a pending batch; nothing is dispensed from it."""
     record = services.reject_batch(current_user, record_id, body["reason"])
-    db.session.commit()
     return record

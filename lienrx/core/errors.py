@@ -11,9 +11,9 @@ class LienRxError(Exception):
     status = 500
     code = "internal_error"
     title = "Internal error"
-    # A refusal that still records facts (e.g. DUR alerts found while refusing a dispense):
-    # the error handler commits the work done so far instead of rolling it back.
-    commit_before_refusing = False
+    # A refusal that still records facts (DUR alerts found, a failed sign-in): the unit of
+    # work commits what was done before it instead of rolling it back (core.unit_of_work).
+    keeps_facts = False
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
         super().__init__(detail or self.title)

@@ -82,7 +82,10 @@ def _replay(stored: IdempotencyKey, request_hash: str) -> Response:
 
 
 def _withdraw(claim: IdempotencyKey) -> None:
-    """Take the claim back when the request is refused: only 2xx responses are kept."""
+    """Take the claim back when the request is refused: only 2xx responses are kept.
+
+    A refusal that keeps its facts is committed by the unit of work; the claim must not be.
+    """
     try:
         db.session.delete(claim)
         db.session.flush()
@@ -91,19 +94,17 @@ def _withdraw(claim: IdempotencyKey) -> None:
 
 
 def idempotent(view: F) -> F:
-    """Honour an optional ``Idempotency-Key`` header; the decorator owns the commit.
+    """Honour an optional ``Idempotency-Key`` header.
 
-    The view does its work without committing; the decorator commits once, with the stored
-    response when a key was sent, so a replayable result is durable exactly when the work is.
+    The claim and the stored response join the request's unit of work, so a replayable
+    result is durable exactly when the work is.
     """
 
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         key = request.headers.get(HEADER)
         if key is None:
-            response = view(*args, **kwargs)
-            db.session.commit()
-            return response
+            return view(*args, **kwargs)
         key = key.strip()
         if not key or len(key) > MAX_KEY_LENGTH:
             raise BadRequest(f"{HEADER} must be 1 to {MAX_KEY_LENGTH} characters.")
@@ -127,7 +128,6 @@ def idempotent(view: F) -> F:
             raise
         claim.response_status = response.status_code
         claim.response_body = response.get_data(as_text=True)
-        db.session.commit()
         return response
 
     return wrapper  # type: ignore[return-value]
@@ -150,11 +150,11 @@ def submission_used() -> bool:
 
 
 def claim_submission() -> bool:
-    """Claim the posted form's one-time key after its work succeeded; False if a twin won.
+    """Claim the posted form's one-time key after its work succeeded; False if a twin won,
+    and then the whole request's work is rolled back (the twin's work stands).
 
-    Call it just before committing the work: the claim commits with the work, and a form
-    refused for bad input keeps its key for the corrected resend. A form without a key is
-    not protected.
+    Call it after the work: the claim commits with the work, and a form refused for bad
+    input keeps its key for the corrected resend. A form without a key is not protected.
     """
     key = _form_key()
     if key is None:
@@ -165,5 +165,6 @@ def claim_submission() -> bool:
         with db.session.begin_nested():  # a twin submit waits here, then fails
             db.session.add(claim)
     except IntegrityError:
+        db.session.rollback()
         return False
     return True

@@ -58,10 +58,6 @@ def _html(status: int, title: str, detail: str) -> tuple[str, int]:
 
 def handle_lienrx_error(error: LienRxError) -> Any:
     """A rule or check refused the request on purpose."""
-    if error.commit_before_refusing:
-        db.session.commit()
-    else:
-        db.session.rollback()
     if wants_problem_json():
         extra = dict(error.extra)
         if getattr(error, "errors", None):

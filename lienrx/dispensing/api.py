@@ -11,7 +11,6 @@ from lienrx.core.idempotency import idempotent
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import services
 from lienrx.dispensing.schemas import DispenseCreateSchema, DispenseSchema, ReverseSchema
-from lienrx.extensions import db
 
 blp = ApiBlueprint("dispensing_api", __name__, description="Dispensing against the lien")
 
@@ -33,7 +32,6 @@ def create_dispense(body: dict[str, Any]) -> Any:
 def get_dispense(dispense_id: int) -> Any:
     """One dispense (attorneys: their own firm's cases only)."""
     record = services.read_dispense(current_user, dispense_id)
-    db.session.commit()
     return record
 
 
@@ -44,5 +42,4 @@ def get_dispense(dispense_id: int) -> Any:
 def reverse_dispense(body: dict[str, Any], dispense_id: int) -> Any:
     """Reverse a dispense with a reason; a second reversal is 409 already_reversed."""
     record = services.reverse(current_user, dispense_id, body["reason"])
-    db.session.commit()
     return record

@@ -41,7 +41,7 @@ class DurUnresolved(Conflict):
     The alerts found (and any resolutions sent) are kept, so a resend can name their ids.
     """
 
-    commit_before_refusing = True
+    keeps_facts = True
 
     def __init__(self, alerts: list[DurAlert]) -> None:
         super().__init__(

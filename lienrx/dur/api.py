@@ -10,7 +10,6 @@ from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import PHARMACIST, require_roles
 from lienrx.dur import services
 from lienrx.dur.schemas import DurAlertSchema, ResolveSchema
-from lienrx.extensions import db
 
 blp = ApiBlueprint("dur_api", __name__, description="Drug-use review alerts")
 
@@ -22,5 +21,4 @@ blp = ApiBlueprint("dur_api", __name__, description="Drug-use review alerts")
 def resolve_alert(body: dict[str, Any], alert_id: int) -> Any:
     """Record a pharmacist's resolution of a DUR alert."""
     alert = services.resolve(alert_id, current_user, body["resolution"])
-    db.session.commit()
     return alert

@@ -11,7 +11,6 @@ from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import XLSX, spool_reconciliation, xlsx_response
 from lienrx.exports.reconciliation import Filters
 from lienrx.exports.schemas import ReconciliationArgs
-from lienrx.extensions import db
 
 blp = ApiBlueprint("exports_api", __name__, description="Reconciliation exports")
 
@@ -23,5 +22,4 @@ blp = ApiBlueprint("exports_api", __name__, description="Reconciliation exports"
 def reconciliation(args: dict[str, Any]) -> Any:
     """The reconciliation workbook (Summary, Charges, Adjustments, Payments)."""
     spool = spool_reconciliation(current_user, Filters(**args))
-    db.session.commit()
     return xlsx_response(spool)

@@ -9,7 +9,6 @@ from flask_login import current_user
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.schemas import PageArgs
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
-from lienrx.extensions import db
 from lienrx.parties import services
 from lienrx.parties.schemas import (
     LawFirmCreateSchema,
@@ -31,7 +30,6 @@ blp = ApiBlueprint("parties_api", __name__, description="Law firms, patients and
 def create_law_firm(body: dict[str, Any]) -> Any:
     """Register a law firm."""
     firm = services.create_law_firm(current_user, **body)
-    db.session.commit()
     return firm
 
 
@@ -59,7 +57,6 @@ def get_law_firm(firm_id: int) -> Any:
 def create_patient(body: dict[str, Any]) -> Any:
     """Register a patient (PHI, encrypted at rest)."""
     patient = services.create_patient(current_user, **body)
-    db.session.commit()
     return patient
 
 
@@ -70,7 +67,6 @@ def create_patient(body: dict[str, Any]) -> Any:
 def search_patients(args: dict[str, Any]) -> Any:
     """Find patients by exact last name and date of birth (through the blind index)."""
     patients = services.find_patients(current_user, args["last_name"], args["date_of_birth"])
-    db.session.commit()
     return patients
 
 
@@ -80,7 +76,6 @@ def search_patients(args: dict[str, Any]) -> Any:
 def get_patient(patient_id: int) -> Any:
     """One patient (a PHI read: audited)."""
     patient = services.read_patient(current_user, patient_id)
-    db.session.commit()
     return patient
 
 
@@ -91,7 +86,6 @@ def get_patient(patient_id: int) -> Any:
 def create_prescriber(body: dict[str, Any]) -> Any:
     """Register a prescriber; the NPI and DEA number are checked."""
     prescriber = services.create_prescriber(current_user, **body)
-    db.session.commit()
     return prescriber
 
 

@@ -28,9 +28,9 @@ from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.cases.rules import CLOSED, CRPS_CODES
+from lienrx.core import unit_of_work
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed
 from lienrx.core.security import ATTORNEY, require_roles
-from lienrx.extensions import db
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
 from lienrx.portal import queries
@@ -78,7 +78,6 @@ def index() -> Any:
     audit.record(_actor(), "portal.cases_listed", "law_firm", current_user.law_firm_id,
                  {"count": len(listing.rows), "page": listing.page,
                   "searched": bool(filters.q.strip())})
-    db.session.commit()
     return render_template("portal/index.html", listing=listing, filters=filters, notes=notes,
                            statuses=queries.STATUS_FILTERS, labels=queries.STATUS_LABELS,
                            sorts=queries.SORTS, form=ActionForm())
@@ -91,7 +90,6 @@ def mark_read() -> Any:
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".index"))
     notification_services.mark_read(_actor())
-    db.session.commit()
     flash("Notifications marked read.", "info")
     return redirect(url_for(".index"))
 
@@ -111,7 +109,6 @@ def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> A
         requests=reduction_requests.requests_for_case(current_user, case.id),
         released=case.status == CLOSED, crps=CRPS_CODES, show_value=show_value, form=form,
         action=ActionForm())
-    db.session.commit()
     return page, status
 
 
@@ -145,7 +142,6 @@ def pogos_html(case_id: int) -> Any:
     """The latest signed POGOS as a print-ready page."""
     attestation = _latest_pogos(case_id)
     body, policy = html.render_attestation(attestation.document, _seal(attestation))
-    db.session.commit()
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = policy
     return response
@@ -157,7 +153,6 @@ def pogos_pdf(case_id: int) -> Any:
     """Download the latest signed POGOS as a PDF."""
     attestation = _latest_pogos(case_id)
     body = pdf.render_attestation(attestation.document, _seal(attestation))
-    db.session.commit()
     return _download(body, f"pogos-case-{case_id}-v{attestation.version}.pdf")
 
 
@@ -167,7 +162,6 @@ def custodian_certificate(case_id: int) -> Any:
     """Download the records-custodian certificate for the case's dispense log."""
     facts = attestations.custodian_certificate(_actor(), case_id)
     body = certificate.render_custodian_certificate(facts)
-    db.session.commit()
     return _download(body, f"custodian-certificate-case-{case_id}.pdf")
 
 
@@ -177,7 +171,6 @@ def release_letter(case_id: int) -> Any:
     """Download the case's lien release letter (issued when the case closes paid)."""
     view = release.letter_view(_actor(), case_id)
     body = release.render_pdf(view)
-    db.session.commit()
     return _download(body, f"release-case-{case_id}.pdf")
 
 
@@ -189,12 +182,10 @@ def request_payoff(case_id: int) -> Any:
     if not ActionForm().validate_on_submit():
         return redirect(url_for(".case_page", case_id=case_id))
     try:
-        statement = payoff.issue_statement(_actor(), case_id)
+        statement = unit_of_work.attempt(payoff.issue_statement, _actor(), case_id)
     except Conflict as refusal:
-        db.session.rollback()
         flash(refusal.detail, "error")
         return redirect(url_for(".case_page", case_id=case_id) + "#documents")
-    db.session.commit()
     return redirect(url_for(".payoff_statement", case_id=case_id, statement_id=statement.id))
 
 
@@ -206,12 +197,8 @@ def payoff_statement(case_id: int, statement_id: int) -> Any:
     if not found:
         raise NotFound("No such payoff statement.")
     case = cases.get_case(_actor(), case_id)
-    audit.record(_actor(), "payoff_statement.read", "payoff_statement", statement_id,
-                 {"case_id": case.id})
-    page = render_template("portal/payoff_statement.html", case=case, statement=found[0],
+    return render_template("portal/payoff_statement.html", case=case, statement=found[0],
                            client=f"{case.patient.first_name} {case.patient.last_name}")
-    db.session.commit()
-    return page
 
 
 def _form_errors(form: ReductionRequestForm, errors: dict[str, Any]) -> None:
@@ -232,19 +219,17 @@ def request_reduction(case_id: int) -> Any:
             body = ReductionRequestCreateSchema().load(
                 {"method": form.method.data, "value": form.value.data or "",
                  "reason": form.reason.data or ""})
-            filed = reduction_requests.file_request(_actor(), case.id, **body)
+            filed = unit_of_work.attempt(reduction_requests.file_request, _actor(), case.id,
+                                         **body)
         except ma.ValidationError as invalid:
             _form_errors(form, dict(invalid.messages))  # type: ignore[arg-type]
         except ValidationFailed as invalid:
-            db.session.rollback()
             _form_errors(form, invalid.errors)
         except Conflict as refusal:
-            db.session.rollback()
             flash(refusal.detail, "error")
             return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
         else:
             number = filed.acknowledgment_number
-            db.session.commit()
             flash(f"Reduction request {number} received; billing will answer it here.", "info")
             return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
     return _render_case(cases.read_case(_actor(), case_id), form, 422)

@@ -11,7 +11,6 @@ from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dur import services as dur
 from lienrx.dur.queries import PrescriptionView
 from lienrx.dur.schemas import PrescriptionWithAlertsSchema
-from lienrx.extensions import db
 from lienrx.prescribing import services
 from lienrx.prescribing.schemas import CancelSchema, PrescriptionCreateSchema
 
@@ -26,7 +25,6 @@ def create_prescription(body: dict[str, Any]) -> Any:
     """Enter a prescription; DUR runs at entry and its alerts come back with it."""
     prescription = services.create_prescription(current_user, **body)
     alerts = dur.evaluate(prescription, current_user)
-    db.session.commit()
     return PrescriptionView(prescription, alerts)
 
 
@@ -37,7 +35,6 @@ def get_prescription(prescription_id: int) -> Any:
     """One prescription with what has been filled and its DUR alerts (audited)."""
     prescription = services.read_prescription(current_user, prescription_id)
     view = PrescriptionView(prescription, dur.alerts_for(prescription.id))
-    db.session.commit()
     return view
 
 
@@ -49,5 +46,4 @@ def cancel_prescription(body: dict[str, Any], prescription_id: int) -> Any:
     """Cancel an active prescription (409 `invalid_transition` otherwise)."""
     prescription = services.cancel_prescription(current_user, prescription_id, body["reason"])
     view = PrescriptionView(prescription, dur.alerts_for(prescription.id))
-    db.session.commit()
     return view

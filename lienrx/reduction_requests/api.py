@@ -11,7 +11,6 @@ from flask_login import current_user
 from lienrx.cases import services as cases
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
-from lienrx.extensions import db
 from lienrx.reduction_requests import services
 from lienrx.reduction_requests.schemas import (
     ReductionRequestAnswerSchema,
@@ -43,7 +42,6 @@ def case_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
 def file_request(body: dict[str, Any], case_id: int) -> Any:
     """File a reduction request (amount or percent, with a reason); it waits for billing."""
     request = services.file_request(current_user, case_id, **body)
-    db.session.commit()
     return request
 
 
@@ -69,7 +67,7 @@ def list_requests(args: dict[str, Any]) -> Any:
 @blp.response(200, ReductionRequestSchema)
 def get_request(reduction_request_id: int) -> Any:
     """One reduction request and its answer."""
-    return services.get_request(current_user, reduction_request_id)
+    return services.read_request(current_user, reduction_request_id)
 
 
 @blp.route("/reduction-requests/<int:reduction_request_id>/answer", methods=["POST"])
@@ -79,5 +77,4 @@ def get_request(reduction_request_id: int) -> Any:
 def answer_request(body: dict[str, Any], reduction_request_id: int) -> Any:
     """Accept (posts the reduction), counter (with a value) or decline a pending request."""
     request = services.answer_request(current_user, reduction_request_id, **body)
-    db.session.commit()
     return request

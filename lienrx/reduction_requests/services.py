@@ -73,23 +73,37 @@ def get_request(actor: Any, request_id: int, *, for_update: bool = False) -> Red
     return request
 
 
+def read_request(actor: Any, request_id: int) -> ReductionRequest:
+    """One request and its answer (a read of the client's lien: audited)."""
+    request = get_request(actor, request_id)
+    audit.record(actor, "reduction_request.read", "reduction_request", request.id,
+                 {"case_id": request.case_id})
+    return request
+
+
 def requests_for_case(actor: Any, case_id: int) -> list[ReductionRequest]:
-    """Every reduction request on a case the actor may see, newest first."""
+    """Every reduction request on a case the actor may see, newest first (audited)."""
     case = cases.get_case(actor, case_id)
-    return list(db.session.execute(
+    found = list(db.session.execute(
         sa.select(ReductionRequest).where(ReductionRequest.case_id == case.id)
         .order_by(ReductionRequest.id.desc())).scalars())
+    audit.record(actor, "reduction_request.listed", "case", case.id, {"count": len(found)})
+    return found
 
 
 def list_requests(actor: Any, *, status: str = rules.PENDING, page: int = 1,
                   page_size: int = 50) -> list[ReductionRequest]:
-    """Requests in one status across cases the actor may see, oldest first (billing's queue)."""
+    """Requests in one status across cases the actor may see, oldest first (billing's queue;
+    audited)."""
     query = (sa.select(ReductionRequest)
              .where(ReductionRequest.status == status,
                     ReductionRequest.case_id.in_(
                         cases.visible_cases(actor).with_only_columns(Case.id)))
              .order_by(ReductionRequest.id).limit(page_size).offset((page - 1) * page_size))
-    return list(db.session.execute(query).scalars())
+    found = list(db.session.execute(query).scalars())
+    audit.record(actor, "reduction_request.listed", "reduction_request", None,
+                 {"count": len(found), "page": page, "status": status})
+    return found
 
 
 def _typed_value_ok(method: str, value: Any) -> bool:

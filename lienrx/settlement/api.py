@@ -10,7 +10,6 @@ from flask_login import current_user
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.idempotency import idempotent
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
-from lienrx.extensions import db
 from lienrx.settlement import payoff, release, services
 from lienrx.settlement.schemas import (
     ClosedSchema,
@@ -38,7 +37,6 @@ blp = ApiBlueprint("settlement_api", __name__, description="Payoffs, settlements
 def get_payoff(case_id: int) -> Any:
     """Quote the payoff now (computed; nothing is stored)."""
     quote = payoff.quote(current_user, case_id)
-    db.session.commit()
     return quote
 
 
@@ -48,7 +46,6 @@ def get_payoff(case_id: int) -> Any:
 def issue_payoff_statement(case_id: int) -> Any:
     """Issue and store a payoff statement; a later ledger entry voids it."""
     statement = payoff.issue_statement(current_user, case_id)
-    db.session.commit()
     return statement
 
 
@@ -67,7 +64,6 @@ def list_payoff_statements(case_id: int) -> Any:
 def record_settlement(body: dict[str, Any], case_id: int) -> Any:
     """Record the settlement; the case becomes `settled`."""
     settlement = services.record_settlement(current_user, case_id, **body)
-    db.session.commit()
     return settlement
 
 
@@ -117,7 +113,6 @@ def write_off(body: dict[str, Any], case_id: int) -> Any:
 def close_case(body: dict[str, Any], case_id: int) -> Any:
     """Close a case: paid (release letter) or no recovery (non-recourse write-off)."""
     closed = services.close_case(current_user, case_id, **body)
-    db.session.commit()
     return closed
 
 
@@ -127,7 +122,6 @@ def release_letter_html(case_id: int) -> Any:
     """The case's release letter as HTML."""
     view = release.letter_view(current_user, case_id)
     body = release.render_html(view)
-    db.session.commit()
     return Response(body, mimetype="text/html")
 
 
@@ -137,6 +131,5 @@ def release_letter_pdf(case_id: int) -> Any:
     """The case's release letter as PDF."""
     view = release.letter_view(current_user, case_id)
     body = release.render_pdf(view)
-    db.session.commit()
     return Response(body, mimetype="application/pdf", headers={
         "Content-Disposition": f'inline; filename="release-case-{case_id}.pdf"'})

@@ -86,10 +86,13 @@ def view(statement: PayoffStatement) -> StatementView:
 
 
 def statements(actor: Any, case_id: int) -> list[StatementView]:
-    """Every statement issued on a case the actor may see, newest first."""
+    """Every statement issued on a case the actor may see, newest first (audited: each
+    names the client's medications)."""
     case = cases.get_case(actor, case_id)
     rows = db.session.execute(
         sa.select(PayoffStatement).where(PayoffStatement.case_id == case.id)
         .order_by(PayoffStatement.id.desc())).scalars()
-    return [view(s) for s in rows]
+    found = [view(s) for s in rows]
+    audit.record(actor, "payoff_statement.listed", "case", case.id, {"count": len(found)})
+    return found
 

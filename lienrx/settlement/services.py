@@ -236,6 +236,7 @@ def preview(actor: Any, case_id: int, *, gross: int, attorney_fees: int, costs: 
     terms = calculator.Terms(gross, attorney_fees, costs)
     _check_terms(terms, "gross")
     balance = case_balance(case.id)
+    audit.record(actor, "settlement.previewed", "case", case.id)
     wanted: list[tuple[str, str, int | Decimal | None]] = [("none", "", None),
                                                            (rules.PRO_RATA, "", None)]
     wanted += [(method, field, value) for method, field, value in (

@@ -10,7 +10,6 @@ from flask_login import current_user
 from lienrx.attestations import services
 from lienrx.attestations.schemas import AttestationCreateSchema
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
-from lienrx.extensions import db
 from lienrx.staff import forms, queries
 from lienrx.staff.blueprint import bp
 
@@ -21,7 +20,6 @@ def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
     document = queries.preview_attestation(current_user, case_id,
                                            form.value("narrative") or None)
     versions = services.list_attestations(current_user, case_id)
-    db.session.commit()
     return render_template("staff/attestation.html", case_id=case_id, doc=document,
                            versions=versions, form=form), form.status
 
@@ -41,6 +39,5 @@ def sign_attestation(case_id: int) -> Any:
     signed = form.call(services.issue_attestation, current_user, case_id)
     if signed is None:
         return attestation_page(case_id, form)
-    db.session.commit()
     flash(f"POGOS version {signed.version} signed (SHA-256 {signed.sha256[:12]}…).", "info")
     return redirect(url_for("staff.attestation", case_id=case_id))

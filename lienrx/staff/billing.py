@@ -17,7 +17,6 @@ from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
 from lienrx.exports.reconciliation import Filters
 from lienrx.exports.schemas import ReconciliationArgs
-from lienrx.extensions import db
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
 from lienrx.settlement import payoff, rules, services
@@ -53,7 +52,6 @@ def _desk(status: str | None, answers: dict[int, forms.Submission] | None = None
         raise NotFound("No such status.")
     found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
     pending = reduction_requests.list_requests(current_user, page_size=100)
-    db.session.commit()
     answers = answers or {}
     failed = [f.status for f in answers.values() if f.status != 200]
     return render_template(
@@ -80,7 +78,6 @@ def answer_reduction_request(request_id: int) -> Any:
     answered = form.call(reduction_requests.answer_request, current_user, request_id)
     if answered is None:
         return _desk(None, {request_id: form})
-    db.session.commit()
     flash(f"Request {answered.acknowledgment_number} {answered.status}.", "info")
     return redirect(url_for("staff.billing"))
 
@@ -92,7 +89,6 @@ def settlement_page(case_id: int, forms_: dict[str, forms.Submission] | None = N
     what_if = _what_if(case_id)
     totals = settlement_queries.case_totals(case_id)
     statements = payoff.statements(current_user, case_id)
-    db.session.commit()
     for name in (*MONEY_FORMS, "payoff"):
         forms_.setdefault(name, forms.Submission(prefix=f"{name}-"))
     failed = [f.status for f in forms_.values() if f.status != 200]
@@ -135,9 +131,7 @@ def money_action(case_id: int, action: str) -> Any:
     if form.call(service, current_user, case_id) is None:
         return settlement_page(case_id, {action: form})
     if not claim_submission():
-        db.session.rollback()
         return _already_posted(case_id)
-    db.session.commit()
     flash(done, "info")
     return redirect(url_for("staff.settlement", case_id=case_id))
 
@@ -155,7 +149,6 @@ def issue_payoff(case_id: int) -> Any:
     statement = form.attempt(payoff.issue_statement, current_user, case_id)
     if statement is None:
         return settlement_page(case_id, {"payoff": form})
-    db.session.commit()
     flash(f"Payoff statement issued: balance due through {statement.valid_through}.", "info")
     return redirect(url_for("staff.settlement", case_id=case_id))
 
@@ -172,5 +165,4 @@ def export() -> Any:
         return render_template("staff/export.html", form=form, firms=firms,
                                statuses=[(s, s) for s in case_rules.STATUSES]), form.status
     spool = spool_reconciliation(current_user, Filters(**(form.values or {})))
-    db.session.commit()
     return xlsx_response(spool)

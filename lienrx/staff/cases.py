@@ -13,7 +13,6 @@ from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import LienAgreementCreateSchema
 from lienrx.core.errors import NotFound
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.extensions import db
 from lienrx.ledger.queries import case_ledger
 from lienrx.staff import forms, queries
 from lienrx.staff.blueprint import bp
@@ -29,7 +28,6 @@ def cases_list() -> Any:
     if status not in (None, *case_rules.STATUSES):
         raise NotFound("No such status.")
     found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
-    db.session.commit()
     return render_template("staff/cases.html", cases=found, status=status,
                            statuses=case_rules.STATUSES)
 
@@ -38,7 +36,6 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None) -> A
     """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger."""
     case = with_balances([cases.read_case(current_user, case_id)])[0]
     ledger = case_ledger(case_id) if current_user.role in (PHARMACIST, BILLING) else None
-    db.session.commit()
     form = agreement_form or forms.blank(patient_signed="on", non_recourse="on")
     return render_template("staff/case.html", case=case, agreement=case.lien_agreement,
                            prescriptions=queries.case_prescriptions(case_id),
@@ -62,6 +59,5 @@ def record_lien_agreement(case_id: int) -> Any:
     form = forms.Submission.load(LienAgreementCreateSchema(), data)
     if form.call(cases.record_lien_agreement, current_user, case_id) is None:
         return case_page(case_id, form)
-    db.session.commit()
     flash("Lien agreement recorded; the case is active.", "info")
     return redirect(url_for("staff.case", case_id=case_id))

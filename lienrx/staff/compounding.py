@@ -15,7 +15,6 @@ from lienrx.core import clock
 from lienrx.core.errors import NotFound
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
-from lienrx.extensions import db
 from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
 from lienrx.staff import forms, queries
@@ -105,7 +104,6 @@ def create_batch() -> Any:
     record = form.call(compounding.record_batch, current_user)
     if record is None:
         return _batch_page(product, form)
-    db.session.commit()
     flash(f"Batch {record.lot_number} recorded; beyond-use date {record.beyond_use_date}. "
           "A second pharmacist must verify it.", "info")
     return redirect(url_for("staff.batch", record_id=record.id))
@@ -133,7 +131,6 @@ def verify_batch(record_id: int) -> Any:
     form = forms.Submission({})
     if form.attempt(compounding.verify_batch, current_user, record_id) is None:
         return batch_page(record_id, form)
-    db.session.commit()
     flash("Batch verified: it may be dispensed until its beyond-use date.", "info")
     return redirect(url_for("staff.batch", record_id=record_id))
 
@@ -145,6 +142,5 @@ def reject_batch(record_id: int) -> Any:
     form = forms.Submission.load(RejectSchema(), forms.read(("reason",)))
     if form.call(compounding.reject_batch, current_user, record_id) is None:
         return batch_page(record_id, form)
-    db.session.commit()
     flash("Batch rejected.", "info")
     return redirect(url_for("staff.batch", record_id=record_id))

@@ -17,7 +17,6 @@ from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
 from lienrx.dur import services as dur
-from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.prescribing import services as prescribing
 from lienrx.staff import forms, queries
@@ -54,7 +53,6 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
                          f"{rx.product.unit} left")
                  for b in queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS])
-    db.session.commit()
     return page, form.status
 
 
@@ -84,9 +82,7 @@ def create_dispense(prescription_id: int) -> Any:
         record = form.attempt(services.dispense, current_user, dispense_request)
         if record is not None:
             if not claim_submission():
-                db.session.rollback()
                 return _already_dispensed(prescription_id)
-            db.session.commit()
             flash(f"Fill {record.fill_number} dispensed; the patient pays $0.00.", "info")
             return redirect(url_for("staff.dispense", dispense_id=record.id))
     return prescription_page(prescription_id, form)
@@ -101,7 +97,6 @@ def dispense_page(dispense_id: int, form: forms.Submission | None = None) -> Any
     """Render a fill: charge, $0 to the patient, the label and the case's lien balance."""
     record = services.read_dispense(current_user, dispense_id)
     balance = case_balance(record.case_id)
-    db.session.commit()
     form = form or forms.blank()
     return render_template("staff/dispense.html", d=record, label=record.label,
                            balance=balance, form=form), form.status
@@ -119,7 +114,6 @@ def dispense(dispense_id: int) -> Any:
 def label(dispense_id: int) -> Any:
     """Show the fill's frozen label as a 4 × 2.5 in print page."""
     record = services.read_dispense(current_user, dispense_id)
-    db.session.commit()
     return render_template("staff/label.html", d=record, label=record.label)
 
 
@@ -130,6 +124,5 @@ def reverse_dispense(dispense_id: int) -> Any:
     form = forms.Submission.load(ReverseSchema(), forms.read(("reason",)))
     if form.call(services.reverse, current_user, dispense_id) is None:
         return dispense_page(dispense_id, form)
-    db.session.commit()
     flash("The fill is reversed; its charge is off the lien.", "info")
     return redirect(url_for("staff.dispense", dispense_id=dispense_id))

@@ -14,8 +14,8 @@ from typing import Any
 import marshmallow as ma
 from flask import request
 
+from lienrx.core import unit_of_work
 from lienrx.core.errors import LienRxError, ValidationFailed
-from lienrx.extensions import db
 
 MISSING_INT = object()
 
@@ -109,17 +109,12 @@ class Submission:
     def attempt(self, service: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Run a service; a ValidationFailed becomes field errors, other refusals a reason."""
         try:
-            return service(*args, **kwargs)
+            return unit_of_work.attempt(service, *args, **kwargs)
         except ValidationFailed as exc:
-            db.session.rollback()
             self.errors = self._keyed(exc.errors)
         except LienRxError as exc:
             if exc.status >= 500 or exc.status in (401, 404):
                 raise
-            if exc.commit_before_refusing:
-                db.session.commit()  # the refusal records facts (e.g. the DUR alerts found)
-            else:
-                db.session.rollback()
             self.refusal = exc
         return None
 

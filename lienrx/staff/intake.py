@@ -11,7 +11,6 @@ from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.schemas import CaseCreateSchema
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.extensions import db
 from lienrx.parties import services as parties
 from lienrx.parties.schemas import (
     LawFirmCreateSchema,
@@ -45,7 +44,6 @@ def _patient_search() -> tuple[forms.Submission | None, list[Any] | None]:
     search = forms.Submission.load(PatientSearchArgs(), {k: v for k, v in args.items() if v},
                                    raw=args)
     found = search.call(parties.find_patients, current_user) if search.ok else None
-    db.session.commit()
     return search, found
 
 
@@ -76,7 +74,6 @@ def create_patient() -> Any:
     patient = form.call(parties.create_patient, current_user)
     if patient is None:
         return _intake_page(form.status, patient_form=form)
-    db.session.commit()
     flash(f"Patient {patient.id} registered.", "info")
     if current_user.role in (BILLING, PHARMACIST):
         return redirect(url_for("staff.new_case", patient_id=patient.id))
@@ -93,7 +90,6 @@ def create_prescriber() -> Any:
     prescriber = form.call(parties.create_prescriber, current_user)
     if prescriber is None:
         return _intake_page(form.status, prescriber_form=form)
-    db.session.commit()
     flash(f"Prescriber {prescriber.display_name} (NPI {prescriber.npi}) registered.", "info")
     return redirect(url_for("staff.intake", q=prescriber.npi))
 
@@ -108,7 +104,6 @@ def create_law_firm() -> Any:
     firm = form.call(parties.create_law_firm, current_user)
     if firm is None:
         return _intake_page(form.status, firm_form=form)
-    db.session.commit()
     flash(f"Law firm {firm.name} registered.", "info")
     return redirect(url_for("staff.intake"))
 
@@ -164,6 +159,5 @@ def create_case() -> Any:
     case = form.call(cases.open_case, current_user)
     if case is None:
         return _case_form_page(form, request.form.get("patient_id", ""))
-    db.session.commit()
     flash(f"Case {case.id} opened; record the lien agreement to activate it.", "info")
     return redirect(url_for("staff.case", case_id=case.id))

@@ -11,7 +11,6 @@ from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dur import services as dur
-from lienrx.extensions import db
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import PrescriptionCreateSchema
@@ -45,7 +44,7 @@ def _product_label(product: Any) -> str:
 
 
 def _entry_page(case_id: int, form: forms.Submission) -> Any:
-    case = cases.get_case(current_user, case_id)
+    case = cases.read_case(current_user, case_id)
     return render_template(
         "staff/prescription_new.html", case=case, form=form, notes=schedule_notes(),
         products=[(p.id, _product_label(p)) for p in queries.products()],
@@ -74,7 +73,6 @@ def create_prescription(case_id: int) -> Any:
     if prescription is None:
         return _entry_page(case_id, form)
     alerts = dur.evaluate(prescription, current_user)
-    db.session.commit()
     flash(f"Prescription RX{prescription.id:07d} entered; DUR found {len(alerts)} alert(s).",
           "info")
     return redirect(url_for("staff.prescription", prescription_id=prescription.id))

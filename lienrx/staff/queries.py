@@ -1,6 +1,6 @@
 """Read queries the staff pages need that no domain offers: work-queue lists and pickers.
 
-Nothing here writes, except the audit record of an attestation preview (a PHI read).
+Nothing here writes, except the audit records of PHI reads (the queue, a POGOS preview).
 """
 
 from __future__ import annotations
@@ -52,8 +52,9 @@ def _fillable(today: date) -> list[tuple[Prescription, Case]]:
     return [(rx, case) for rx, case in rows]
 
 
-def prescriptions_by_due_date(today: date) -> tuple[list[RxDue], list[RxDue]]:
-    """(ready to fill today, refills coming due within a week)."""
+def prescriptions_by_due_date(actor: Any, today: date) -> tuple[list[RxDue], list[RxDue]]:
+    """(ready to fill today, refills coming due within a week); audited, as the queue names
+    the patients."""
     ready, soon = [], []
     for rx, case in _fillable(today):
         previous = last_fill(rx.id)
@@ -63,6 +64,8 @@ def prescriptions_by_due_date(today: date) -> tuple[list[RxDue], list[RxDue]]:
         elif due <= today + timedelta(days=DUE_SOON_DAYS):
             soon.append(RxDue(rx, case, due))
     soon.sort(key=lambda item: item.due_on)
+    audit.record(actor, "work_queue.read", "prescription", None,
+                 {"ready": len(ready[:LIMIT]), "soon": len(soon[:LIMIT])})
     return ready[:LIMIT], soon[:LIMIT]
 
 

@@ -22,7 +22,7 @@ def queue() -> Any:
     """Show the work queue: counts and links for the signed-in role."""
     role, sections = current_user.role, {}
     if role in PHARMACY or role == ADMIN:
-        ready, soon = queries.prescriptions_by_due_date(clock.today())
+        ready, soon = queries.prescriptions_by_due_date(current_user, clock.today())
         sections.update(ready=ready, soon=soon, batches=queries.pending_batches(),
                         alerts=queries.open_alerts())
     if role in (BILLING, ADMIN):
