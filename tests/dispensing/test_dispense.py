@@ -3,10 +3,9 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from lienrx.audit.models import AuditEvent
-from lienrx.cases.models import Case
+from lienrx.auth.models import User
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.dispensing.labels import TRANSFER_CAUTION
@@ -14,7 +13,8 @@ from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.prescribing.models import Prescription
-from tests.dispensing.conftest import cream_fill, gabapentin_fill
+from tests import factories
+from tests.dispensing.conftest import cream_fill, gabapentin_fill, pending_batch
 from tests.formulary.factories import load_products, prescription
 
 
@@ -78,18 +78,18 @@ def test_each_dispense_gets_the_next_fill_number(rph, counter):
 
 def test_lien_not_active_refuses_on_intake_case(rph, app, counter):
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == counter.case_id)
-                           .values(status="intake"))
+        factories.transfer(counter.case_id)  # substitution of counsel: back to intake
         db.session.commit()
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
     assert response.status_code == 409
     assert response.json["code"] == "lien_not_active"
 
 
-def test_case_closed_refuses_charges(rph, app, counter):
+@pytest.mark.parametrize("outcome", ["paid", "no_recovery"])
+def test_case_closed_refuses_charges(rph, app, counter, outcome):
+    assert rph.post("/api/v1/dispenses", json=cream_fill(counter)).status_code == 201
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == counter.case_id)
-                           .values(status="closed"))
+        factories.close(counter.case_id, outcome)
         db.session.commit()
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
     assert response.status_code == 409
@@ -164,11 +164,11 @@ def test_refill_too_soon_threshold_for_schedule_iii_is_085(rph, counter):
 
 def test_compounding_not_verified_refuses(rph, app, counter):
     with app.app_context():
-        db.session.execute(sa.update(CompoundingRecord).where(
-            CompoundingRecord.id == counter.batch_id).values(status="pending_verification",
-                                                             verified_by_user_id=None))
+        pending_id = pending_batch("KET-CRM-10", 60,
+                                   db.session.get(User, counter.compounder_id))
         db.session.commit()
-    response = rph.post("/api/v1/dispenses", json=cream_fill(counter))
+    response = rph.post("/api/v1/dispenses",
+                        json=cream_fill(counter, compounding_record_id=pending_id))
     assert response.status_code == 409
     assert response.json["code"] == "compounding_not_verified"
 
