@@ -114,3 +114,53 @@ def ledger_charge(case_id: int, cents: int, *, occurred_on: date | None = None,
         kind="charge", case_id=case_id, occurred_on=occurred_on or clock.today(), memo=memo,
         lines=[(ledger.receivable(case_id), cents), (ledger.book(ledger.REVENUE), -cents)],
         source=("dispense", dispense_id) if dispense_id is not None else None)
+
+
+# Case lifecycle through the services (SPEC §4.2, §4.8): tests drive a case into a status the
+# way billing would, never by writing the status column.
+
+GROSS, FEES, COSTS = 5_000_000, 1_666_667, 50_000  # $50,000 recovery, 1/3 fees, $500 costs
+
+
+def hold(case_id: int, reason: str = "client unreachable") -> Case:
+    """Put the case on hold."""
+    return cases.hold_case(None, case_id, reason)
+
+
+def transfer(case_id: int) -> Case:
+    """Substitute counsel: the case moves to a new firm and is back in intake."""
+    return cases.transfer_case(None, case_id, law_firm_id=law_firm().id)
+
+
+def settle(case_id: int) -> Any:
+    """Record the settlement: the case becomes `settled`."""
+    from lienrx.settlement import services as settlement
+
+    return settlement.record_settlement(None, case_id, settled_on=clock.today(),
+                                        gross_amount=GROSS, attorney_fees=FEES, costs=COSTS)
+
+
+def pay_in_full(case_id: int) -> Any:
+    """Record a payment of the whole balance (there must be one)."""
+    from lienrx.ledger.queries import case_balance
+    from lienrx.settlement import services as settlement
+
+    balance = case_balance(case_id)
+    assert balance > 0, "a payment in full needs a balance: charge the case first"
+    return settlement.record_payment(None, case_id, amount=balance, received_on=clock.today(),
+                                     reference=f"CHK-{n()}")
+
+
+def close(case_id: int, outcome: str = "paid") -> Any:
+    """Close the case as billing would.
+
+    `paid`: record the settlement (unless recorded), the payment of the balance, then close;
+    `no_recovery`: close with the non-recourse write-off.
+    """
+    from lienrx.settlement import services as settlement
+
+    if outcome == "paid":
+        if db.session.get(Case, case_id).status != "settled":
+            settle(case_id)
+        pay_in_full(case_id)
+    return settlement.close_case(None, case_id, outcome=outcome)

@@ -1,15 +1,14 @@
 """SPEC §4.2: the case status machine, lien agreements, outside treatments, counsel changes."""
 
-import itertools
-
 import pytest
-import sqlalchemy as sa
 
 from lienrx.cases import rules, services
 from lienrx.cases.models import Case
+from lienrx.core import clock
 from lienrx.core.errors import Conflict
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
+from lienrx.settlement import services as settlement
 from tests import factories
 
 AGREEMENT = {"signed_on": "2026-11-01", "patient_signed": True,
@@ -25,25 +24,148 @@ def intake_case(app):
         return case.id, firm.id
 
 
-@pytest.mark.parametrize(("source", "target"),
-                         list(itertools.product(rules.STATUSES, rules.STATUSES)))
-def test_status_machine_allows_exactly_the_table(ctx, source, target):
+# SPEC §4.2 and §4.8, written out by hand (never derived from lienrx.cases.rules): for every
+# status, what each lifecycle action leads to, or REFUSED (409).
+#
+#   intake (no agreement) → active (agreement signed) → settled (settlement recorded)
+#   → closed (balance zero, release issued); closed_no_recovery (case lost or dropped,
+#   non-recourse write-off) from any open case; on_hold; substitution of counsel needs a new
+#   agreement (back to intake); a closed case takes nothing more.
+#
+# Where the spec is silent the cell says so; those cells pin today's product decision.
+REFUSED = "refused"
+INTAKE, ACTIVE, ON_HOLD, SETTLED, CLOSED, NO_RECOVERY = (
+    "intake", "active", "on_hold", "settled", "closed", "closed_no_recovery")
+ACTIONS = ("sign_agreement", "hold", "resume", "transfer", "settle", "close_paid",
+           "close_no_recovery")
+
+LIFECYCLE = {
+    INTAKE: {
+        "sign_agreement": ACTIVE,
+        "hold": ON_HOLD,  # spec silent: an open case may be put on hold
+        "resume": REFUSED,  # not on hold
+        "transfer": INTAKE,  # still needs an agreement, now from the new firm
+        "settle": REFUSED,  # no lien without an agreement: settled follows active
+        "close_paid": REFUSED,  # closed follows settled
+        "close_no_recovery": NO_RECOVERY,
+    },
+    ACTIVE: {
+        "sign_agreement": ACTIVE,  # a new agreement supersedes the old one
+        "hold": ON_HOLD,
+        "resume": REFUSED,
+        "transfer": INTAKE,  # the new firm needs a new agreement
+        "settle": SETTLED,
+        "close_paid": REFUSED,  # closed follows settled (the product allows it: see below)
+        "close_no_recovery": NO_RECOVERY,
+    },
+    ON_HOLD: {
+        "sign_agreement": ACTIVE,  # spec silent: the product lifts the hold
+        "hold": REFUSED,  # already on hold
+        "resume": ACTIVE,  # with its agreement in force
+        "transfer": INTAKE,
+        "settle": SETTLED,  # spec silent: the PI case settles whatever the pharmacy's hold
+        "close_paid": REFUSED,
+        "close_no_recovery": NO_RECOVERY,
+    },
+    SETTLED: {
+        "sign_agreement": REFUSED,
+        "hold": REFUSED,  # spec silent: a settled lien only awaits its payoff
+        "resume": REFUSED,
+        "transfer": REFUSED,  # spec silent: counsel is not substituted after settlement
+        "settle": REFUSED,  # recorded once
+        "close_paid": CLOSED,
+        "close_no_recovery": NO_RECOVERY,
+    },
+    CLOSED: dict.fromkeys(ACTIONS, REFUSED),
+    NO_RECOVERY: dict.fromkeys(ACTIONS, REFUSED),
+}
+
+# Cells where the product does not do what the table reads from the spec: reported, not fixed.
+SPEC_DISAGREEMENTS = {
+    (ACTIVE, "close_paid"): "SPEC §4.2 has `settled → closed`; lienrx.cases.rules lets an "
+                            "active case close as paid without a recorded settlement",
+}
+
+
+def _sign(case_id):
+    services.record_lien_agreement(None, case_id, signed_on=clock.today(), patient_signed=True)
+
+
+def _charge_and_pay(case_id):
+    factories.ledger_charge(case_id, 18_550)  # one fill's charge, $185.50
+    factories.pay_in_full(case_id)
+
+
+DO = {
+    "sign_agreement": _sign,
+    "hold": factories.hold,
+    "resume": lambda case_id: services.resume_case(None, case_id),
+    "transfer": factories.transfer,
+    "settle": factories.settle,
+    "close_paid": lambda case_id: settlement.close_case(None, case_id, outcome="paid"),
+    "close_no_recovery": lambda case_id: settlement.close_case(None, case_id,
+                                                               outcome="no_recovery"),
+}
+
+# How billing brings a new (intake) case to each status; the lien is paid on every case that
+# had one, so a `paid` close has its payment and nothing else stands in the way.
+ROUTE = {
+    INTAKE: (),
+    ACTIVE: ("sign_agreement", _charge_and_pay),
+    ON_HOLD: ("sign_agreement", _charge_and_pay, "hold"),
+    SETTLED: ("sign_agreement", _charge_and_pay, "settle"),
+    CLOSED: ("sign_agreement", _charge_and_pay, "settle", "close_paid"),
+    NO_RECOVERY: ("sign_agreement", "close_no_recovery"),
+}
+
+
+def case_in(status):
     case = factories.case(factories.law_firm(), active=False)
-    db.session.execute(sa.update(Case).where(Case.id == case.id).values(status=source))
-    db.session.refresh(case)
-    if target in rules.TRANSITIONS[source]:
-        services.transition(None, case, target)
-        assert case.status == target
-    else:
+    for step in ROUTE[status]:
+        (DO[step] if isinstance(step, str) else step)(case.id)
+    db.session.commit()
+    assert db.session.get(Case, case.id).status == status
+    return case.id
+
+
+def test_lifecycle_table_covers_every_status_and_action():
+    assert set(LIFECYCLE) == set(rules.STATUSES)
+    assert all(set(row) == set(ACTIONS) for row in LIFECYCLE.values())
+
+
+def _cells():
+    for source, row in LIFECYCLE.items():
+        for action, expected in row.items():
+            marks = ()
+            if (source, action) in SPEC_DISAGREEMENTS:
+                marks = pytest.mark.xfail(reason=SPEC_DISAGREEMENTS[source, action],
+                                          strict=True)
+            yield pytest.param(source, action, expected, marks=marks,
+                               id=f"{source}-{action}")
+
+
+@pytest.mark.parametrize(("source", "action", "expected"), list(_cells()))
+def test_case_lifecycle_follows_the_spec(ctx, source, action, expected):
+    case_id = case_in(source)
+    if expected == REFUSED:
         with pytest.raises(Conflict) as refused:
-            services.transition(None, case, target)
-        assert refused.value.code == "invalid_transition"
-    db.session.rollback()
+            DO[action](case_id)
+        db.session.rollback()
+        closed = source in (CLOSED, NO_RECOVERY)
+        assert refused.value.code in (
+            ("invalid_transition", "case_closed") if closed else ("invalid_transition",))
+        assert db.session.get(Case, case_id).status == source
+    else:
+        DO[action](case_id)
+        db.session.commit()
+        assert db.session.get(Case, case_id).status == expected
 
 
-def test_closed_cases_go_nowhere():
-    assert rules.TRANSITIONS[rules.CLOSED] == frozenset()
-    assert rules.TRANSITIONS[rules.CLOSED_NO_RECOVERY] == frozenset()
+def test_resume_without_an_agreement_goes_back_to_intake(ctx):
+    case_id = case_in(INTAKE)
+    factories.hold(case_id)
+    services.resume_case(None, case_id)
+    assert db.session.get(Case, case_id).status == INTAKE
 
 
 def test_lien_agreement_activates_case(api_as, intake_case):
@@ -93,10 +215,11 @@ def test_lien_agreement_is_billing_only(api_as, intake_case):
         assert response.status_code == 403
 
 
-def test_lien_agreement_on_closed_case_is_invalid_transition(api_as, app, intake_case):
-    case_id, _ = intake_case
+def test_lien_agreement_on_closed_case_is_invalid_transition(api_as, app, world):
+    case_id = world.case_id
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == case_id).values(status="closed"))
+        factories.ledger_charge(case_id, 18_550)
+        factories.close(case_id, "paid")
         db.session.commit()
     response = api_as("billing").post(f"/api/v1/cases/{case_id}/lien-agreements", json=AGREEMENT)
     assert response.status_code == 409
@@ -163,8 +286,7 @@ def test_transfer_to_same_or_unknown_firm_422(api_as, world):
 
 def test_transfer_of_settled_case_is_invalid_transition(api_as, app, world):
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == world.case_id)
-                           .values(status="settled"))
+        factories.settle(world.case_id)
         firm = factories.law_firm()
         db.session.commit()
         firm_id = firm.id

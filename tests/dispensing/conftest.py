@@ -35,13 +35,19 @@ class Counter:
     compounder_id: int
 
 
-def verified_batch(code: str, quantity: int, compounder: Any, verifier: Any) -> int:
+def pending_batch(code: str, quantity: int, compounder: Any) -> int:
+    """A batch recorded and awaiting a pharmacist's verification."""
     lots = [{**lot, "expiration_date": date.fromisoformat(lot["expiration_date"]),
              "quantity": Decimal(str(lot["quantity"]))} for lot in lots_for(code, quantity)]
     batch = compounding.record_batch(compounder, product_id=load_products(code)[code],
                                      quantity=Decimal(quantity), ingredients=lots)
-    compounding.verify_batch(verifier, batch.id)
     return batch.id
+
+
+def verified_batch(code: str, quantity: int, compounder: Any, verifier: Any) -> int:
+    batch_id = pending_batch(code, quantity, compounder)
+    compounding.verify_batch(verifier, batch_id)
+    return batch_id
 
 
 @pytest.fixture

@@ -3,18 +3,19 @@
 from datetime import timedelta
 
 import pytest
-import sqlalchemy as sa
 
 from lienrx.audit.models import AuditEvent
-from lienrx.cases.models import Case
+from lienrx.auth.models import User
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.dispensing.labels import TRANSFER_CAUTION
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
+from lienrx.formulary import services as formulary
 from lienrx.ledger.models import JournalEntry
 from lienrx.prescribing.models import Prescription
-from tests.dispensing.conftest import cream_fill, gabapentin_fill
+from tests import factories
+from tests.dispensing.conftest import cream_fill, gabapentin_fill, pending_batch
 from tests.formulary.factories import load_products, prescription
 
 
@@ -78,18 +79,18 @@ def test_each_dispense_gets_the_next_fill_number(rph, counter):
 
 def test_lien_not_active_refuses_on_intake_case(rph, app, counter):
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == counter.case_id)
-                           .values(status="intake"))
+        factories.transfer(counter.case_id)  # substitution of counsel: back to intake
         db.session.commit()
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
     assert response.status_code == 409
     assert response.json["code"] == "lien_not_active"
 
 
-def test_case_closed_refuses_charges(rph, app, counter):
+@pytest.mark.parametrize("outcome", ["paid", "no_recovery"])
+def test_case_closed_refuses_charges(rph, app, counter, outcome):
+    assert rph.post("/api/v1/dispenses", json=cream_fill(counter)).status_code == 201
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == counter.case_id)
-                           .values(status="closed"))
+        factories.close(counter.case_id, outcome)
         db.session.commit()
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
     assert response.status_code == 409
@@ -164,11 +165,11 @@ def test_refill_too_soon_threshold_for_schedule_iii_is_085(rph, counter):
 
 def test_compounding_not_verified_refuses(rph, app, counter):
     with app.app_context():
-        db.session.execute(sa.update(CompoundingRecord).where(
-            CompoundingRecord.id == counter.batch_id).values(status="pending_verification",
-                                                             verified_by_user_id=None))
+        pending_id = pending_batch("KET-CRM-10", 60,
+                                   db.session.get(User, counter.compounder_id))
         db.session.commit()
-    response = rph.post("/api/v1/dispenses", json=cream_fill(counter))
+    response = rph.post("/api/v1/dispenses",
+                        json=cream_fill(counter, compounding_record_id=pending_id))
     assert response.status_code == 409
     assert response.json["code"] == "compounding_not_verified"
 
@@ -229,3 +230,34 @@ def test_refusal_writes_nothing(rph, app, counter):
         assert db.session.query(AuditEvent).filter(
             AuditEvent.action.like("dispense.%")).count() == 0
         assert db.session.get(Prescription, counter.gabapentin_rx).quantity_dispensed == 0
+
+
+def _unpriced_product(case_id, prescriber_id, price_window):
+    """A commercial product on a prescription, its price list as ``price_window`` says."""
+    product, _ = formulary.upsert_product(
+        None, code="NAPROX-TAB-500", name="Naproxen 500 mg tablet", kind="commercial",
+        dosage_form="tablet", route="oral", strength="500 mg", strength_mg_per_unit=500,
+        unit="each", dea_schedule=None, ndc="00093-0149-01", hazardous=False, dur_classes=[])
+    today = clock.today()
+    if price_window == "starts_tomorrow":
+        formulary.set_price(None, product, effective_from=today + timedelta(days=1),
+                            unit_price_cents=30, dispensing_fee_cents=1200)
+    elif price_window == "ended_today":
+        formulary.set_price(None, product, effective_from=today - timedelta(days=365),
+                            effective_to=today, unit_price_cents=30, dispensing_fee_cents=1200)
+    return prescription(case_id, prescriber_id, "NAPROX-TAB-500", quantity=60, days_supply=30).id
+
+
+@pytest.mark.parametrize("price_window", ["no_price_list", "starts_tomorrow", "ended_today"])
+def test_price_missing_refuses_a_fill_with_no_price_in_effect(rph, app, world, price_window):
+    with app.app_context():
+        rx_id = _unpriced_product(world.case_id, world.prescriber_id, price_window)
+        db.session.commit()
+    response = rph.post("/api/v1/dispenses",
+                        json={"prescription_id": rx_id, "quantity": 60, "days_supply": 30})
+    assert response.status_code == 409, response.json
+    assert response.json["code"] == "price_missing"
+    with app.app_context():  # nothing was filled or charged
+        assert db.session.query(Dispense).count() == 0
+        assert db.session.query(JournalEntry).count() == 0
+        assert db.session.get(Prescription, rx_id).quantity_dispensed == 0

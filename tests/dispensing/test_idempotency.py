@@ -1,7 +1,13 @@
 """Idempotency-Key on POST /dispenses (API.md conventions)."""
 
-import pytest
+import threading
+import time
 
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from lienrx.core import idempotency
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
@@ -67,3 +73,89 @@ def test_overlong_key_400(rph, counter):
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter),
                         headers={"Idempotency-Key": "k" * 201})
     assert response.status_code == 400
+
+
+def _request_hash(app, body):
+    """The identity the server gives a POST /dispenses with this body."""
+    with app.test_request_context("/api/v1/dispenses", method="POST", json=body):
+        return idempotency._request_hash()
+
+
+def _twin_claim(session, user_id, key, request_hash):
+    """What a twin request writes first: its claim on the key, with no response yet."""
+    session.add(idempotency.IdempotencyKey(user_id=user_id, key=key, request_hash=request_hash))
+    session.flush()
+
+
+def test_idempotency_key_in_progress_while_the_twin_has_no_response(rph, app, counter):
+    body, key = gabapentin_fill(counter), "fill-in-flight"
+    with app.app_context(), Session(db.engine) as twin:  # the twin's own connection
+        _twin_claim(twin, rph.user_id, key, _request_hash(app, body))
+        twin.commit()
+    response = rph.post("/api/v1/dispenses", json=body, headers={"Idempotency-Key": key})
+    assert response.status_code == 409
+    assert response.json["code"] == "idempotency_key_in_progress"
+    other = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter, quantity=60),
+                     headers={"Idempotency-Key": key})
+    assert other.json["code"] == "idempotency_key_reused"
+    with app.app_context():  # nothing posted, and the twin's claim is left alone
+        assert db.session.query(Dispense).count() == 0
+        assert db.session.query(JournalEntry).count() == 0
+        claim = db.session.execute(sa.select(idempotency.IdempotencyKey)).scalar_one()
+        assert claim.response_status is None
+
+
+def _post_in_thread(app, token, body, key):
+    result = {}
+
+    def fire():
+        response = app.test_client().post(
+            "/api/v1/dispenses", json=body,
+            headers={"Authorization": f"Bearer {token}", "Idempotency-Key": key})
+        result["status"], result["json"] = response.status_code, response.json
+
+    thread = threading.Thread(target=fire)
+    thread.start()
+    return thread, result
+
+
+def _waits_on_a_lock(app, timeout=10.0):
+    """Whether some other PostgreSQL backend is waiting on a lock (our request)."""
+    deadline = time.monotonic() + timeout
+    with app.app_context(), db.engine.connect() as watcher:
+        while time.monotonic() < deadline:
+            waiting = watcher.execute(sa.text(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                "AND datname = current_database()")).scalar_one()
+            if waiting:
+                return True
+            watcher.rollback()
+            time.sleep(0.05)
+    return False
+
+
+@pytest.mark.postgres_only
+@pytest.mark.parametrize("twin_ends", ["commits_its_claim", "rolls_back"])
+def test_idempotency_key_in_progress_against_a_concurrent_twin(rph, app, counter, twin_ends):
+    """A twin on another connection holds the key, uncommitted; the request waits on the
+    unique index. A claim committed without its response is in progress (409); a twin that
+    rolls back leaves the key free and the request does the work."""
+    body, key = gabapentin_fill(counter), "fill-twin"
+    with app.app_context(), Session(db.engine) as twin:
+        _twin_claim(twin, rph.user_id, key, _request_hash(app, body))
+        thread, result = _post_in_thread(app, rph.token, body, key)
+        try:
+            assert _waits_on_a_lock(app), "the request did not wait for the twin's claim"
+        finally:
+            twin.commit() if twin_ends == "commits_its_claim" else twin.rollback()
+            thread.join(timeout=60)
+    assert not thread.is_alive()
+    with app.app_context():
+        dispenses = db.session.query(Dispense).count()
+    if twin_ends == "commits_its_claim":
+        assert (result["status"], result["json"]["code"]) == (409,
+                                                             "idempotency_key_in_progress")
+        assert dispenses == 0
+    else:
+        assert result["status"] == 201, result["json"]
+        assert dispenses == 1

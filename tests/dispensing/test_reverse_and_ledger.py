@@ -1,12 +1,11 @@
 """Reversals and the case ledger (API.md "Dispensing and the lien ledger", SPEC §4.7)."""
 
 import pytest
-import sqlalchemy as sa
 
-from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
+from tests import factories
 from tests.dispensing.conftest import cream_fill, gabapentin_fill
 
 
@@ -53,8 +52,7 @@ def test_reverse_needs_a_reason_422_and_a_pharmacist_403(rph, api_as, counter):
 def test_reverse_on_closed_case_is_case_closed(rph, app, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     with app.app_context():
-        db.session.execute(sa.update(Case).where(Case.id == counter.case_id)
-                           .values(status="closed"))
+        factories.close(counter.case_id, "paid")
         db.session.commit()
     response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "x"})
     assert response.json["code"] == "case_closed"
