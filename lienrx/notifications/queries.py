@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.notifications.models import ReadMark
@@ -160,10 +161,12 @@ class Notifications:
         return bool(self.events_total or self.quiet_total)
 
 
-def notifications_for(user: Any, *, quiet_after: int, shown: int = SHOWN) -> Notifications:
+def notifications_for(user: Actor, *, quiet_after: int, shown: int = SHOWN) -> Notifications:
     """The firm's notifications for ``user`` since their read mark, newest first."""
     since = read_mark(user.id) or clock.utcnow() - timedelta(days=FIRST_LOOK_DAYS)
     firm_id = user.law_firm_id
+    if firm_id is None:  # staff belong to no firm, so no firm's news is theirs
+        return Notifications([], 0, [], 0)
     events: list[Notification] = []
     total = 0
     for source in (_new_fills, _payoffs, _answers, _closings):
