@@ -261,6 +261,15 @@ def read_dispense(actor: Actor, dispense_id: int) -> Dispense:
     return record
 
 
+def _charge_of(record: Dispense) -> JournalEntry:
+    """The ledger entry that charged ``record``; every dispense is posted with one."""
+    charge = (db.session.get(JournalEntry, record.charge_entry_id)
+              if record.charge_entry_id is not None else None)
+    if charge is None:  # a broken invariant, not a request to refuse: roll back as a 500
+        raise RuntimeError(f"Dispense {record.id} has no charge entry to reverse.")
+    return charge
+
+
 def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
     record = get_dispense(actor, dispense_id, for_update=True)
@@ -273,8 +282,7 @@ def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     if record.compounding_record_id is not None:
         compounding.return_to_batch(compounding.lock_batch(record.compounding_record_id),
                                     Decimal(record.quantity))
-    charge = db.session.get(JournalEntry, record.charge_entry_id)
-    entry = ledger.reverse_entry(charge, actor=actor, memo=f"Reversal: {reason}")
+    entry = ledger.reverse_entry(_charge_of(record), actor=actor, memo=f"Reversal: {reason}")
     record.status, record.reversal_entry_id = "reversed", entry.id
     record.reversed_at, record.reversed_by_user_id = clock.utcnow(), actor.id
     record.reversal_reason = reason
