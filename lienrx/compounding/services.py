@@ -51,11 +51,11 @@ def _ingredient_problems(formulation: MasterFormulation, batch: Decimal,
                             f"{formulation.version}.")
     scale = batch / Decimal(formulation.batch_quantity)
     for key, formula in expected.items():
-        item = by_name.get(key)
-        if item is None:
+        weighed = by_name.get(key)
+        if weighed is None:
             problems.append(f"{formula.component} is missing.")
             continue
-        problems.extend(_one_ingredient(formula, item, scale, compounded_on))
+        problems.extend(_one_ingredient(formula, weighed, scale, compounded_on))
     return problems
 
 

@@ -7,6 +7,7 @@ with no fill for the configured number of days. Nothing here is stored or copied
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -63,7 +64,8 @@ def _firm_cases(firm_id: int) -> sa.Select[Any]:
     return sa.select(Case.id).where(Case.law_firm_id == firm_id)
 
 
-def _newest(query: sa.Select[Any], at: Any, shown: int) -> tuple[list[Any], int]:
+def _newest(query: sa.Select[*tuple[Any, ...]], at: Any,
+            shown: int) -> tuple[Sequence[Any], int]:
     """The ``shown`` newest rows of ``query`` by ``at`` and how many rows there are in all."""
     rows = db.session.execute(query.add_columns(sa.func.count().over().label("total"))
                               .order_by(at.desc()).limit(shown)).all()
