@@ -7,7 +7,7 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint browser-deps clean
+.PHONY: run test test-sqlite test-postgres lint typecheck browser-deps clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,10 +29,14 @@ browser-deps:
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
-test: $(STAMP) browser-deps lint test-sqlite test-postgres
+test: $(STAMP) browser-deps lint typecheck test-sqlite test-postgres
 
 lint: $(STAMP)
 	$(BIN)/ruff check lienrx tests bench
+
+# The files are listed in pyproject.toml [tool.mypy]: core, the ledger and every services.py.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc

@@ -136,7 +136,7 @@ def settle(case_id: int) -> Any:
     """Record the settlement: the case becomes `settled`."""
     from lienrx.settlement import services as settlement
 
-    return settlement.record_settlement(None, case_id, settled_on=clock.today(),
+    return settlement.record_settlement(user("billing"), case_id, settled_on=clock.today(),
                                         gross_amount=GROSS, attorney_fees=FEES, costs=COSTS)
 
 
@@ -147,8 +147,8 @@ def pay_in_full(case_id: int) -> Any:
 
     balance = case_balance(case_id)
     assert balance > 0, "a payment in full needs a balance: charge the case first"
-    return settlement.record_payment(None, case_id, amount=balance, received_on=clock.today(),
-                                     reference=f"CHK-{n()}")
+    return settlement.record_payment(user("billing"), case_id, amount=balance,
+                                     received_on=clock.today(), reference=f"CHK-{n()}")
 
 
 def close(case_id: int, outcome: str = "paid") -> Any:
@@ -163,4 +163,4 @@ def close(case_id: int, outcome: str = "paid") -> Any:
         if db.session.get(Case, case_id).status != "settled":
             settle(case_id)
         pay_in_full(case_id)
-    return settlement.close_case(None, case_id, outcome=outcome)
+    return settlement.close_case(user("billing"), case_id, outcome=outcome)

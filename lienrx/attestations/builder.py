@@ -19,6 +19,7 @@ from lienrx.cases.models import Case, ExternalTreatment
 from lienrx.cases.rules import CRPS_CODES
 from lienrx.cases.services import active_agreement
 from lienrx.core import clock
+from lienrx.core.actors import Signer
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents, to_cents
 from lienrx.dispensing import queries as dispensing
@@ -112,7 +113,7 @@ def _fills_summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
             "charges": format_cents(sum(to_cents(line["charge"]) for line in kept))}
 
 
-def attestation_statement(signer: User, pharmacy: str) -> str:
+def attestation_statement(signer: Signer, pharmacy: str) -> str:
     """The words the signing pharmacist attests to."""
     return (f"I, {signer.name}, a pharmacist licensed under license number "
             f"{signer.license_number}, attest that the dispensing records summarised in this "
@@ -123,7 +124,7 @@ def attestation_statement(signer: User, pharmacy: str) -> str:
             "clinically appropriate for the documented injuries.")
 
 
-def build_document(case_id: int, signer: User, narrative: str | None, *, version: int = 1,
+def build_document(case_id: int, signer: Signer, narrative: str | None, *, version: int = 1,
                    issued_at: datetime | None = None,
                    supersedes: dict[str, Any] | None = None) -> dict[str, Any]:
     """Assemble the POGOS document of a case from its records, for ``signer`` to sign."""

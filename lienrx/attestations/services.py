@@ -11,6 +11,7 @@ from lienrx.attestations.models import Attestation
 from lienrx.audit import services as audit
 from lienrx.cases.services import get_case
 from lienrx.core import clock
+from lienrx.core.actors import Actor, Signer
 from lienrx.core.api import dumps_canonical
 from lienrx.core.crypto import keyring
 from lienrx.core.errors import Forbidden, NotFound
@@ -25,13 +26,13 @@ def latest(case_id: int) -> Attestation | None:
         .order_by(Attestation.version.desc()).limit(1)).scalar_one_or_none()
 
 
-def issue_attestation(actor: Any, case_id: int, *, narrative: str | None = None) -> Attestation:
+def issue_attestation(actor: Signer, case_id: int, *, narrative: str | None = None) -> Attestation:
     """Build the case's POGOS from its records, sign it, and store it as the next version.
 
     The new version supersedes the previous one, whose hash the new document names, so the
     versions form a chain; every version stays stored and verifiable.
     """
-    if getattr(actor, "role", None) != PHARMACIST:
+    if actor.role != PHARMACIST:
         raise Forbidden("Only a pharmacist may sign an attestation.")
     if not actor.license_number:
         raise Forbidden("A pharmacist needs a license number on file to sign an attestation.")
@@ -58,7 +59,7 @@ def issue_attestation(actor: Any, case_id: int, *, narrative: str | None = None)
     return attestation
 
 
-def get_attestation(actor: Any, attestation_id: int, *, purpose: str = "read") -> Attestation:
+def get_attestation(actor: Actor, attestation_id: int, *, purpose: str = "read") -> Attestation:
     """An attestation the actor may see (attorneys: their firm's cases only), audited as a read."""
     attestation = db.session.get(Attestation, attestation_id)
     if attestation is None:
@@ -72,7 +73,7 @@ def get_attestation(actor: Any, attestation_id: int, *, purpose: str = "read") -
     return attestation
 
 
-def list_attestations(actor: Any, case_id: int) -> list[Attestation]:
+def list_attestations(actor: Actor, case_id: int) -> list[Attestation]:
     """Every version of a case's attestation, newest first."""
     case = get_case(actor, case_id)
     found = list(db.session.execute(
@@ -94,7 +95,7 @@ def verify(document: Any, signature: Any, key_id: Any) -> bool:
     return signing.verify(document, signature, key_id, keys.published_keys())
 
 
-def custodian_certificate(actor: Any, case_id: int) -> dict[str, Any]:
+def custodian_certificate(actor: Actor, case_id: int) -> dict[str, Any]:
     """The facts a records-custodian certificate states about the case's raw dispense log.
 
     The log is the business record itself (dispense rows only, no narrative); its SHA-256

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.core import clock
+from lienrx.core.actors import Actor, actor_id
 from lienrx.core.api import dumps_canonical
 from lienrx.core.unit_of_work import QUEUE, queued
 from lienrx.extensions import db
@@ -35,7 +36,7 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(event.prev_hash.encode() + dumps_canonical(content)).hexdigest()
 
 
-def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
+def record(actor: Actor | None, action: str, entity_type: str, entity_id: Any = None,
            details: dict[str, Any] | None = None) -> AuditEvent:
     """Record an event for ``actor`` (a User, or None for the system); it joins the chain
     when the transaction commits, and vanishes with it if the transaction rolls back.
@@ -44,7 +45,7 @@ def record(actor: Any, action: str, entity_type: str, entity_id: Any = None,
     """
     event = AuditEvent(
         occurred_at=clock.utcnow(),
-        actor_user_id=getattr(actor, "id", None),
+        actor_user_id=actor_id(actor),
         actor_label=(f"{actor.role}:{actor.email}" if actor is not None else "system"),
         action=action,
         entity_type=entity_type,

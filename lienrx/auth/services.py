@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lienrx.audit import services as audit
 from lienrx.auth.models import ApiToken, User
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import ValidationFailed
 from lienrx.core.security import ATTORNEY
 from lienrx.extensions import db
@@ -36,7 +37,7 @@ def find_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
-def create_user(actor: User | None, *, email: str, name: str, role: str, password: str,
+def create_user(actor: Actor | None, *, email: str, name: str, role: str, password: str,
                 law_firm_id: int | None = None, license_number: str | None = None) -> User:
     """Create an account; attorneys belong to exactly one firm, staff to none."""
     errors: dict[str, list[str]] = {}

@@ -13,21 +13,22 @@ from lienrx.auth.models import User
 from lienrx.cases import rules
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.core import clock
+from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.security import ATTORNEY
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm, Patient
 
 
-def visible_cases(actor: Any) -> sa.Select[tuple[Case]]:
+def visible_cases(actor: Actor | None) -> sa.Select[Case]:
     """The cases ``actor`` may see: attorneys their own firm's only, staff all."""
     query = sa.select(Case)
-    if getattr(actor, "role", None) == ATTORNEY:
+    if actor is not None and actor.role == ATTORNEY:
         query = query.where(Case.law_firm_id == actor.law_firm_id)
     return query
 
 
-def get_case(actor: Any, case_id: int, *, for_update: bool = False) -> Case:
+def get_case(actor: Actor | None, case_id: int, *, for_update: bool = False) -> Case:
     """The case, if ``actor`` may see it; otherwise NotFound (never reveal another firm's)."""
     query = visible_cases(actor).where(Case.id == case_id)
     if for_update:
@@ -38,14 +39,14 @@ def get_case(actor: Any, case_id: int, *, for_update: bool = False) -> Case:
     return case
 
 
-def read_case(actor: Any, case_id: int) -> Case:
+def read_case(actor: Actor, case_id: int) -> Case:
     """Read a case with its client's details (a PHI read: audited)."""
     case = get_case(actor, case_id)
     audit.record(actor, "case.read", "case", case.id)
     return case
 
 
-def list_cases(actor: Any, *, page: int, page_size: int, status: str | None = None) -> list[Case]:
+def list_cases(actor: Actor, *, page: int, page_size: int, status: str | None = None) -> list[Case]:
     """The cases visible to ``actor``, newest first (audited: the list names clients)."""
     query = visible_cases(actor)
     if status:
@@ -65,7 +66,7 @@ def refuse_if_closed(case: Case, consequence: str) -> None:
         raise Conflict("case_closed", f"The case is closed; {consequence}.")
 
 
-def transition(actor: Any, case: Case, to_status: str, reason: str | None = None) -> None:
+def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
     """Move a case to ``to_status`` if the status machine allows it; else 409."""
     if to_status not in rules.TRANSITIONS[case.status]:
         raise Conflict("invalid_transition",
@@ -106,7 +107,7 @@ def _diagnoses(items: list[dict[str, Any]]) -> list[CaseDiagnosis]:
             for i, (code, item) in enumerate(zip(codes, items, strict=True))]
 
 
-def open_case(actor: Any, *, patient_id: int, law_firm_id: int, date_of_injury: date,
+def open_case(actor: Actor | None, *, patient_id: int, law_firm_id: int, date_of_injury: date,
               injury_mechanism: str, jurisdiction: str, diagnoses: list[dict[str, Any]],
               attorney_user_id: int | None = None, firm_file_number: str | None = None,
               mechanism_narrative: str | None = None) -> Case:
@@ -138,8 +139,8 @@ def active_agreement(case_id: int) -> LienAgreement | None:
     ).scalar_one_or_none()
 
 
-def record_lien_agreement(actor: Any, case_id: int, *, signed_on: date, patient_signed: bool,
-                          attorney_user_id: int | None = None,
+def record_lien_agreement(actor: Actor | None, case_id: int, *, signed_on: date,
+                          patient_signed: bool, attorney_user_id: int | None = None,
                           document_sha256: str | None = None,
                           non_recourse: bool = True) -> LienAgreement:
     """Record a signed lien agreement; it supersedes any earlier one and activates the case."""
@@ -165,7 +166,7 @@ def record_lien_agreement(actor: Any, case_id: int, *, signed_on: date, patient_
     return agreement
 
 
-def add_external_treatment(actor: Any, case_id: int, *, kind: str, started_on: date,
+def add_external_treatment(actor: Actor | None, case_id: int, *, kind: str, started_on: date,
                            facility: str, ended_on: date | None = None,
                            protocol: str | None = None, dose: str | None = None,
                            notes: str | None = None) -> ExternalTreatment:
@@ -183,7 +184,7 @@ def add_external_treatment(actor: Any, case_id: int, *, kind: str, started_on: d
     return treatment
 
 
-def transfer_case(actor: Any, case_id: int, *, law_firm_id: int,
+def transfer_case(actor: Actor | None, case_id: int, *, law_firm_id: int,
                   attorney_user_id: int | None = None) -> Case:
     """Substitute counsel: the case moves to another firm and needs a new agreement.
 
@@ -202,7 +203,7 @@ def transfer_case(actor: Any, case_id: int, *, law_firm_id: int,
         agreement.status = "superseded"
     change = CounselChange(case_id=case.id, from_law_firm_id=case.law_firm_id,
                            to_law_firm_id=law_firm_id,
-                           changed_by_user_id=getattr(actor, "id", None))
+                           changed_by_user_id=actor_id(actor))
     db.session.add(change)
     case.law_firm_id, case.attorney_user_id = law_firm_id, attorney_user_id
     db.session.flush()
@@ -211,14 +212,14 @@ def transfer_case(actor: Any, case_id: int, *, law_firm_id: int,
     return case
 
 
-def hold_case(actor: Any, case_id: int, reason: str) -> Case:
+def hold_case(actor: Actor | None, case_id: int, reason: str) -> Case:
     """Put a case on hold (no new charges)."""
     case = get_case(actor, case_id, for_update=True)
     transition(actor, case, rules.ON_HOLD, reason)
     return case
 
 
-def resume_case(actor: Any, case_id: int) -> Case:
+def resume_case(actor: Actor | None, case_id: int) -> Case:
     """Take a case off hold: active with an agreement in force, else back to intake."""
     case = get_case(actor, case_id, for_update=True)
     if case.status != rules.ON_HOLD:

@@ -13,6 +13,7 @@ from flask import current_app
 from lienrx.audit import services as audit
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
@@ -50,11 +51,11 @@ def _ingredient_problems(formulation: MasterFormulation, batch: Decimal,
                             f"{formulation.version}.")
     scale = batch / Decimal(formulation.batch_quantity)
     for key, formula in expected.items():
-        item = by_name.get(key)
-        if item is None:
+        weighed = by_name.get(key)
+        if weighed is None:
             problems.append(f"{formula.component} is missing.")
             continue
-        problems.extend(_one_ingredient(formula, item, scale, compounded_on))
+        problems.extend(_one_ingredient(formula, weighed, scale, compounded_on))
     return problems
 
 
@@ -105,7 +106,7 @@ def _compounded_moment(compounded_at: datetime | None) -> datetime:
     return compounded_at
 
 
-def record_batch(actor: Any, *, product_id: int, quantity: Decimal,
+def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
                  ingredients: list[dict[str, Any]], compounded_at: datetime | None = None,
                  qc_results: dict[str, Any] | None = None,
                  deviations: str | None = None) -> CompoundingRecord:
@@ -166,8 +167,8 @@ def lock_batch(record_id: int) -> CompoundingRecord:
     return record
 
 
-def _pending_for_pharmacist(actor: Any, record_id: int) -> CompoundingRecord:
-    if getattr(actor, "role", None) != PHARMACIST:
+def _pending_for_pharmacist(actor: Actor, record_id: int) -> CompoundingRecord:
+    if actor.role != PHARMACIST:
         raise Forbidden("Only a pharmacist verifies compounding.")
     record = lock_batch(record_id)
     if record.status != "pending_verification":
@@ -175,7 +176,7 @@ def _pending_for_pharmacist(actor: Any, record_id: int) -> CompoundingRecord:
     return record
 
 
-def verify_batch(actor: Any, record_id: int) -> CompoundingRecord:
+def verify_batch(actor: Actor, record_id: int) -> CompoundingRecord:
     """A pharmacist (by default not the compounder) verifies a batch for dispensing."""
     record = _pending_for_pharmacist(actor, record_id)
     must_differ = current_app.config.get("LIENRX_VERIFIER_MUST_DIFFER", True)
@@ -188,7 +189,7 @@ def verify_batch(actor: Any, record_id: int) -> CompoundingRecord:
     return record
 
 
-def reject_batch(actor: Any, record_id: int, reason: str) -> CompoundingRecord:
+def reject_batch(actor: Actor, record_id: int, reason: str) -> CompoundingRecord:
     """A pharmacist rejects a batch; nothing is ever dispensed from it."""
     record = _pending_for_pharmacist(actor, record_id)
     record.status, record.rejection_reason = "rejected", reason

@@ -18,6 +18,7 @@ from lienrx.cases.models import Case
 from lienrx.compounding import services as compounding
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
@@ -77,7 +78,7 @@ class DispenseRequest:
                    refill_override_reason=override["reason"] if override else None)
 
 
-def _check_case(actor: Any, case_id: int) -> Case:
+def _check_case(actor: Actor, case_id: int) -> Case:
     case = cases.get_case(actor, case_id, for_update=True)
     cases.refuse_if_closed(case, "it takes no further charges")
     if case.status != case_rules.ACTIVE or cases.active_agreement(case.id) is None:
@@ -160,7 +161,7 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
     return None, ndc
 
 
-def _review_dur(actor: Any, prescription: Prescription,
+def _review_dur(actor: Actor, prescription: Prescription,
                 resolutions: Iterable[tuple[int, str]]) -> list[DurAlert]:
     alerts = dur.evaluate(prescription, actor)
     resolutions = list(resolutions)
@@ -190,7 +191,7 @@ def price(prescription: Prescription, quantity: Decimal, on: date) -> tuple[int,
     return listed.unit_price_cents, listed.dispensing_fee_cents, compounding_fee, charge
 
 
-def dispense(actor: Any, request: DispenseRequest) -> Dispense:
+def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     """Fill a prescription at $0 and charge the case's lien, or refuse with the rule's code."""
     on = request.dispensed_on or clock.today()
     if on > clock.today():
@@ -241,7 +242,7 @@ def dispense(actor: Any, request: DispenseRequest) -> Dispense:
     return record
 
 
-def get_dispense(actor: Any, dispense_id: int, *, for_update: bool = False) -> Dispense:
+def get_dispense(actor: Actor, dispense_id: int, *, for_update: bool = False) -> Dispense:
     """A dispense the actor may see (attorneys: their firm's cases), else NotFound."""
     query = sa.select(Dispense).where(Dispense.id == dispense_id)
     if for_update:
@@ -253,14 +254,23 @@ def get_dispense(actor: Any, dispense_id: int, *, for_update: bool = False) -> D
     return record
 
 
-def read_dispense(actor: Any, dispense_id: int) -> Dispense:
+def read_dispense(actor: Actor, dispense_id: int) -> Dispense:
     """Read a dispense (a PHI read: audited)."""
     record = get_dispense(actor, dispense_id)
     audit.record(actor, "dispense.read", "dispense", record.id)
     return record
 
 
-def reverse(actor: Any, dispense_id: int, reason: str) -> Dispense:
+def _charge_of(record: Dispense) -> JournalEntry:
+    """The ledger entry that charged ``record``; every dispense is posted with one."""
+    charge = (db.session.get(JournalEntry, record.charge_entry_id)
+              if record.charge_entry_id is not None else None)
+    if charge is None:  # a broken invariant, not a request to refuse: roll back as a 500
+        raise RuntimeError(f"Dispense {record.id} has no charge entry to reverse.")
+    return charge
+
+
+def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
     record = get_dispense(actor, dispense_id, for_update=True)
     if record.status == "reversed":
@@ -272,8 +282,7 @@ def reverse(actor: Any, dispense_id: int, reason: str) -> Dispense:
     if record.compounding_record_id is not None:
         compounding.return_to_batch(compounding.lock_batch(record.compounding_record_id),
                                     Decimal(record.quantity))
-    charge = db.session.get(JournalEntry, record.charge_entry_id)
-    entry = ledger.reverse_entry(charge, actor=actor, memo=f"Reversal: {reason}")
+    entry = ledger.reverse_entry(_charge_of(record), actor=actor, memo=f"Reversal: {reason}")
     record.status, record.reversal_entry_id = "reversed", entry.id
     record.reversed_at, record.reversed_by_user_id = clock.utcnow(), actor.id
     record.reversal_reason = reason

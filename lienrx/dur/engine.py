@@ -93,9 +93,10 @@ def _max_dose(rule: RuleView, subject: Medication, others: list[Medication]) -> 
         return []
     same = [subject] + [o for o in others if p["drug"] in o.classes]
     amounts = [m.daily(p.get("basis", "mg")) for m in same]
-    if any(a is None for a in amounts):
+    known = [a for a in amounts if a is not None]
+    if len(known) < len(amounts):  # a daily dose we cannot work out: no total to compare
         return []
-    total = sum(amounts, Decimal(0))  # type: ignore[arg-type]
+    total = sum(known, Decimal(0))
     if total <= Decimal(str(p["max"])):
         return []
     return [Finding(rule, "", rule.message.format(

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lienrx.audit import services as audit
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import Forbidden, NotFound, ValidationFailed
 from lienrx.core.security import PHARMACIST
 from lienrx.dur import models
@@ -81,7 +82,7 @@ def _get_or_create(prescription_id: int, finding: Any) -> DurAlert:
     return alert
 
 
-def evaluate(prescription: Prescription, actor: Any) -> list[DurAlert]:
+def evaluate(prescription: Prescription, actor: Actor | None) -> list[DurAlert]:
     """Review a prescription against the case's active medications; return its alerts.
 
     The same finding (prescription, rule, counterpart drug) always maps to the same alert,
@@ -109,9 +110,9 @@ def unresolved_high(alerts: Iterable[DurAlert]) -> list[DurAlert]:
     return [a for a in alerts if a.severity == "high" and a.status == "open"]
 
 
-def resolve(alert_id: int, actor: Any, resolution: str) -> DurAlert:
+def resolve(alert_id: int, actor: Actor, resolution: str) -> DurAlert:
     """Record a pharmacist's resolution of an alert (a repeat leaves the first one)."""
-    if getattr(actor, "role", None) != PHARMACIST:
+    if actor.role != PHARMACIST:
         raise Forbidden("Only a pharmacist resolves DUR alerts.")
     resolution = (resolution or "").strip()
     if not resolution:
@@ -131,7 +132,7 @@ def resolve(alert_id: int, actor: Any, resolution: str) -> DurAlert:
     return alert
 
 
-def upsert_rule(actor: Any, *, code: str, kind: str, severity: str, params: dict[str, Any],
+def upsert_rule(actor: Actor | None, *, code: str, kind: str, severity: str, params: dict[str, Any],
                 message: str, active: bool = True) -> tuple[DurRule, bool]:
     """Create or update a row of the rule table; say whether it changed."""
     if kind not in models.KINDS or severity not in models.SEVERITIES:

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO
 
 from flask import Response
 
+from lienrx.core.actors import Actor
 from lienrx.exports.reconciliation import Filters, write_reconciliation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHUNK = 256 * 1024
 
 
-def spool_reconciliation(actor: Any, filters: Filters) -> IO[bytes]:
+def spool_reconciliation(actor: Actor, filters: Filters) -> IO[bytes]:
     """Write the workbook to a temporary file (deleted once sent); the caller commits."""
     spool = tempfile.TemporaryFile()
     try:

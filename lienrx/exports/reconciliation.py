@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from lienrx.audit import services as audit
 from lienrx.cases.models import Case
+from lienrx.core.actors import Actor
 from lienrx.core.spreadsheets import (
     DATE,
     INTEGER,
@@ -176,7 +177,7 @@ def count_rows(filters: Filters) -> int:
     return int(entries) + int(cases.scalar_one())
 
 
-def write_reconciliation(actor: Any, dest: str | IO[bytes], filters: Filters,
+def write_reconciliation(actor: Actor | None, dest: str | IO[bytes], filters: Filters,
                          progress: Progress | None = None) -> Counts:
     """Write the workbook to ``dest`` and record the export (filters and counts, no PHI)."""
     workbook, counts, ids = new_workbook(), Counts(), filters.case_ids()

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
+from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound, ValidationFailed
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.extensions import db
@@ -79,7 +80,7 @@ def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-def upsert_product(actor: Any, *, code: str, **fields: Any) -> tuple[Product, bool]:
+def upsert_product(actor: Actor | None, *, code: str, **fields: Any) -> tuple[Product, bool]:
     """Create the product with ``code`` or bring its fields up to date; say whether it changed."""
     data = _clean_product({k: fields.get(k) for k in PRODUCT_FIELDS if k in fields})
     data.setdefault("dur_classes", [])
@@ -99,7 +100,7 @@ def upsert_product(actor: Any, *, code: str, **fields: Any) -> tuple[Product, bo
     return product, bool(changed)
 
 
-def set_price(actor: Any, product: Product, *, effective_from: date, unit_price_cents: int,
+def set_price(actor: Actor | None, product: Product, *, effective_from: date, unit_price_cents: int,
               dispensing_fee_cents: int, compounding_fee_cents: int | None = None,
               effective_to: date | None = None) -> tuple[ProductPrice, bool]:
     """Add a price list entry (idempotent on product + effective_from)."""
@@ -122,7 +123,7 @@ def set_price(actor: Any, product: Product, *, effective_from: date, unit_price_
     return price, True
 
 
-def add_formulation(actor: Any, product: Product, *, version: int, batch_quantity: Decimal,
+def add_formulation(actor: Actor | None, product: Product, *, version: int, batch_quantity: Decimal,
                     bud_category: str, storage: str, container_closure: str, lot_prefix: str,
                     approved_by: str, ingredients: list[dict[str, Any]],
                     steps: list[str] | None = None, qc_checks: list[dict[str, Any]] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from lienrx.extensions import db
 from lienrx.ledger.models import KIND_TOTALS, JournalEntry, LedgerAccount, Posting
@@ -33,6 +34,9 @@ def check_ledger() -> tuple[int, list[str]]:
     ).all()
     balances: dict[int, int] = {}
     for entry_id, kind, entry_case, account_case, amount in receivable_moves:
+        if account_case is None:
+            problems.append(f"entry {entry_id} posts to a receivable of no case")
+            continue
         if entry_case != account_case:
             problems.append(f"entry {entry_id} of case {entry_case} posts to the receivable "
                             f"of case {account_case}")
@@ -44,9 +48,10 @@ def check_ledger() -> tuple[int, list[str]]:
             problems.append(f"case {case_id} has a negative lien balance ({balance} cents) "
                             "with no refund booked")
 
+    original_entry = aliased(JournalEntry)
     reversals = db.session.execute(
-        sa.select(JournalEntry.id, JournalEntry.reverses_entry_id)
-        .where(JournalEntry.reverses_entry_id.is_not(None))
+        sa.select(JournalEntry.id, original_entry.id)
+        .join(original_entry, original_entry.id == JournalEntry.reverses_entry_id)
     ).all()
     for entry_id, original_id in reversals:
         original = _legs(original_id)

@@ -29,7 +29,8 @@ def case_balances(case_ids: Iterable[int]) -> dict[int, int]:
         .group_by(LedgerAccount.case_id)
     ).all()
     balances = dict.fromkeys(ids, 0)
-    balances.update({case_id: int(total) for case_id, total in rows})
+    # only receivables have a case_id, and IN (...) already leaves out accounts without one
+    balances.update({case_id: int(total) for case_id, total in rows if case_id is not None})
     return balances
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 
 from lienrx.core import clock
+from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
@@ -56,7 +56,7 @@ def book(code: str) -> LedgerAccount:
 
 
 def post_entry(*, kind: str, case_id: int, occurred_on: date, memo: str,
-               lines: Sequence[tuple[LedgerAccount, int]], actor: Any = None,
+               lines: Sequence[tuple[LedgerAccount, int]], actor: Actor | None = None,
                source: tuple[str, int] | None = None,
                reverses: JournalEntry | None = None) -> JournalEntry:
     """Write one entry: at least two non-zero postings in cents that sum to zero."""
@@ -65,7 +65,7 @@ def post_entry(*, kind: str, case_id: int, occurred_on: date, memo: str,
     if sum(amount for _, amount in lines) != 0:
         raise UnbalancedEntry("the postings of an entry must sum to zero")
     entry = JournalEntry(kind=kind, case_id=case_id, occurred_on=occurred_on, memo=memo,
-                         posted_at=clock.utcnow(), actor_user_id=getattr(actor, "id", None),
+                         posted_at=clock.utcnow(), actor_user_id=actor_id(actor),
                          source_type=source[0] if source else None,
                          source_id=source[1] if source else None,
                          reverses_entry_id=reverses.id if reverses else None)
@@ -77,7 +77,7 @@ def post_entry(*, kind: str, case_id: int, occurred_on: date, memo: str,
     return entry
 
 
-def reverse_entry(entry: JournalEntry, *, actor: Any, memo: str,
+def reverse_entry(entry: JournalEntry, *, actor: Actor | None, memo: str,
                   occurred_on: date | None = None) -> JournalEntry:
     """Post the exact negation of ``entry``; an entry is reversed at most once (409)."""
     already = db.session.execute(

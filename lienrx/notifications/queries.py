@@ -7,6 +7,7 @@ with no fill for the configured number of days. Nothing here is stored or copied
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.notifications.models import ReadMark
@@ -62,7 +64,8 @@ def _firm_cases(firm_id: int) -> sa.Select[Any]:
     return sa.select(Case.id).where(Case.law_firm_id == firm_id)
 
 
-def _newest(query: sa.Select[Any], at: Any, shown: int) -> tuple[list[Any], int]:
+def _newest(query: sa.Select[*tuple[Any, ...]], at: Any,
+            shown: int) -> tuple[Sequence[Any], int]:
     """The ``shown`` newest rows of ``query`` by ``at`` and how many rows there are in all."""
     rows = db.session.execute(query.add_columns(sa.func.count().over().label("total"))
                               .order_by(at.desc()).limit(shown)).all()
@@ -160,10 +163,12 @@ class Notifications:
         return bool(self.events_total or self.quiet_total)
 
 
-def notifications_for(user: Any, *, quiet_after: int, shown: int = SHOWN) -> Notifications:
+def notifications_for(user: Actor, *, quiet_after: int, shown: int = SHOWN) -> Notifications:
     """The firm's notifications for ``user`` since their read mark, newest first."""
     since = read_mark(user.id) or clock.utcnow() - timedelta(days=FIRST_LOOK_DAYS)
     firm_id = user.law_firm_id
+    if firm_id is None:  # staff belong to no firm, so no firm's news is theirs
+        return Notifications([], 0, [], 0)
     events: list[Notification] = []
     total = 0
     for source in (_new_fills, _payoffs, _answers, _closings):

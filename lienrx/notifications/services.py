@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from lienrx.audit import services as audit
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.extensions import db
 from lienrx.notifications.models import ReadMark
 
 
-def mark_read(actor: Any) -> ReadMark:
+def mark_read(actor: Actor) -> ReadMark:
     """Move the user's read mark to now: older records stop being notifications."""
     mark = db.session.get(ReadMark, actor.id)
     if mark is None:

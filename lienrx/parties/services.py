@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
 from lienrx.core import clock, crypto
+from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import dea_valid, npi_valid
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm, Patient, Prescriber
 
 
-def create_law_firm(actor: Any, *, name: str, address: str | None = None,
+def create_law_firm(actor: Actor | None, *, name: str, address: str | None = None,
                     phone: str | None = None, email: str | None = None) -> LawFirm:
     """Register a law firm."""
     firm = LawFirm(name=name, address=address, phone=phone, email=email)
@@ -45,7 +45,7 @@ def patient_lookup_index(last_name: str, date_of_birth: date) -> str:
     return crypto.blind_index(last_name, date_of_birth.isoformat())
 
 
-def create_patient(actor: Any, *, first_name: str, last_name: str, date_of_birth: date,
+def create_patient(actor: Actor | None, *, first_name: str, last_name: str, date_of_birth: date,
                    phone: str | None = None, email: str | None = None,
                    address: str | None = None) -> Patient:
     """Register a patient; every identifying field is encrypted at rest."""
@@ -61,7 +61,7 @@ def create_patient(actor: Any, *, first_name: str, last_name: str, date_of_birth
     return patient
 
 
-def read_patient(actor: Any, patient_id: int) -> Patient:
+def read_patient(actor: Actor, patient_id: int) -> Patient:
     """Read a patient's record (a PHI read: audited)."""
     patient = db.session.get(Patient, patient_id)
     if patient is None:
@@ -70,7 +70,7 @@ def read_patient(actor: Any, patient_id: int) -> Patient:
     return patient
 
 
-def find_patients(actor: Any, last_name: str, date_of_birth: date) -> list[Patient]:
+def find_patients(actor: Actor | None, last_name: str, date_of_birth: date) -> list[Patient]:
     """Patients with this last name and birth date, found through the blind index."""
     patients = list(db.session.execute(
         sa.select(Patient).where(
@@ -80,7 +80,7 @@ def find_patients(actor: Any, last_name: str, date_of_birth: date) -> list[Patie
     return patients
 
 
-def create_prescriber(actor: Any, *, first_name: str, last_name: str, npi: str,
+def create_prescriber(actor: Actor | None, *, first_name: str, last_name: str, npi: str,
                       dea_number: str | None = None, state_license: str | None = None,
                       specialty: str | None = None, address: str | None = None) -> Prescriber:
     """Register a prescriber after checking the NPI and DEA number."""

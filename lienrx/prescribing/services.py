@@ -14,6 +14,7 @@ from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.core import clock
+from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
@@ -44,7 +45,7 @@ def _diagnosis_codes(codes: list[str]) -> list[str]:
     return cleaned
 
 
-def _load_parties(actor: Any, case_id: int, prescriber_id: int,
+def _load_parties(actor: Actor | None, case_id: int, prescriber_id: int,
                   product_id: int) -> tuple[Any, Prescriber, Product]:
     errors: dict[str, list[str]] = {}
     try:
@@ -64,7 +65,7 @@ def _load_parties(actor: Any, case_id: int, prescriber_id: int,
     return case, prescriber, product
 
 
-def create_prescription(actor: Any, *, case_id: int, prescriber_id: int, product_id: int,
+def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int, product_id: int,
                         sig: str, quantity: Decimal, days_supply: int, written_on: date,
                         refills_authorized: int = 0, diagnosis_codes: list[str] | None = None,
                         source: str | None = None) -> Prescription:
@@ -91,7 +92,7 @@ def create_prescription(actor: Any, *, case_id: int, prescriber_id: int, product
         written_on=written_on, expires_on=rules.expires_on(schedule, written_on, state),
         schedule=schedule, diagnosis_codes=_diagnosis_codes(diagnosis_codes or []),
         source=source, status="active", quantity_dispensed=Decimal(0), fills_dispensed=0,
-        entered_by_user_id=getattr(actor, "id", None))
+        entered_by_user_id=actor_id(actor))
     db.session.add(prescription)
     db.session.flush()
     audit.record(actor, "prescription.created", "prescription", prescription.id,
@@ -107,7 +108,7 @@ def get_prescription(prescription_id: int) -> Prescription:
     return prescription
 
 
-def read_prescription(actor: Any, prescription_id: int) -> Prescription:
+def read_prescription(actor: Actor, prescription_id: int) -> Prescription:
     """Read a prescription (a PHI read: audited)."""
     prescription = get_prescription(prescription_id)
     cases.get_case(actor, prescription.case_id)  # attorneys: their own firm's cases only
@@ -125,7 +126,7 @@ def prescriptions_for_case(case_id: int, statuses: tuple[str, ...] = ("active",)
         .order_by(Prescription.id)).scalars())
 
 
-def cancel_prescription(actor: Any, prescription_id: int, reason: str) -> Prescription:
+def cancel_prescription(actor: Actor | None, prescription_id: int, reason: str) -> Prescription:
     """Cancel an active prescription; nothing more may be filled from it."""
     prescription = lock_prescription(prescription_id)
     status = effective_status(prescription)
@@ -135,7 +136,7 @@ def cancel_prescription(actor: Any, prescription_id: int, reason: str) -> Prescr
     prescription.status = "cancelled"
     prescription.cancel_reason = reason
     prescription.cancelled_at = clock.utcnow()
-    prescription.cancelled_by_user_id = getattr(actor, "id", None)
+    prescription.cancelled_by_user_id = actor_id(actor)
     db.session.flush()
     audit.record(actor, "prescription.cancelled", "prescription", prescription.id)
     return prescription

@@ -14,6 +14,7 @@ from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, field_error
 from lienrx.core.security import ATTORNEY, BILLING
 from lienrx.extensions import db
@@ -33,13 +34,13 @@ def _check_within_balance(method: str, value: int | Decimal, balance: int) -> No
         raise field_error("value", "The reduction is more than the lien balance.")
 
 
-def file_request(actor: Any, case_id: int, *, method: str, value: int | Decimal,
+def file_request(actor: Actor, case_id: int, *, method: str, value: int | Decimal,
                  reason: str) -> ReductionRequest:
     """File a pending reduction request on a case the actor may see (attorney or billing).
 
     ``value`` is cents for `amount`, a Decimal percent for `percent`.
     """
-    if getattr(actor, "role", None) not in (ATTORNEY, BILLING):
+    if actor.role not in (ATTORNEY, BILLING):
         raise Forbidden("Only the firm's attorneys or billing may request a reduction.")
     if method not in rules.METHODS:
         raise field_error("method", "Ask for an amount or a percent.")
@@ -58,7 +59,7 @@ def file_request(actor: Any, case_id: int, *, method: str, value: int | Decimal,
     return request
 
 
-def get_request(actor: Any, request_id: int, *, for_update: bool = False) -> ReductionRequest:
+def get_request(actor: Actor, request_id: int, *, for_update: bool = False) -> ReductionRequest:
     """A request on a case the actor may see (attorneys: their firm's), else NotFound."""
     query = sa.select(ReductionRequest).where(ReductionRequest.id == request_id)
     if for_update:
@@ -73,7 +74,7 @@ def get_request(actor: Any, request_id: int, *, for_update: bool = False) -> Red
     return request
 
 
-def read_request(actor: Any, request_id: int) -> ReductionRequest:
+def read_request(actor: Actor, request_id: int) -> ReductionRequest:
     """One request and its answer (a read of the client's lien: audited)."""
     request = get_request(actor, request_id)
     audit.record(actor, "reduction_request.read", "reduction_request", request.id,
@@ -81,7 +82,7 @@ def read_request(actor: Any, request_id: int) -> ReductionRequest:
     return request
 
 
-def requests_for_case(actor: Any, case_id: int) -> list[ReductionRequest]:
+def requests_for_case(actor: Actor, case_id: int) -> list[ReductionRequest]:
     """Every reduction request on a case the actor may see, newest first (audited)."""
     case = cases.get_case(actor, case_id)
     found = list(db.session.execute(
@@ -91,7 +92,7 @@ def requests_for_case(actor: Any, case_id: int) -> list[ReductionRequest]:
     return found
 
 
-def list_requests(actor: Any, *, status: str = rules.PENDING, page: int = 1,
+def list_requests(actor: Actor, *, status: str = rules.PENDING, page: int = 1,
                   page_size: int = 50) -> list[ReductionRequest]:
     """Requests in one status across cases the actor may see, oldest first (billing's queue;
     audited)."""
@@ -127,13 +128,13 @@ def _counter_value(request: ReductionRequest, decision: str, value: Any) -> int 
     return parsed
 
 
-def answer_request(actor: Any, request_id: int, *, decision: str, note: str | None = None,
+def answer_request(actor: Actor, request_id: int, *, decision: str, note: str | None = None,
                    value: Any = None) -> ReductionRequest:
     """Answer a pending request (billing): `accept` posts the reduction, `counter` offers
     ``value`` instead (cents or "150.00" for amount, a percent for percent), `decline`
     posts nothing. A request is answered once; again → 409 `invalid_transition`.
     """
-    if getattr(actor, "role", None) != BILLING:
+    if actor.role != BILLING:
         raise Forbidden("Only billing answers reduction requests.")
     if decision not in rules.DECISIONS:
         raise field_error("decision", "Accept, counter or decline.")

@@ -14,6 +14,7 @@ from lienrx.compounding import services as compounding
 from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
+from lienrx.formulary.models import Product
 from lienrx.formulary.services import product_by_code
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
@@ -73,8 +74,10 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
     by_email = {u.email: u for u in db.session.execute(sa.select(User)).scalars()}
     tech, rph = by_email["tech@demo.lienrx.test"], by_email["pharmacist@demo.lienrx.test"]
     verifier = by_email["verifier@demo.lienrx.test"]
-    cream, gabapentin = product_by_code("KET-CRM-10"), product_by_code("GABA-CAP-300")
+    cream, gabapentin = _seeded("KET-CRM-10"), _seeded("GABA-CAP-300")
     formulation = cream.formulation
+    if formulation is None:
+        raise LookupError("The formulary seed gives KET-CRM-10 no master formulation.")
     lots = [{"component": i.component, "vendor": "Medisca", "lot_number": f"DEMO{n}",
              "expiration_date": today + timedelta(days=730), "quantity": Decimal(i.quantity),
              "unit": i.unit} for n, i in enumerate(formulation.ingredients)]
@@ -92,3 +95,11 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
         dispensing.dispense(rph, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
             compounding_record_id=batch_id))
+
+
+def _seeded(code: str) -> Product:
+    """A product the formulary seed (loaded just before) must have created."""
+    product = product_by_code(code)
+    if product is None:
+        raise LookupError(f"The formulary seed has no product {code}.")
+    return product

@@ -12,6 +12,7 @@ from flask import current_app
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.settlement import rules
@@ -54,7 +55,7 @@ def valid_through() -> date:
     return clock.today() + timedelta(days=int(current_app.config["LIENRX_PAYOFF_VALID_DAYS"]))
 
 
-def quote(actor: Any, case_id: int) -> PayoffQuote:
+def quote(actor: Actor, case_id: int) -> PayoffQuote:
     """Compute the payoff of a case the actor may see; nothing is stored."""
     case = cases.get_case(actor, case_id)
     lines = payoff_lines(case.id)
@@ -62,12 +63,12 @@ def quote(actor: Any, case_id: int) -> PayoffQuote:
     return PayoffQuote(case.id, case_balance(case.id), valid_through(), lines)
 
 
-def issue_statement(actor: Any, case_id: int) -> StatementView:
+def issue_statement(actor: Actor, case_id: int) -> StatementView:
     """Issue and store a payoff statement; a later ledger entry on the case voids it."""
     case = open_case_for_money(actor, case_id)
     statement = PayoffStatement(case_id=case.id, balance_cents=case_balance(case.id),
                                 valid_through=valid_through(), issued_at=clock.utcnow(),
-                                issued_by_user_id=getattr(actor, "id", None),
+                                issued_by_user_id=actor.id,
                                 last_entry_id=last_entry_id(case.id),
                                 lines=payoff_lines(case.id))
     db.session.add(statement)
@@ -85,7 +86,7 @@ def view(statement: PayoffStatement) -> StatementView:
         superseded_by_entry=moved, valid_through=statement.valid_through, today=clock.today()))
 
 
-def statements(actor: Any, case_id: int) -> list[StatementView]:
+def statements(actor: Actor, case_id: int) -> list[StatementView]:
     """Every statement issued on a case the actor may see, newest first (audited: each
     names the client's medications)."""
     case = cases.get_case(actor, case_id)

@@ -28,7 +28,7 @@ CHARGE_LINE_COLUMNS = ("entry_id", "case_id", "occurred_on", "description", "amo
                        "dispense_id", "reversal_entry_id", "reversed_on")
 
 
-def receivable_legs() -> sa.Select[Any]:
+def receivable_legs() -> sa.Select[JournalEntry, int]:
     """Journal entries joined to their posting on the case's receivable (signed cents)."""
     return (sa.select(JournalEntry, Posting.amount_cents)
             .join(Posting, Posting.entry_id == JournalEntry.id)

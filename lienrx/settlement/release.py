@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -12,6 +11,7 @@ from fpdf import FPDF
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
+from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents
 from lienrx.extensions import db
@@ -19,13 +19,13 @@ from lienrx.settlement.models import ReleaseLetter
 from lienrx.settlement.queries import case_totals, last_payment_date
 
 
-def issue(actor: Any, case: Case) -> ReleaseLetter:
+def issue(actor: Actor, case: Case) -> ReleaseLetter:
     """Freeze the facts of the release (after the residual write-off) and store the letter."""
     totals = case_totals(case.id)
     paid_on = last_payment_date(case.id)
     if paid_on is None:
         raise ValueError("a release letter needs a payment")
-    letter = ReleaseLetter(case_id=case.id, issued_by_user_id=getattr(actor, "id", None),
+    letter = ReleaseLetter(case_id=case.id, issued_by_user_id=actor.id,
                            billed_cents=totals.charges - totals.reversals,
                            amount_paid_cents=totals.payments - totals.refunds, paid_on=paid_on,
                            reduced=totals.reductions + totals.write_offs > 0)
@@ -64,7 +64,7 @@ class LetterView:
                 "Please keep this letter with the settlement disbursement records."]
 
 
-def letter_view(actor: Any, case_id: int) -> LetterView:
+def letter_view(actor: Actor, case_id: int) -> LetterView:
     """The release letter of a case the actor may see (a PHI read: it names the client)."""
     case = cases.get_case(actor, case_id)
     letter = db.session.execute(

@@ -9,13 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
 
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.cases.rules import SETTLED
 from lienrx.core import clock
+from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, field_error
 from lienrx.core.money import format_cents
 from lienrx.extensions import db
@@ -34,7 +34,7 @@ def check_reducible(case: Case) -> None:
         raise Conflict("invalid_transition", f"A case that is {case.status} takes no reduction.")
 
 
-def open_case_for_money(actor: Any, case_id: int) -> Case:
+def open_case_for_money(actor: Actor, case_id: int) -> Case:
     """Lock the case for a money action; a closed case takes none (409 `case_closed`)."""
     case = cases.get_case(actor, case_id, for_update=True)
     cases.refuse_if_closed(case, "it takes no further charges or adjustments")
@@ -59,7 +59,7 @@ def terms_of(settlement: Settlement) -> calculator.Terms:
                             settlement.costs_cents)
 
 
-def record_settlement(actor: Any, case_id: int, *, settled_on: date, gross_amount: int,
+def record_settlement(actor: Actor, case_id: int, *, settled_on: date, gross_amount: int,
                       attorney_fees: int, costs: int) -> Settlement:
     """Record the recovery; the case becomes `settled`."""
     case = open_case_for_money(actor, case_id)
@@ -68,7 +68,7 @@ def record_settlement(actor: Any, case_id: int, *, settled_on: date, gross_amoun
     cases.transition(actor, case, SETTLED, "settlement recorded")
     settlement = Settlement(case_id=case.id, settled_on=settled_on, gross_cents=gross_amount,
                             attorney_fees_cents=attorney_fees, costs_cents=costs,
-                            recorded_by_user_id=getattr(actor, "id", None))
+                            recorded_by_user_id=actor.id)
     db.session.add(settlement)
     db.session.flush()
     audit.record(actor, "settlement.recorded", "settlement", settlement.id,
@@ -88,7 +88,7 @@ class Posted:
     id: int | None = None
 
 
-def reduce_lien(actor: Any, case_id: int, *, method: str, value: int | Decimal | None,
+def reduce_lien(actor: Actor, case_id: int, *, method: str, value: int | Decimal | None,
                 reason: str) -> Posted:
     """Post a `reduction` entry computed by ``method``, with its reason."""
     case = open_case_for_money(actor, case_id)
@@ -119,7 +119,7 @@ def reduce_lien(actor: Any, case_id: int, *, method: str, value: int | Decimal |
     return Posted(entry.id, amount, balance - amount, id=row.id)
 
 
-def record_payment(actor: Any, case_id: int, *, amount: int, received_on: date,
+def record_payment(actor: Actor, case_id: int, *, amount: int, received_on: date,
                    reference: str) -> Posted:
     """Post a payment; any amount over the balance is booked as a refund owed."""
     case = open_case_for_money(actor, case_id)
@@ -149,7 +149,7 @@ def record_payment(actor: Any, case_id: int, *, amount: int, received_on: date,
     return Posted(entry.id, amount, balance - amount + refund_owed, refund_owed, payment.id)
 
 
-def _post_write_off(actor: Any, case: Case, amount: int, memo: str) -> JournalEntry:
+def _post_write_off(actor: Actor, case: Case, amount: int, memo: str) -> JournalEntry:
     entry = post_entry(kind="write_off", case_id=case.id, occurred_on=clock.today(), memo=memo,
                        actor=actor, lines=[(receivable(case.id), -amount),
                                            (book(WRITE_OFFS), amount)])
@@ -158,7 +158,7 @@ def _post_write_off(actor: Any, case: Case, amount: int, memo: str) -> JournalEn
     return entry
 
 
-def write_off(actor: Any, case_id: int, *, reason: str, amount: int | None = None) -> Posted:
+def write_off(actor: Actor, case_id: int, *, reason: str, amount: int | None = None) -> Posted:
     """Write off part of the balance, or all of it when no amount is given."""
     case = open_case_for_money(actor, case_id)
     balance = case_balance(case.id)
@@ -180,7 +180,7 @@ class Closed:
     release: ReleaseLetter | None
 
 
-def close_case(actor: Any, case_id: int, *, outcome: str, reason: str | None = None) -> Closed:
+def close_case(actor: Actor, case_id: int, *, outcome: str, reason: str | None = None) -> Closed:
     """Close a case: `paid` writes off the residual and issues the release letter;
     `no_recovery` writes off the whole balance (non-recourse).
     """
@@ -224,7 +224,7 @@ class Preview:
     scenarios: list[Scenario]
 
 
-def preview(actor: Any, case_id: int, *, gross: int, attorney_fees: int, costs: int,
+def preview(actor: Actor, case_id: int, *, gross: int, attorney_fees: int, costs: int,
             percent: Decimal | None = None, cap_percent: Decimal | None = None,
             amount: int | None = None, final: int | None = None) -> Preview:
     """Show the lien and the client's net under each method; post nothing.

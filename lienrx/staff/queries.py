@@ -19,6 +19,7 @@ from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.core.actors import Actor, Signer
 from lienrx.core.security import ATTORNEY
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import last_fill, refill_due_on
@@ -52,7 +53,7 @@ def _fillable(today: date) -> list[tuple[Prescription, Case]]:
     return [(rx, case) for rx, case in rows]
 
 
-def prescriptions_by_due_date(actor: Any, today: date) -> tuple[list[RxDue], list[RxDue]]:
+def prescriptions_by_due_date(actor: Actor, today: date) -> tuple[list[RxDue], list[RxDue]]:
     """(ready to fill today, refills coming due within a week); audited, as the queue names
     the patients."""
     ready, soon = [], []
@@ -189,7 +190,7 @@ def user_names(ids: set[int | None]) -> dict[int, str]:
     return {user_id: name for user_id, name in rows}
 
 
-def preview_attestation(actor: Any, case_id: int, narrative: str | None) -> dict[str, Any]:
+def preview_attestation(actor: Signer, case_id: int, narrative: str | None) -> dict[str, Any]:
     """The POGOS document the case would carry if ``actor`` signed now (nothing stored)."""
     case = cases.get_case(actor, case_id)
     document = builder.build_document(case.id, actor, narrative)

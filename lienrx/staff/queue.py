@@ -20,7 +20,8 @@ PHARMACY = (PHARMACIST, TECHNICIAN)
 @require_roles(*STAFF)
 def queue() -> Any:
     """Show the work queue: counts and links for the signed-in role."""
-    role, sections = current_user.role, {}
+    role = current_user.role
+    sections: dict[str, Any] = {}
     if role in PHARMACY or role == ADMIN:
         ready, soon = queries.prescriptions_by_due_date(current_user, clock.today())
         sections.update(ready=ready, soon=soon, batches=queries.pending_batches(),

@@ -102,9 +102,10 @@ DO = {
     "resume": lambda case_id: services.resume_case(None, case_id),
     "transfer": factories.transfer,
     "settle": factories.settle,
-    "close_paid": lambda case_id: settlement.close_case(None, case_id, outcome="paid"),
-    "close_no_recovery": lambda case_id: settlement.close_case(None, case_id,
-                                                               outcome="no_recovery"),
+    "close_paid": lambda case_id: settlement.close_case(factories.user("billing"), case_id,
+                                                        outcome="paid"),
+    "close_no_recovery": lambda case_id: settlement.close_case(factories.user("billing"),
+                                                               case_id, outcome="no_recovery"),
 }
 
 # How billing brings a new (intake) case to each status; the lien is paid on every case that

@@ -1,8 +1,11 @@
 """Reversals and the case ledger (API.md "Dispensing and the lien ledger", SPEC §4.7)."""
 
 import pytest
+import sqlalchemy as sa
 
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.dispensing import services as dispensing
+from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
 from tests import factories
@@ -56,6 +59,18 @@ def test_reverse_on_closed_case_is_case_closed(rph, app, counter):
         db.session.commit()
     response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "x"})
     assert response.json["code"] == "case_closed"
+
+
+def test_reverse_refuses_a_dispense_without_its_charge_entry(rph, app, counter):
+    fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
+    with app.app_context():
+        db.session.execute(sa.update(Dispense).where(Dispense.id == fill["id"])
+                           .values(charge_entry_id=None))
+        db.session.commit()
+        with pytest.raises(RuntimeError, match="no charge entry"):
+            dispensing.reverse(factories.user("pharmacist"), fill["id"], "entered in error")
+        db.session.rollback()
+        assert db.session.get(Dispense, fill["id"]).status == "dispensed"
 
 
 def test_unknown_dispense_404(rph):
