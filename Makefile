@@ -32,7 +32,7 @@ browser-deps:
 test: $(STAMP) browser-deps lint test-sqlite test-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check lienrx tests bench
+	$(BIN)/ruff check lienrx migrations seeds tests bench
 
 test-sqlite: $(STAMP)
 	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
