@@ -67,7 +67,7 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension singletons."""
-    import lienrx.models  # noqa: F401  (the whole schema, for the metadata)
+    import lienrx.all_models  # noqa: F401  (the whole schema, for the metadata)
 
     db.init_app(app)
     with app.app_context():
@@ -81,7 +81,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API (flask-smorest) and the HTML pages."""
-    from lienrx.api_routes import API_BLUEPRINTS
+    from lienrx.api_blueprints import API_BLUEPRINTS
     from lienrx.auth import views as auth_views
     from lienrx.docs import views as docs_views
     from lienrx.home import views as home_views

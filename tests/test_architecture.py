@@ -10,7 +10,7 @@ MAPPED = {"lienrx.seeds": ROOT / "seeds"}
 INFRASTRUCTURE = {"lienrx.core", "lienrx.extensions"}
 WEB_LAYERS = ("api", "views")
 # Modules allowed to import web layers: the app factory and the blueprint registry.
-REGISTRIES = {"lienrx", "lienrx.api_routes"}
+REGISTRIES = {"lienrx", "lienrx.api_blueprints"}
 
 
 def module_name(path: Path, package: str = "lienrx", directory: Path = PACKAGE) -> str:
