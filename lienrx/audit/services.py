@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.core import clock
-from lienrx.core.api import dumps_canonical
+from lienrx.core.canonical import dumps_canonical
 from lienrx.extensions import db
 
 GENESIS = "0" * 64
