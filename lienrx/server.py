@@ -11,6 +11,7 @@ from flask.cli import with_appcontext
 from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
 
+from lienrx.attestations.keys import register_current_key
 from lienrx.extensions import db
 from lienrx.seeds.formulary import seed_formulary
 
@@ -51,6 +52,8 @@ def serve(host: str, port: int, workers: int | None, no_migrate: bool) -> None:
     if not no_migrate:
         upgrade(directory=current_app.extensions["migrate"].directory)
         seed_formulary()  # idempotent: the formulary exists on a fresh database
+    register_current_key()  # GET /api/v1/attestation-keys lists it; reads never write
+    db.session.commit()
     db.engine.dispose()  # the workers open their own connections after the fork
     _Gunicorn({
         "bind": f"{host}:{port}",
