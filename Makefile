@@ -32,7 +32,7 @@ browser-deps:
 test: $(STAMP) browser-deps lint typecheck test-sqlite test-postgres
 
 lint: $(STAMP)
-	$(BIN)/ruff check lienrx tests bench
+	$(BIN)/ruff check lienrx migrations seeds tests bench
 
 # The files are listed in pyproject.toml [tool.mypy]: core, the ledger and every services.py.
 typecheck: $(STAMP)

@@ -225,8 +225,8 @@ def main() -> None:
         ids = ",".join(map(str, rx_ids))
 
         port = free_port()
-        servers.append(start([LIENRX, "serve", "--port", str(port), "--workers", workers,
-                              "--no-migrate"], env, port, workdir / "lienrx.log"))
+        servers.append(start([LIENRX, "serve", "--port", str(port), "--workers", workers],
+                             env, port, workdir / "lienrx.log"))
         script = workdir / "dispense.lua"
         script.write_text(LUA % {"ids": ids, "token": token, "path": "/api/v1/dispenses"})
         wrk(port, script, 3)  # warm-up

@@ -27,7 +27,18 @@ from lienrx.core.unit_of_work import UnitOfWorkFlask
 from lienrx.extensions import csrf, db, limiter, login_manager, migrate
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
-MIGRATIONS_DIR = os.path.join(os.path.dirname(__file__), "migrations")
+
+
+def migrations_dir() -> str:
+    """The Alembic scripts: the package ``lienrx.migrations``.
+
+    In a checkout that is the top-level ``migrations/`` directory (mapped into the package by
+    pyproject.toml, which an editable install honours); in an installed ``lienrx`` it sits
+    inside the package. Asking the import system finds it in both cases.
+    """
+    import lienrx.migrations
+
+    return os.path.dirname(os.path.abspath(lienrx.migrations.__file__))
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -57,12 +68,12 @@ def register_logging(app: Flask) -> None:
 
 def register_extensions(app: Flask) -> None:
     """Bind the extension singletons."""
-    import lienrx.models  # noqa: F401  (the whole schema, for the metadata)
+    import lienrx.all_models  # noqa: F401  (the whole schema, for the metadata)
 
     db.init_app(app)
     with app.app_context():
         configure_sqlite(db.engine)
-    migrate.init_app(app, db, directory=MIGRATIONS_DIR)
+    migrate.init_app(app, db, directory=migrations_dir())
     login_manager.init_app(app)
     import lienrx.auth.sessions  # noqa: F401  (registers the user loaders)
     csrf.init_app(app)
@@ -71,7 +82,7 @@ def register_extensions(app: Flask) -> None:
 
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API (flask-smorest) and the HTML pages."""
-    from lienrx.api_routes import API_BLUEPRINTS
+    from lienrx.api_blueprints import API_BLUEPRINTS
     from lienrx.auth import views as auth_views
     from lienrx.docs import views as docs_views
     from lienrx.home import views as home_views

@@ -8,8 +8,8 @@ from lienrx.attestations.cli import attestations
 from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
 from lienrx.exports.cli import export
+from lienrx.keys_cli import keys
 from lienrx.ledger.cli import ledger
-from lienrx.parties.cli import keys
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 

@@ -1,4 +1,6 @@
-"""`lienrx serve`: migrate, then run gunicorn with workers sized to the machine."""
+"""`lienrx serve`: check the schema is current, then run gunicorn with workers sized to the
+machine. Migrating and seeding are `lienrx db upgrade` and `lienrx seed …` (`make run` runs
+them); serving never changes the schema or the data it was given."""
 
 from __future__ import annotations
 
@@ -6,13 +8,14 @@ import os
 from typing import Any
 
 import click
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 from gunicorn.app.base import BaseApplication
 
+from lienrx.attestations.keys import register_current_key
 from lienrx.extensions import db
-from lienrx.seeds.formulary import seed_formulary
 
 
 def default_workers() -> int:
@@ -21,6 +24,15 @@ def default_workers() -> int:
     if configured and configured.isdigit() and int(configured) > 0:
         return int(configured)
     return 2 * (os.cpu_count() or 1) + 1
+
+
+def schema_revisions() -> tuple[set[str], set[str]]:
+    """(the revisions the database is at, the heads of the migration scripts)."""
+    migrate = current_app.extensions["migrate"]
+    scripts = ScriptDirectory.from_config(migrate.migrate.get_config(migrate.directory))
+    with db.engine.connect() as connection:
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    return current, set(scripts.get_heads())
 
 
 class _Gunicorn(BaseApplication):  # type: ignore[misc]
@@ -44,13 +56,20 @@ class _Gunicorn(BaseApplication):  # type: ignore[misc]
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=None, type=int, help="default: 2 × cores + 1")
-@click.option("--no-migrate", is_flag=True, help="do not apply pending migrations first")
 @with_appcontext
-def serve(host: str, port: int, workers: int | None, no_migrate: bool) -> None:
-    """Run the production server (gunicorn) on the configured database."""
-    if not no_migrate:
-        upgrade(directory=current_app.extensions["migrate"].directory)
-        seed_formulary()  # idempotent: the formulary exists on a fresh database
+def serve(host: str, port: int, workers: int | None) -> None:
+    """Run the production server (gunicorn) on the configured database.
+
+    Refuses to start while migrations are pending: run `lienrx db upgrade` first.
+    """
+    current, heads = schema_revisions()
+    if current != heads:
+        at = f"at {', '.join(sorted(current))}" if current else "empty (no migration applied)"
+        raise click.ClickException(
+            f"migrations are pending: the database is {at}, the latest migration is "
+            f"{', '.join(sorted(heads))}. Run `lienrx db upgrade` first, then `lienrx serve`.")
+    register_current_key()  # GET /api/v1/attestation-keys lists it; reads never write
+    db.session.commit()
     db.engine.dispose()  # the workers open their own connections after the fork
     _Gunicorn({
         "bind": f"{host}:{port}",

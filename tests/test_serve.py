@@ -1,4 +1,4 @@
-"""`lienrx serve` in production mode on a fresh database, as the acceptance suite runs it."""
+"""`lienrx serve` in production mode on a fresh database: `lienrx db upgrade`, then serve."""
 
 import json
 import os
@@ -73,8 +73,31 @@ def test_production_serve_refuses_to_start_without_keys(tmp_path, fresh_database
         assert name in result.stderr
 
 
-def test_production_serve_migrates_and_answers_the_api(tmp_path, fresh_database):
+def lienrx(env, *args):
+    return subprocess.run([LIENRX, *args], env=env, capture_output=True, text=True, timeout=120,
+                          check=False)
+
+
+def test_serve_refuses_to_start_while_migrations_are_pending(tmp_path, fresh_database):
     env = production_env(tmp_path, fresh_database)
+    refused = lienrx(env, "serve", "--port", str(free_port()))
+    assert refused.returncode != 0
+    assert "lienrx db upgrade" in refused.stderr and "no migration applied" in refused.stderr
+    # serving migrated nothing: the first migration is still to run
+    first = "160fbecdcf6b"
+    previous = lienrx(env, "db", "history").stdout.split()[0]  # newest first: "previous -> head"
+    upgraded = lienrx(env, "db", "upgrade", previous)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"-> {first}" in upgraded.stderr
+    refused = lienrx(env, "serve", "--port", str(free_port()))
+    assert refused.returncode != 0
+    assert "lienrx db upgrade" in refused.stderr and f"database is at {previous}" in refused.stderr
+
+
+def test_production_serve_answers_the_api_after_db_upgrade(tmp_path, fresh_database):
+    env = production_env(tmp_path, fresh_database)
+    upgraded = lienrx(env, "db", "upgrade")
+    assert upgraded.returncode == 0, upgraded.stderr
     port = free_port()
     log_path = tmp_path / "serve.log"
     with log_path.open("w") as log:
@@ -92,6 +115,8 @@ def test_production_serve_migrates_and_answers_the_api(tmp_path, fresh_database)
                 assert time.monotonic() < deadline, "server did not come up"
                 time.sleep(0.3)
         assert status == 401
+        status, keys = request(f"{base}/attestation-keys")  # published when serve started
+        assert status == 200 and [k["status"] for k in keys] == ["current"]
         created = subprocess.run(
             [LIENRX, "users", "create", "--email", "admin@example.test", "--name", "Admin",
              "--role", "admin"], env={**env, "LIENRX_PASSWORD": "a strong password"},

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from flask.cli import with_appcontext
 
 from lienrx.attestations import signing
 
@@ -55,7 +56,23 @@ def _problem(saved: Any, keys: dict[str, Any]) -> str | None:
 
 @click.group("attestations")
 def attestations() -> None:
-    """Verify signed POGOS attestations."""
+    """Verify signed POGOS attestations; publish the signing key."""
+
+
+@attestations.command("publish-key")
+@with_appcontext
+def publish_key() -> None:
+    """Publish the configured signing key at GET /api/v1/attestation-keys (idempotent).
+
+    `lienrx serve` does this when it starts; run it when the application is served otherwise
+    (e.g. gunicorn on wsgi.py), after setting a new LIENRX_SIGNING_KEY.
+    """
+    from lienrx.attestations.keys import register_current_key
+    from lienrx.extensions import db
+
+    key = register_current_key()
+    db.session.commit()
+    click.echo(f"published {key.key_id} as the current attestation key")
 
 
 @attestations.command("verify")

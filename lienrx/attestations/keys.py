@@ -26,8 +26,9 @@ def _by_key_id(key_id: str) -> AttestationKey | None:
 def register_current_key() -> AttestationKey:
     """Publish the configured key (idempotent) and retire every other key still marked current.
 
-    Rotating LIENRX_SIGNING_KEY therefore needs no command: the first signing or key listing
-    after the restart publishes the new key, and the old one stays listed as retired.
+    A write: called when an attestation is signed, when `lienrx serve` starts and by
+    `lienrx attestations publish-key`, never by a read. After rotating LIENRX_SIGNING_KEY the
+    restart (or the first signing) publishes the new key; the old one stays listed as retired.
     """
     raw = current_public_key()
     key_id = signing.key_id_for(raw)
@@ -60,8 +61,11 @@ def register_current_key() -> AttestationKey:
 
 
 def list_keys() -> list[AttestationKey]:
-    """Every key ever published, the current one first, then retired ones newest first."""
-    register_current_key()
+    """Every key ever published, the current one first, then retired ones newest first.
+
+    Reads only: the running key is listed once it has been published (see
+    :func:`register_current_key`).
+    """
     return list(db.session.execute(
         sa.select(AttestationKey).order_by(AttestationKey.retired_at.is_not(None),
                                            AttestationKey.first_used_at.desc(),

@@ -12,7 +12,7 @@ from lienrx.audit import services as audit
 from lienrx.cases.services import get_case
 from lienrx.core import clock
 from lienrx.core.actors import Actor, Signer
-from lienrx.core.api import dumps_canonical
+from lienrx.core.canonical import dumps_canonical
 from lienrx.core.crypto import keyring
 from lienrx.core.errors import Forbidden, NotFound
 from lienrx.core.security import PHARMACIST

@@ -21,7 +21,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from lienrx.core.api import dumps_canonical
+from lienrx.core.canonical import dumps_canonical
 
 ALGORITHM = "Ed25519"
 KEY_ID_PREFIX = "ed25519:"

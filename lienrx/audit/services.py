@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.core import clock
 from lienrx.core.actors import Actor, actor_id
-from lienrx.core.api import dumps_canonical
+from lienrx.core.canonical import dumps_canonical
 from lienrx.core.unit_of_work import QUEUE, queued
 from lienrx.extensions import db
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, NoReturn
 
 import flask_smorest
@@ -53,8 +52,3 @@ class ApiBlueprint(flask_smorest.Blueprint):
     """A flask-smorest blueprint using :class:`ApiParser`."""
 
     ARGUMENTS_PARSER = ApiParser()
-
-
-def dumps_canonical(value: Any) -> bytes:
-    """Canonical JSON: sorted keys, no insignificant whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()

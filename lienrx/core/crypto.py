@@ -108,6 +108,15 @@ def blind_index(*parts: str) -> str:
     return hmac.new(keyring().index_key, normalised.encode(), hashlib.sha256).hexdigest()
 
 
+BLIND_INDEX_OF = "lienrx.blind_index_of"
+
+
+def blind_index_of(*fields: str) -> dict[str, Any]:
+    """Column ``info`` marking a column as the :func:`blind_index` of the named encrypted fields
+    (in that order), so `lienrx keys rotate` can rebuild it after the index key changes."""
+    return {BLIND_INDEX_OF: fields}
+
+
 class EncryptedText(sa.types.TypeDecorator[str]):
     """A text column encrypted at rest with the application's data keys (Fernet)."""
 

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
-from lienrx.core.api import dumps_canonical
+from lienrx.core.canonical import dumps_canonical
 from lienrx.core.db import UTCDateTime
 from lienrx.core.errors import BadRequest, Conflict
 from lienrx.extensions import db

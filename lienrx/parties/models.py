@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
-from lienrx.core.crypto import EncryptedText
+from lienrx.core.crypto import EncryptedText, blind_index_of
 from lienrx.core.db import UTCDateTime
 from lienrx.extensions import db
 
@@ -42,7 +42,8 @@ class Patient(db.Model):  # type: ignore[name-defined]
     phone: Mapped[str | None] = mapped_column(EncryptedText)
     email: Mapped[str | None] = mapped_column(EncryptedText)
     address: Mapped[str | None] = mapped_column(EncryptedText)
-    lookup_index: Mapped[str] = mapped_column(sa.String(64), index=True)
+    lookup_index: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info=blind_index_of("last_name", "date_of_birth"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
 

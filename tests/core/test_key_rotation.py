@@ -6,6 +6,8 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 
 from lienrx import create_app
+from lienrx.audit.models import AuditEvent
+from lienrx.core.key_rotation import encrypted_models
 from lienrx.extensions import db
 from lienrx.parties import services
 from tests.conftest import TEST_KEYS
@@ -43,4 +45,16 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(app, database_
         assert result.exit_code == 0, result.output
         found = services.find_patients(None, "Nguyen", date(1990, 6, 1))
         assert [p.last_name for p in found] == ["Nguyen"]
+        rotations = db.session.execute(
+            sa.select(AuditEvent).where(AuditEvent.action == "keys.rotated")).scalars().all()
+        assert [e.details for e in rotations] == [{"patients": 1}, {"patients": 1}]
         db.session.remove()
+
+
+def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_models(app):
+    with app.app_context():
+        (patients,) = encrypted_models()
+    assert patients.table == "patients"
+    assert set(patients.fields) == {"first_name", "last_name", "date_of_birth", "phone", "email",
+                                    "address"}
+    assert patients.blind_indexes == {"lookup_index": ("last_name", "date_of_birth")}
