@@ -240,6 +240,6 @@ class Submission:
         return found
 
 
-def blank(**defaults: Any) -> Submission:
-    """An empty form, with default values shown in its fields."""
-    return Submission(defaults)
+def blank(schema: ma.Schema | None = None, /, **defaults: Any) -> Submission:
+    """An empty form, with default values shown in its fields (labels from ``schema``)."""
+    return Submission(defaults, schema=schema)

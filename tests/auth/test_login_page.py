@@ -39,7 +39,7 @@ def attorney_user(ctx):
 
 def test_login_page_has_labelled_fields_and_csrf_token(client):
     html = client.get("/login").get_data(as_text=True)
-    assert '<label for="email">' in html and '<label for="password">' in html
+    assert '<label for="f-email">' in html and '<label for="f-password">' in html
     csrf_token(html)
 
 
