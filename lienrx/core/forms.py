@@ -225,6 +225,12 @@ class Submission:
         bare = name[len(self.prefix):] if self.prefix and name.startswith(self.prefix) else name
         return label_for(self.schema, bare)
 
+    def hint(self, name: str) -> str | None:
+        """The schema field's ``metadata["hint"]``: how to fill the field in, shown under it."""
+        bare = name[len(self.prefix):] if self.prefix and name.startswith(self.prefix) else name
+        field = _by_key(self.schema).get(bare) if self.schema is not None else None
+        return field.metadata.get("hint") if field is not None else None
+
     def messages(self) -> list[tuple[str, str]]:
         """Every error as (input name, "Label: message"), for the summary above the form.
 

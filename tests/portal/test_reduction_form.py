@@ -37,7 +37,7 @@ def test_reduction_form_errors_are_shown_on_their_fields(counsel, book):
                             ({"value": "500.00"}, "more than the lien balance"),
                             ({"method": "percent", "value": "150"}, "at most 100"),
                             ({"reason": ""}, "required"),
-                            ({"method": "final"}, "Not a valid choice")):
+                            ({"method": "final"}, "Reduce by: Must be one of")):
         response = submit(counsel, book.case_id, **fields)
         assert response.status_code == 422, fields
         html = response.get_data(as_text=True)
