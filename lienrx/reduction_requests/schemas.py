@@ -56,11 +56,14 @@ class ReductionRequestCreateSchema(LoadSchema):
 
 
 class ReductionRequestAnswerSchema(LoadSchema):
-    decision = fields.String(required=True, validate=validate.OneOf(tuple(rules.DECISIONS)))
+    decision = fields.String(required=True, validate=validate.OneOf(tuple(rules.DECISIONS)),
+                             metadata={"label": "Decision"})
     note = TrimmedString(load_default=None, allow_none=True,
-                         validate=validate.Length(max=rules.NOTE_MAX))
+                         validate=validate.Length(max=rules.NOTE_MAX),
+                         metadata={"label": "Note to the firm"})
     value = fields.Raw(load_default=None, allow_none=True,
-                       metadata={"description": "A counter's value, in the request's method."})
+                       metadata={"label": "Counter value", "money": True,
+                                 "description": "A counter's value, in the request's method."})
 
 
 class ReductionRequestListArgs(PageArgs):
