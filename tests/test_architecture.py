@@ -91,3 +91,19 @@ def test_the_commit_check_sees_a_view_that_commits(tmp_path):
     assert not commits_allowed(PACKAGE / "staff" / "billing.py")
     assert not commits_allowed(PACKAGE / "core" / "idempotency.py")
     assert commits_allowed(PACKAGE / "auth" / "cli.py")
+
+
+def test_no_module_uses_wtforms_form_classes_only_flask_wtf_csrf():
+    """One form path: the API's schemas validate pages; Flask-WTF only guards CSRF."""
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import)
+                     else [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            for name in names:
+                if name.split(".")[0] in ("wtforms", "flask_wtf") and name != "flask_wtf.csrf":
+                    offenders.append(f"{path.relative_to(PACKAGE.parent)}: {name}")
+    assert not offenders, f"form classes outside the one form path: {offenders}"
+    templates = PACKAGE / "templates"
+    assert not [p for p in templates.rglob("*.html") if "validate_on_submit" in p.read_text()
+                or "form.csrf_token" in p.read_text()]

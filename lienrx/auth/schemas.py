@@ -10,8 +10,10 @@ from lienrx.core.security import ROLES
 
 
 class TokenRequestSchema(LoadSchema):
-    email = TrimmedString(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, validate=validate.Length(min=1, max=512))
+    email = TrimmedString(required=True, validate=validate.Length(max=254),
+                          metadata={"label": "E-mail"})
+    password = fields.String(required=True, validate=validate.Length(min=1, max=512),
+                             metadata={"label": "Password"})
 
 
 class UserSchema(DumpSchema):

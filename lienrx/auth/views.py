@@ -9,9 +9,9 @@ from flask_login import current_user, login_user, logout_user
 
 from lienrx.audit import services as audit
 from lienrx.auth import services
-from lienrx.auth.forms import LoginForm
+from lienrx.auth.schemas import TokenRequestSchema
 from lienrx.auth.sessions import count_failed_logins, login_limit
-from lienrx.core import clock
+from lienrx.core import clock, forms
 from lienrx.core.security import ATTORNEY, safe_next_url
 from lienrx.extensions import limiter
 
@@ -27,23 +27,30 @@ def landing_url(role: str) -> str:
 @limiter.limit(login_limit, methods=["POST"], deduct_when=count_failed_logins)
 def login() -> Any:
     """Show the sign-in form; sign in and go to ``next`` (if local) or the role's home."""
-    form = LoginForm(next=request.args.get("next", ""))
     if session.pop("idle_logout", False):
         flash("You were signed out after a period of inactivity.", "info")
     if current_user.is_authenticated and request.method == "GET":
         return redirect(landing_url(current_user.role))
-    if form.validate_on_submit():
-        user = services.authenticate(form.email.data or "", form.password.data or "")
-        if user is not None:
-            session.clear()
-            login_user(user)
-            session["last_active"] = clock.utcnow().timestamp()
-            audit.record(user, "auth.login", "user", user.id)
-            return redirect(safe_next_url(form.next.data) or landing_url(user.role))
+    if request.method == "GET":
+        return render_template("auth/login.html", form=forms.blank(
+            TokenRequestSchema(), next=request.args.get("next", "")))
+    data = forms.read(("email",))
+    if request.form.get("password"):
+        data["password"] = request.form["password"]  # as typed: spaces are part of it
+    shown = {"email": request.form.get("email", ""), "next": request.form.get("next", "")}
+    form = forms.Submission.load(TokenRequestSchema(), data, raw=shown)
+    if not form.ok:
+        return render_template("auth/login.html", form=form), form.status
+    user = services.authenticate(**form.values)
+    if user is None:
         g.login_failed = True
-        flash("The e-mail or password is wrong.", "error")
-    status = 400 if request.method == "POST" and form.errors else 200
-    return render_template("auth/login.html", form=form), status
+        form.refuse("_form", "The e-mail or password is wrong.")
+        return render_template("auth/login.html", form=form), 200
+    session.clear()
+    login_user(user)
+    session["last_active"] = clock.utcnow().timestamp()
+    audit.record(user, "auth.login", "user", user.id)
+    return redirect(safe_next_url(shown["next"]) or landing_url(user.role))
 
 
 @bp.route("/logout", methods=["POST"])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
@@ -9,32 +11,40 @@ from lienrx.cases import rules
 from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, PageArgs, TrimmedString
 
 
-def _opt(max_len: int) -> TrimmedString:
-    return TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=max_len))
+def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
+    return TrimmedString(load_default=None, allow_none=True,
+                         validate=validate.Length(max=max_len), **kwargs)
 
 
 class DiagnosisInSchema(LoadSchema):
-    icd10 = TrimmedString(required=True, validate=validate.Length(min=3, max=8))
+    icd10 = TrimmedString(required=True, validate=validate.Length(min=3, max=8),
+                          metadata={"label": "ICD-10 code"})
     laterality = fields.String(load_default=None, allow_none=True,
-                               validate=validate.OneOf(rules.LATERALITIES))
-    source = _opt(300)
+                               validate=validate.OneOf(rules.LATERALITIES),
+                               metadata={"label": "Laterality"})
+    source = _opt(300, metadata={"label": "Source"})
 
 
 class CaseCreateSchema(LoadSchema):
-    patient_id = Id(required=True)
-    law_firm_id = Id(required=True)
-    attorney_user_id = Id(load_default=None, allow_none=True)
-    firm_file_number = _opt(60)
-    date_of_injury = fields.Date(required=True)
-    injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS))
+    patient_id = Id(required=True, metadata={"label": "Patient ID"})
+    law_firm_id = Id(required=True, metadata={"label": "Law firm"})
+    attorney_user_id = Id(load_default=None, allow_none=True,
+                          metadata={"label": "Attorney of record"})
+    firm_file_number = _opt(60, metadata={"label": "Firm's file number"})
+    date_of_injury = fields.Date(required=True, metadata={"label": "Date of injury"})
+    injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS),
+                                     metadata={"label": "Injury mechanism"})
     mechanism_narrative = TrimmedString(load_default=None, allow_none=True,
-                                        validate=validate.Length(max=5000))
+                                        validate=validate.Length(max=5000),
+                                        metadata={"label": "What happened"})
     jurisdiction = fields.String(
         required=True,
         validate=validate.OneOf(sorted(rules.US_STATES),
-                                error="Use a two-letter US state code, e.g. TN."))
+                                error="Use a two-letter US state code, e.g. TN."),
+        metadata={"label": "Jurisdiction (state)"})
     diagnoses = fields.List(fields.Nested(DiagnosisInSchema), required=True,
-                            validate=validate.Length(min=1, max=40))
+                            validate=validate.Length(min=1, max=40),
+                            metadata={"label": "Diagnoses", "item_label": "Diagnosis"})
 
 
 class CaseListArgs(PageArgs):

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from marshmallow import fields, validate
 
 from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
 
 
-def _opt(max_len: int) -> TrimmedString:
-    return TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=max_len))
+def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
+    return TrimmedString(load_default=None, allow_none=True,
+                         validate=validate.Length(max=max_len), **kwargs)
 
 
 class LawFirmCreateSchema(LoadSchema):
-    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    address = _opt(400)
-    phone = _opt(40)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"label": "Firm name"})
+    address = _opt(400, metadata={"label": "Address"})
+    phone = _opt(40, metadata={"label": "Phone"})
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                         metadata={"label": "E-mail"})
 
 
 class LawFirmSchema(DumpSchema):
@@ -27,12 +32,15 @@ class LawFirmSchema(DumpSchema):
 
 
 class PatientCreateSchema(LoadSchema):
-    first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    date_of_birth = fields.Date(required=True)
-    phone = _opt(40)
-    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254))
-    address = _opt(400)
+    first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                               metadata={"label": "First name"})
+    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"label": "Last name"})
+    date_of_birth = fields.Date(required=True, metadata={"label": "Date of birth"})
+    phone = _opt(40, metadata={"label": "Phone"})
+    email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
+                         metadata={"label": "E-mail"})
+    address = _opt(400, metadata={"label": "Address"})
 
 
 class PatientSchema(DumpSchema):
@@ -46,18 +54,22 @@ class PatientSchema(DumpSchema):
 
 
 class PatientSearchArgs(LoadSchema):
-    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    date_of_birth = fields.Date(required=True)
+    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"label": "Last name"})
+    date_of_birth = fields.Date(required=True, metadata={"label": "Date of birth"})
 
 
 class PrescriberCreateSchema(LoadSchema):
-    first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
-    npi = TrimmedString(required=True, validate=validate.Length(max=10))
-    dea_number = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=9))
-    state_license = _opt(40)
-    specialty = _opt(100)
-    address = _opt(400)
+    first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                               metadata={"label": "First name"})
+    last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"label": "Last name"})
+    npi = TrimmedString(required=True, validate=validate.Length(max=10), metadata={"label": "NPI"})
+    dea_number = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=9),
+                               metadata={"label": "DEA number"})
+    state_license = _opt(40, metadata={"label": "State license"})
+    specialty = _opt(100, metadata={"label": "Specialty"})
+    address = _opt(400, metadata={"label": "Address"})
 
 
 class PrescriberSchema(DumpSchema):

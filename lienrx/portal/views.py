@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import marshmallow as ma
 from flask import (
     Blueprint,
     Response,
@@ -28,13 +27,12 @@ from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.cases.rules import CLOSED, CRPS_CODES
-from lienrx.core import unit_of_work
-from lienrx.core.errors import Conflict, NotFound, ValidationFailed
+from lienrx.core import forms, unit_of_work
+from lienrx.core.errors import Conflict, NotFound
 from lienrx.core.security import ATTORNEY, require_roles
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
 from lienrx.portal import queries
-from lienrx.portal.forms import ActionForm, ReductionRequestForm
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
 from lienrx.settlement import payoff, release
@@ -80,21 +78,19 @@ def index() -> Any:
                   "searched": bool(filters.q.strip())})
     return render_template("portal/index.html", listing=listing, filters=filters, notes=notes,
                            statuses=queries.STATUS_FILTERS, labels=queries.STATUS_LABELS,
-                           sorts=queries.SORTS, form=ActionForm())
+                           sorts=queries.SORTS)
 
 
 @bp.route("/notifications/read", methods=["POST"])
 @require_roles(ATTORNEY)
 def mark_read() -> Any:
-    """Mark every notification read."""
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for(".index"))
+    """Mark every notification read (CSRFProtect has checked the form's token)."""
     notification_services.mark_read(_actor())
     flash("Notifications marked read.", "info")
     return redirect(url_for(".index"))
 
 
-def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> Any:
+def _render_case(case: Case, form: forms.Submission, status: int = 200) -> Any:
     ledger, totals, balance = queries.ledger(case.id)
     refills = queries.next_refills([case.id]).get(case.id, [])
     fills = queries.fills(case.id)
@@ -107,8 +103,7 @@ def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> A
         attestation=attestations.latest(case.id),
         statements=payoff.statements(current_user, case.id),
         requests=reduction_requests.requests_for_case(current_user, case.id),
-        released=case.status == CLOSED, crps=CRPS_CODES, show_value=show_value, form=form,
-        action=ActionForm())
+        released=case.status == CLOSED, crps=CRPS_CODES, show_value=show_value, form=form)
     return page, status
 
 
@@ -116,7 +111,8 @@ def _render_case(case: Case, form: ReductionRequestForm, status: int = 200) -> A
 @require_roles(ATTORNEY)
 def case_page(case_id: int) -> Any:
     """Show one case: balance, fills, ledger, documents and reduction requests (audited)."""
-    return _render_case(cases.read_case(_actor(), case_id), ReductionRequestForm())
+    return _render_case(cases.read_case(_actor(), case_id),
+                        forms.blank(ReductionRequestCreateSchema(), method="amount"))
 
 
 def _seal(attestation: Any) -> Seal:
@@ -179,8 +175,6 @@ def release_letter(case_id: int) -> Any:
 def request_payoff(case_id: int) -> Any:
     """Issue a fresh payoff statement and show it."""
     cases.get_case(_actor(), case_id)
-    if not ActionForm().validate_on_submit():
-        return redirect(url_for(".case_page", case_id=case_id))
     try:
         statement = unit_of_work.attempt(payoff.issue_statement, _actor(), case_id)
     except Conflict as refusal:
@@ -201,35 +195,16 @@ def payoff_statement(case_id: int, statement_id: int) -> Any:
                            client=f"{case.patient.first_name} {case.patient.last_name}")
 
 
-def _form_errors(form: ReductionRequestForm, errors: dict[str, Any]) -> None:
-    for name, messages in errors.items():
-        field = getattr(form, name, None) or form.reason
-        found = messages if isinstance(messages, list) else [str(messages)]
-        field.errors = [*field.errors, *found]
-
-
 @bp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
 @require_roles(ATTORNEY)
 def request_reduction(case_id: int) -> Any:
     """File a reduction request from the form; show its acknowledgment number."""
     case = cases.get_case(_actor(), case_id)
-    form = ReductionRequestForm()
-    if form.validate_on_submit():
-        try:
-            body = ReductionRequestCreateSchema().load(
-                {"method": form.method.data, "value": form.value.data or "",
-                 "reason": form.reason.data or ""})
-            filed = unit_of_work.attempt(reduction_requests.file_request, _actor(), case.id,
-                                         **body)
-        except ma.ValidationError as invalid:
-            _form_errors(form, dict(invalid.messages))  # type: ignore[arg-type]
-        except ValidationFailed as invalid:
-            _form_errors(form, invalid.errors)
-        except Conflict as refusal:
-            flash(refusal.detail, "error")
-            return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
-        else:
-            number = filed.acknowledgment_number
-            flash(f"Reduction request {number} received; billing will answer it here.", "info")
-            return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
-    return _render_case(cases.read_case(_actor(), case_id), form, 422)
+    form = forms.Submission.load(ReductionRequestCreateSchema(),
+                                 forms.read(("method", "value", "reason")))
+    filed = form.call(reduction_requests.file_request, _actor(), case.id)
+    if filed is None:
+        return _render_case(cases.read_case(_actor(), case_id), form, form.status)
+    number = filed.acknowledgment_number
+    flash(f"Reduction request {number} received; billing will answer it here.", "info")
+    return redirect(url_for(".case_page", case_id=case_id) + "#reduction")

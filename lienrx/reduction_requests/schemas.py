@@ -36,11 +36,16 @@ def show_value(method: str, value: int | Decimal | None) -> str | None:
 
 
 class ReductionRequestCreateSchema(LoadSchema):
-    method = fields.String(required=True, validate=validate.OneOf(rules.METHODS))
+    method = fields.String(required=True, validate=validate.OneOf(rules.METHODS),
+                           metadata={"label": "Reduce by"})
     value = fields.Raw(required=True, allow_none=False,
                        metadata={"description": 'Money ("150.00") for amount, a percent '
-                                                '("10") for percent.'})
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=rules.REASON_MAX))
+                                                '("10") for percent.',
+                                 "label": "Amount or percent", "money": True,
+                                 "hint": 'e.g. "$500.00" or "15"'})
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=rules.REASON_MAX),
+                           metadata={"label": "Reason",
+                                     "hint": f"Up to {rules.REASON_MAX} characters."})
 
     @post_load
     def _parse_value(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -51,11 +56,14 @@ class ReductionRequestCreateSchema(LoadSchema):
 
 
 class ReductionRequestAnswerSchema(LoadSchema):
-    decision = fields.String(required=True, validate=validate.OneOf(tuple(rules.DECISIONS)))
+    decision = fields.String(required=True, validate=validate.OneOf(tuple(rules.DECISIONS)),
+                             metadata={"label": "Decision"})
     note = TrimmedString(load_default=None, allow_none=True,
-                         validate=validate.Length(max=rules.NOTE_MAX))
+                         validate=validate.Length(max=rules.NOTE_MAX),
+                         metadata={"label": "Note to the firm"})
     value = fields.Raw(load_default=None, allow_none=True,
-                       metadata={"description": "A counter's value, in the request's method."})
+                       metadata={"label": "Counter value", "money": True,
+                                 "description": "A counter's value, in the request's method."})
 
 
 class ReductionRequestListArgs(PageArgs):

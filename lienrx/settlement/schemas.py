@@ -39,15 +39,15 @@ class Percent(fields.Field):
         return percent
 
 
-def _reason() -> TrimmedString:
-    return TrimmedString(required=True, validate=validate.Length(min=1, max=450))
+def _reason(**kwargs: Any) -> TrimmedString:
+    return TrimmedString(required=True, validate=validate.Length(min=1, max=450), **kwargs)
 
 
 class SettlementCreateSchema(LoadSchema):
-    settled_on = fields.Date(required=True)
-    gross_amount = Money(required=True)
-    attorney_fees = Money(required=True)
-    costs = Money(required=True)
+    settled_on = fields.Date(required=True, metadata={"label": "Settled on"})
+    gross_amount = Money(required=True, metadata={"label": "Gross recovery"})
+    attorney_fees = Money(required=True, metadata={"label": "Attorney fees"})
+    costs = Money(required=True, metadata={"label": "Case costs"})
 
 
 class SettlementSchema(DumpSchema):
@@ -61,9 +61,11 @@ class SettlementSchema(DumpSchema):
 
 
 class ReductionCreateSchema(LoadSchema):
-    method = fields.String(required=True, validate=validate.OneOf(rules.REDUCTION_METHODS))
-    value = fields.Raw(load_default=None, allow_none=True)
-    reason = _reason()
+    method = fields.String(required=True, validate=validate.OneOf(rules.REDUCTION_METHODS),
+                           metadata={"label": "Method"})
+    value = fields.Raw(load_default=None, allow_none=True,
+                       metadata={"label": "Value", "money": True})
+    reason = _reason(metadata={"label": "Reason"})
 
     @post_load
     def _parse_value(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -93,9 +95,10 @@ class ReductionSchema(PostedSchema):
 
 
 class PaymentCreateSchema(LoadSchema):
-    amount = Money(required=True)
-    received_on = fields.Date(required=True)
-    reference = TrimmedString(required=True, validate=validate.Length(min=1, max=100))
+    amount = Money(required=True, metadata={"label": "Amount"})
+    received_on = fields.Date(required=True, metadata={"label": "Received on"})
+    reference = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
+                              metadata={"label": "Check or wire reference"})
 
 
 class PaymentSchema(PostedSchema):
@@ -104,13 +107,15 @@ class PaymentSchema(PostedSchema):
 
 
 class WriteOffCreateSchema(LoadSchema):
-    amount = Money(load_default=None, allow_none=True)
-    reason = _reason()
+    amount = Money(load_default=None, allow_none=True, metadata={"label": "Amount"})
+    reason = _reason(metadata={"label": "Reason"})
 
 
 class CloseSchema(LoadSchema):
-    outcome = fields.String(required=True, validate=validate.OneOf(tuple(rules.CLOSE_OUTCOMES)))
-    reason = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=450))
+    outcome = fields.String(required=True, validate=validate.OneOf(tuple(rules.CLOSE_OUTCOMES)),
+                            metadata={"label": "Outcome"})
+    reason = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=450),
+                           metadata={"label": "Reason"})
 
 
 class ReleaseLetterSchema(DumpSchema):
@@ -154,13 +159,13 @@ class PayoffStatementSchema(PayoffQuoteSchema):
 
 
 class PreviewArgs(LoadSchema):
-    gross = Money(required=True)
-    attorney_fees = Money(required=True)
-    costs = Money(required=True)
-    percent = Percent(load_default=None)
-    cap_percent = Percent(load_default=None)
-    amount = Money(load_default=None)
-    final = Money(load_default=None)
+    gross = Money(required=True, metadata={"label": "Gross recovery"})
+    attorney_fees = Money(required=True, metadata={"label": "Attorney fees"})
+    costs = Money(required=True, metadata={"label": "Case costs"})
+    percent = Percent(load_default=None, metadata={"label": "Reduce by %"})
+    cap_percent = Percent(load_default=None, metadata={"label": "Cap at % of gross"})
+    amount = Money(load_default=None, metadata={"label": "Reduce by $"})
+    final = Money(load_default=None, metadata={"label": "Agree the lien at $"})
 
 
 class ScenarioSchema(DumpSchema):

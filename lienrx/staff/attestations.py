@@ -9,8 +9,9 @@ from flask_login import current_user
 
 from lienrx.attestations import services
 from lienrx.attestations.schemas import AttestationCreateSchema
+from lienrx.core import forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 

@@ -11,6 +11,7 @@ from flask_login import current_user
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
+from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.security import ADMIN, BILLING, require_roles
@@ -29,7 +30,7 @@ from lienrx.settlement.schemas import (
     SettlementCreateSchema,
     WriteOffCreateSchema,
 )
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")

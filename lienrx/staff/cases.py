@@ -11,10 +11,11 @@ from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import LienAgreementCreateSchema
+from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.ledger.queries import case_ledger
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 READERS = (PHARMACIST, TECHNICIAN, BILLING)

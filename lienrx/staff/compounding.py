@@ -11,13 +11,13 @@ from flask_login import current_user
 
 from lienrx.compounding import services as compounding
 from lienrx.compounding.schemas import CompoundingRecordCreateSchema, RejectSchema
-from lienrx.core import clock
+from lienrx.core import clock, forms
 from lienrx.core.errors import NotFound
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)

@@ -9,7 +9,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lienrx.core import clock
+from lienrx.core import clock, forms
 from lienrx.core.errors import Conflict
 from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.schemas import plain_number
@@ -19,7 +19,7 @@ from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, Re
 from lienrx.dur import services as dur
 from lienrx.ledger.queries import case_balance
 from lienrx.prescribing import services as prescribing
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"

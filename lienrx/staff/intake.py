@@ -10,6 +10,7 @@ from flask_login import current_user
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.schemas import CaseCreateSchema
+from lienrx.core import forms
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.parties import services as parties
 from lienrx.parties.schemas import (
@@ -18,7 +19,7 @@ from lienrx.parties.schemas import (
     PatientSearchArgs,
     PrescriberCreateSchema,
 )
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 INTAKE_ROLES = (PHARMACIST, TECHNICIAN, BILLING)

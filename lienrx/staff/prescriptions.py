@@ -8,14 +8,14 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lienrx.cases import services as cases
-from lienrx.core import clock
+from lienrx.core import clock, forms
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dur import services as dur
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import PrescriptionCreateSchema
 from lienrx.staff import dispensing as dispense_pages
-from lienrx.staff import forms, queries
+from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 RX_FIELDS = ("sig", "quantity", "written_on", "source")

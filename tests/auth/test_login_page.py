@@ -39,7 +39,7 @@ def attorney_user(ctx):
 
 def test_login_page_has_labelled_fields_and_csrf_token(client):
     html = client.get("/login").get_data(as_text=True)
-    assert '<label for="email">' in html and '<label for="password">' in html
+    assert '<label for="f-email">' in html and '<label for="f-password">' in html
     csrf_token(html)
 
 
@@ -149,3 +149,23 @@ def test_cookie_session_api_writes_need_csrf(client, staff_user, ctx):
     token = csrf_token(client.get("/staff/").get_data(as_text=True))
     accepted = client.post("/api/v1/patients", json=body, headers={"X-CSRFToken": token})
     assert accepted.status_code == 201
+
+
+def test_login_errors_come_through_the_shared_form_path(client, staff_user):
+    page = client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"email": "  ", "password": "",
+                                           "csrf_token": csrf_token(page)})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'data-form-errors' in html and "Please correct 2 errors." in html
+    assert '<a href="#f-email">E-mail: Missing data for required field.</a>' in html
+    assert '<a href="#f-password">Password: Missing data for required field.</a>' in html
+    assert 'id="f-email-error"' in html and 'id="f-password-error"' in html
+
+
+def test_a_wrong_password_is_shown_in_the_form_summary_and_not_echoed(client, staff_user):
+    response = sign_in(client, "rph@example.test", password="wrong password")
+    html = response.get_data(as_text=True)
+    summary = html[html.index("data-form-errors"):]
+    assert summary.index("The e-mail or password is wrong.") < summary.index("</div>")
+    assert 'value="rph@example.test"' in html and "wrong password" not in html

@@ -37,7 +37,7 @@ def test_reduction_form_errors_are_shown_on_their_fields(counsel, book):
                             ({"value": "500.00"}, "more than the lien balance"),
                             ({"method": "percent", "value": "150"}, "at most 100"),
                             ({"reason": ""}, "required"),
-                            ({"method": "final"}, "Not a valid choice")):
+                            ({"method": "final"}, "Reduce by: Must be one of")):
         response = submit(counsel, book.case_id, **fields)
         assert response.status_code == 422, fields
         html = response.get_data(as_text=True)
@@ -68,3 +68,20 @@ def test_accepted_request_lowers_the_balance_on_the_page(app, counsel, book):
         assert db.session.get(User, clerk.id) is not None
     page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
     assert 'class="balance">$100.00' in page and "badge-accepted" in page
+
+
+def test_reduction_form_errors_are_summarised_by_label_through_the_shared_path(counsel, book):
+    response = submit(counsel, book.case_id, method="final", value="", reason="")
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "data-form-errors" in html and "Please correct 3 errors." in html
+    for anchor, label in (("f-method", "Reduce by"), ("f-value", "Amount or percent"),
+                          ("f-reason", "Reason")):
+        assert f'<a href="#{anchor}">{label}: ' in html, label
+        assert f'id="{anchor}-error"' in html, anchor
+
+
+def test_reduction_amount_typed_with_a_dollar_sign_is_filed(counsel, book):
+    assert submit(counsel, book.case_id, value="$25.00").status_code == 302
+    page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert ": $25.00" in page and "badge-pending" in page
