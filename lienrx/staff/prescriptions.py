@@ -10,9 +10,8 @@ from flask_login import current_user
 from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.dur import services as dur
+from lienrx.dur import use_cases
 from lienrx.prescribing import rules as rx_rules
-from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import PrescriptionCreateSchema
 from lienrx.staff import dispensing as dispense_pages
 from lienrx.staff import forms, queries
@@ -69,12 +68,11 @@ def create_prescription(case_id: int) -> Any:
     data = {**forms.read(RX_FIELDS, ints=RX_INTS), "case_id": case_id,
             "diagnosis_codes": request.form.getlist("diagnosis_codes")}
     form = forms.Submission.load(PrescriptionCreateSchema(), data)
-    prescription = form.call(prescribing.create_prescription, current_user)
+    prescription = form.call(use_cases.enter_prescription, current_user)
     if prescription is None:
         return _entry_page(case_id, form)
-    alerts = dur.evaluate(prescription, current_user)
-    flash(f"Prescription RX{prescription.id:07d} entered; DUR found {len(alerts)} alert(s).",
-          "info")
+    flash(f"Prescription RX{prescription.id:07d} entered; DUR found "
+          f"{len(prescription.dur_alerts)} alert(s).", "info")
     return redirect(url_for("staff.prescription", prescription_id=prescription.id))
 
 
