@@ -11,10 +11,12 @@ from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dur import use_cases
+from lienrx.formulary import queries as formulary_queries
+from lienrx.parties import queries as party_queries
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing.schemas import PrescriptionCreateSchema
 from lienrx.staff import dispensing as dispense_pages
-from lienrx.staff import forms, queries
+from lienrx.staff import forms
 from lienrx.staff.blueprint import bp
 
 RX_FIELDS = ("sig", "quantity", "written_on", "source")
@@ -46,10 +48,10 @@ def _entry_page(case_id: int, form: forms.Submission) -> Any:
     case = cases.read_case(current_user, case_id)
     return render_template(
         "staff/prescription_new.html", case=case, form=form, notes=schedule_notes(),
-        products=[(p.id, _product_label(p)) for p in queries.products()],
+        products=[(p.id, _product_label(p)) for p in formulary_queries.active_products()],
         prescribers=[(d.id, f"{d.display_name} · NPI {d.npi}"
                       + ("" if d.dea_number else " · no DEA number"))
-                     for d in queries.prescribers()],
+                     for d in party_queries.prescribers()],
         sources=[(s, s) for s in rx_rules.SOURCES]), form.status
 
 
