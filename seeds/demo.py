@@ -13,12 +13,12 @@ from lienrx.cases import services as cases
 from lienrx.compounding import services as compounding
 from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
+from lienrx.dur.use_cases import enter_prescription
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.formulary.services import product_by_code
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
-from lienrx.prescribing import services as prescribing
 from lienrx.seeds.formulary import load_formulary
 
 DEMO_FIRM = "Demo & Partners Injury Law"
@@ -88,7 +88,7 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
     orders = ((cream, "Apply 1 g to the right wrist three times daily", 30, batch.id),
               (gabapentin, "1 capsule by mouth three times daily", 90, None))
     for product, sig, quantity, batch_id in orders:
-        rx = prescribing.create_prescription(
+        rx = enter_prescription(
             None, case_id=case_id, prescriber_id=prescriber_id, product_id=product.id, sig=sig,
             quantity=Decimal(quantity), days_supply=30, refills_authorized=2, written_on=today,
             diagnosis_codes=["G90.511"])

@@ -26,6 +26,16 @@ def latest(case_id: int) -> Attestation | None:
         .order_by(Attestation.version.desc()).limit(1)).scalar_one_or_none()
 
 
+def preview_attestation(actor: Signer, case_id: int,
+                        narrative: str | None = None) -> dict[str, Any]:
+    """The POGOS document the case would carry if ``actor`` signed now (nothing stored);
+    audited, as it names the patient."""
+    case = get_case(actor, case_id)
+    document = builder.build_document(case.id, actor, narrative)
+    audit.record(actor, "attestation.previewed", "case", case.id)
+    return document
+
+
 def issue_attestation(actor: Signer, case_id: int, *, narrative: str | None = None) -> Attestation:
     """Build the case's POGOS from its records, sign it, and store it as the next version.
 

@@ -41,7 +41,7 @@ def login() -> Any:
     form = forms.Submission.load(TokenRequestSchema(), data, raw=shown)
     if not form.ok:
         return render_template("auth/login.html", form=form), form.status
-    user = services.authenticate(**form.values)
+    user = services.authenticate(**(form.values or {}))
     if user is None:
         g.login_failed = True
         form.refuse("_form", "The e-mail or password is wrong.")

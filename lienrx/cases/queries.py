@@ -8,9 +8,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lienrx.cases import rules
 from lienrx.cases.models import Case, LienAgreement
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balances
+
+LIMIT = 100
 
 
 @dataclass
@@ -33,3 +36,17 @@ def with_balances(cases: Sequence[Case]) -> list[CaseView]:
         sa.select(LienAgreement).where(LienAgreement.case_id.in_(ids),
                                        LienAgreement.status == "active")).scalars()}
     return [CaseView(c, balances[c.id], agreements.get(c.id)) for c in cases]
+
+
+def cases_with_status(status: str) -> list[Case]:
+    """Cases in one status, oldest first (no PHI is read)."""
+    return list(db.session.execute(
+        sa.select(Case).where(Case.status == status).order_by(Case.id).limit(LIMIT)).scalars())
+
+
+def status_counts() -> dict[str, int]:
+    """How many cases are in each status."""
+    counts = dict.fromkeys(rules.STATUSES, 0)
+    counts.update({status: n for status, n in db.session.execute(
+        sa.select(Case.status, sa.func.count()).group_by(Case.status)).all()})
+    return counts

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from lienrx.core.identifiers import icd10_format_valid
 
@@ -98,3 +99,12 @@ def crps_same_limb_conflict(codes: list[str]) -> tuple[str, str] | None:
                     and _sides_overlap(one.side, two.side)):
                 return code_i, code_ii
     return None
+
+
+def quiet_days(status: str, last_fill: date | None, opened_on: date, today: date,
+               after: int) -> int | None:
+    """Days an active lien has had no fill (since opening if never filled), when ≥ ``after``."""
+    if status != ACTIVE:
+        return None
+    days = (today - (last_fill or opened_on)).days
+    return days if days >= after else None

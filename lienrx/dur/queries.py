@@ -1,12 +1,17 @@
-"""Read models: a prescription seen with its DUR alerts."""
+"""Read models: a prescription seen with its DUR alerts; the open alerts of the queue."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+
 from lienrx.dur.models import DurAlert
+from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
+
+LIMIT = 100
 
 
 @dataclass
@@ -18,3 +23,14 @@ class PrescriptionView:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.prescription, name)
+
+
+def open_alerts() -> list[tuple[DurAlert, Prescription]]:
+    """DUR alerts without a resolution on prescriptions still in use, high severity first."""
+    order = sa.case((DurAlert.severity == "high", 0), (DurAlert.severity == "moderate", 1),
+                    else_=2)
+    return [(a, rx) for a, rx in db.session.execute(
+        sa.select(DurAlert, Prescription).join(Prescription,
+                                               Prescription.id == DurAlert.prescription_id)
+        .where(DurAlert.status == "open", Prescription.status == "active")
+        .order_by(order, DurAlert.id).limit(LIMIT)).all()]

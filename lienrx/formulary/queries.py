@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+import sqlalchemy as sa
+
+from lienrx.extensions import db
 from lienrx.formulary.models import Product, ProductPrice
 from lienrx.formulary.services import price_on
 
@@ -37,3 +40,14 @@ class ProductView:
 def with_prices(products: Sequence[Product], on_date: date) -> list[ProductView]:
     """Attach the price in effect on ``on_date`` to each product."""
     return [ProductView(p, price_on(p.id, on_date)) for p in products]
+
+
+def active_products() -> list[Product]:
+    """The active formulary by code."""
+    return list(db.session.execute(
+        sa.select(Product).where(Product.active.is_(True)).order_by(Product.code)).scalars())
+
+
+def compounded_products() -> list[Product]:
+    """Active compounded products (those with a master formulation)."""
+    return [p for p in active_products() if p.kind == "compounded" and p.formulation is not None]

@@ -81,3 +81,24 @@ def case_totals(case_id: int) -> tuple[int, dict[str, int]]:
         .where(LedgerAccount.case_id == case_id)
         .group_by(JournalEntry.kind)).all())
     return sum(int(v) for v in sums.values()), totals_from_sums(sums)
+
+
+@dataclass(frozen=True)
+class LedgerRow:
+    """A ledger entry with the balance after it."""
+
+    occurred_on: date
+    kind: str
+    memo: str
+    amount: int
+    running: int
+
+
+def running_ledger(case_id: int) -> tuple[list[LedgerRow], dict[str, int], int]:
+    """The case's ledger in posting order with a running balance, its totals and balance."""
+    lines, totals = case_ledger(case_id)
+    rows, running = [], 0
+    for line in lines:
+        running += line.amount
+        rows.append(LedgerRow(line.occurred_on, line.kind, line.memo, line.amount, running))
+    return rows, totals, running

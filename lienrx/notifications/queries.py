@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
+from lienrx.cases.rules import quiet_days
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.dispensing.models import Dispense
@@ -30,15 +31,6 @@ SHOWN = 20  # at most this many of each group are listed (names decrypted); the 
 
 NEW_FILLS, QUIET, PAYOFF, ANSWERED, CLOSED = (
     "new_fills", "quiet_lien", "payoff_issued", "reduction_answered", "case_closed")
-
-
-def quiet_days(status: str, last_fill: date | None, opened_on: date, today: date,
-               after: int) -> int | None:
-    """Days an active lien has had no fill (since opening if never filled), when ≥ ``after``."""
-    if status != case_rules.ACTIVE:
-        return None
-    days = (today - (last_fill or opened_on)).days
-    return days if days >= after else None
 
 
 @dataclass(frozen=True)

@@ -23,16 +23,15 @@ from flask_login import current_user
 from lienrx.attestations import certificate, html, pdf
 from lienrx.attestations import services as attestations
 from lienrx.attestations.layout import Seal
-from lienrx.audit import services as audit
 from lienrx.cases import services as cases
-from lienrx.cases.models import Case
 from lienrx.cases.rules import CLOSED, CRPS_CODES
 from lienrx.core import forms, unit_of_work
 from lienrx.core.errors import Conflict, NotFound
 from lienrx.core.security import ATTORNEY, require_roles
+from lienrx.dispensing import queries
+from lienrx.ledger.queries import running_ledger
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
-from lienrx.portal import queries
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
 from lienrx.settlement import payoff, release
@@ -71,11 +70,8 @@ def _download(body: bytes, filename: str) -> Response:
 def index() -> Any:
     """Show the firm's cases (search, filter, sort, pages) and what changed since last read."""
     filters = _filters()
-    listing = queries.case_list(current_user.law_firm_id, filters, quiet_after=_quiet_after())
+    listing = queries.firm_case_list(_actor(), filters, quiet_after=_quiet_after())
     notes = notifications.notifications_for(current_user, quiet_after=_quiet_after())
-    audit.record(_actor(), "portal.cases_listed", "law_firm", current_user.law_firm_id,
-                 {"count": len(listing.rows), "page": listing.page,
-                  "searched": bool(filters.q.strip())})
     return render_template("portal/index.html", listing=listing, filters=filters, notes=notes,
                            statuses=queries.STATUS_FILTERS, labels=queries.STATUS_LABELS,
                            sorts=queries.SORTS)
@@ -90,10 +86,10 @@ def mark_read() -> Any:
     return redirect(url_for(".index"))
 
 
-def _render_case(case: Case, form: forms.Submission, status: int = 200) -> Any:
-    ledger, totals, balance = queries.ledger(case.id)
+def _render_case(case: Any, form: forms.Submission, status: int = 200) -> Any:
+    ledger, totals, balance = running_ledger(case.id)
     refills = queries.next_refills([case.id]).get(case.id, [])
-    fills = queries.fills(case.id)
+    fills = queries.fill_timeline(case.id)
     page = render_template(
         "portal/case.html", case=case, label=queries.STATUS_LABELS[case.status],
         client=f"{case.patient.first_name} {case.patient.last_name}", balance=balance,

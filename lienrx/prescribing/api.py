@@ -9,6 +9,7 @@ from flask_login import current_user
 from lienrx.core.api import ApiBlueprint
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dur import services as dur
+from lienrx.dur import use_cases
 from lienrx.dur.queries import PrescriptionView
 from lienrx.dur.schemas import PrescriptionWithAlertsSchema
 from lienrx.prescribing import services
@@ -23,9 +24,7 @@ blp = ApiBlueprint("prescribing_api", __name__, description="Prescriptions")
 @blp.response(201, PrescriptionWithAlertsSchema)
 def create_prescription(body: dict[str, Any]) -> Any:
     """Enter a prescription; DUR runs at entry and its alerts come back with it."""
-    prescription = services.create_prescription(current_user, **body)
-    alerts = dur.evaluate(prescription, current_user)
-    return PrescriptionView(prescription, alerts)
+    return use_cases.enter_prescription(current_user, **body)
 
 
 @blp.route("/prescriptions/<int:prescription_id>", methods=["GET"])

@@ -11,15 +11,14 @@ from lienrx.attestations import services
 from lienrx.attestations.schemas import AttestationCreateSchema
 from lienrx.core import forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 
 def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
     """Render the preview built from the records, the signed versions and the sign form."""
     form = form or forms.blank()
-    document = queries.preview_attestation(current_user, case_id,
-                                           form.value("narrative") or None)
+    document = services.preview_attestation(current_user, case_id,
+                                            form.value("narrative") or None)
     versions = services.list_attestations(current_user, case_id)
     return render_template("staff/attestation.html", case_id=case_id, doc=document,
                            versions=versions, form=form), form.status

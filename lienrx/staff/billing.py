@@ -8,6 +8,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.cases import queries as case_queries
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
@@ -18,6 +19,7 @@ from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
 from lienrx.exports.reconciliation import Filters
 from lienrx.exports.schemas import ReconciliationArgs
+from lienrx.parties import queries as party_queries
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
 from lienrx.settlement import payoff, rules, services
@@ -30,7 +32,6 @@ from lienrx.settlement.schemas import (
     SettlementCreateSchema,
     WriteOffCreateSchema,
 )
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")
@@ -57,7 +58,7 @@ def _desk(status: str | None, answers: dict[int, forms.Submission] | None = None
     failed = [f.status for f in answers.values() if f.status != 200]
     return render_template(
         "staff/billing.html", cases=found, status=status, statuses=case_rules.STATUSES,
-        counts=queries.status_counts(), pending=pending, answers=answers,
+        counts=case_queries.status_counts(), pending=pending, answers=answers,
         show_value=show_value), (failed[0] if failed else 200)
 
 
@@ -158,7 +159,7 @@ def issue_payoff(case_id: int) -> Any:
 @require_roles(BILLING, ADMIN)
 def export() -> Any:
     """Show the reconciliation filters; with ``download`` send the workbook."""
-    firms = [(firm.id, firm.name) for firm in queries.law_firms()]
+    firms = [(firm.id, firm.name) for firm in party_queries.law_firms()]
     raw = {k: v.strip() for k, v in request.args.items() if k != "download"}
     form = forms.Submission.load(ReconciliationArgs(), {k: v for k, v in raw.items() if v},
                                  raw=raw)

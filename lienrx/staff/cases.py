@@ -14,8 +14,9 @@ from lienrx.cases.schemas import LienAgreementCreateSchema
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.dispensing import queries as dispensing_queries
 from lienrx.ledger.queries import case_ledger
-from lienrx.staff import queries
+from lienrx.prescribing import queries as prescribing_queries
 from lienrx.staff.blueprint import bp
 
 READERS = (PHARMACIST, TECHNICIAN, BILLING)
@@ -39,8 +40,8 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None) -> A
     ledger = case_ledger(case_id) if current_user.role in (PHARMACIST, BILLING) else None
     form = agreement_form or forms.blank(patient_signed="on", non_recourse="on")
     return render_template("staff/case.html", case=case, agreement=case.lien_agreement,
-                           prescriptions=queries.case_prescriptions(case_id),
-                           dispenses=queries.case_dispenses(case_id), ledger=ledger,
+                           prescriptions=prescribing_queries.case_prescriptions(case_id),
+                           dispenses=dispensing_queries.case_dispenses(case_id), ledger=ledger,
                            agreement_form=form), form.status
 
 

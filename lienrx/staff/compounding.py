@@ -9,15 +9,17 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.auth import queries as auth_queries
+from lienrx.compounding import queries as batch_queries
 from lienrx.compounding import services as compounding
 from lienrx.compounding.schemas import CompoundingRecordCreateSchema, RejectSchema
 from lienrx.core import clock, forms
 from lienrx.core.errors import NotFound
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
+from lienrx.formulary import queries as formulary_queries
 from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)
@@ -67,9 +69,9 @@ def _batch_page(product: Any, form: forms.Submission, bud: Any = None) -> Any:
 @require_roles(*PHARMACY)
 def batches() -> Any:
     """List batches waiting for verification and the products one can compound."""
-    return render_template("staff/batches.html", pending=queries.pending_batches(),
-                           recent=queries.recent_batches(),
-                           products=queries.compounded_products())
+    return render_template("staff/batches.html", pending=batch_queries.pending_batches(),
+                           recent=batch_queries.recent_batches(),
+                           products=formulary_queries.compounded_products())
 
 
 @bp.route("/batches/new", methods=["GET"])
@@ -112,7 +114,7 @@ def create_batch() -> Any:
 def batch_page(record_id: int, form: forms.Submission | None = None) -> Any:
     """Render one batch: lots, QC, BUD and the verification actions."""
     record = compounding.get_batch(record_id)
-    names = queries.user_names({record.compounded_by_user_id, record.verified_by_user_id})
+    names = auth_queries.user_names({record.compounded_by_user_id, record.verified_by_user_id})
     form = form or forms.blank()
     return render_template("staff/batch.html", b=record, names=names, form=form), form.status
 

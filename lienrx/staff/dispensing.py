@@ -9,17 +9,17 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock, forms
 from lienrx.core.errors import Conflict
 from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.dispensing import services
+from lienrx.dispensing import queries, services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
 from lienrx.dur import services as dur
 from lienrx.ledger.queries import case_balance
 from lienrx.prescribing import services as prescribing
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"
@@ -51,7 +51,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
                          f"{plain_number(b.remaining_quantity)} "
                          f"{rx.product.unit} left")
-                 for b in queries.dispensable_batches(rx.product_id, clock.today())],
+                 for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS])
     return page, form.status
 

@@ -7,11 +7,13 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.auth import queries as auth_queries
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.schemas import CaseCreateSchema
 from lienrx.core import forms
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.parties import queries as party_queries
 from lienrx.parties import services as parties
 from lienrx.parties.schemas import (
     LawFirmCreateSchema,
@@ -19,7 +21,6 @@ from lienrx.parties.schemas import (
     PatientSearchArgs,
     PrescriberCreateSchema,
 )
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 INTAKE_ROLES = (PHARMACIST, TECHNICIAN, BILLING)
@@ -53,7 +54,7 @@ def _intake_page(status: int = 200, **forms_: Any) -> Any:
     q = request.args.get("q", "")
     return render_template(
         "staff/intake.html", search=search, patients=patients, q=q,
-        prescribers_found=queries.find_prescribers(q) if q else None,
+        prescribers_found=party_queries.find_prescribers(q) if q else None,
         patient_form=forms_.get("patient_form"), prescriber_form=forms_.get("prescriber_form"),
         firm_form=forms_.get("firm_form")), status
 
@@ -136,9 +137,9 @@ def _case_data() -> tuple[dict[str, Any], dict[str, Any]]:
 def _case_form_page(form: forms.Submission, patient_id: Any) -> Any:
     return render_template(
         "staff/case_new.html", form=form, patient_id=patient_id,
-        firms=[(f.id, f.name) for f in queries.law_firms()],
+        firms=[(f.id, f.name) for f in party_queries.law_firms()],
         attorneys=[(u.id, f"{u.name} ({u.law_firm.name if u.law_firm else 'no firm'})")
-                   for u in queries.attorneys()],
+                   for u in auth_queries.attorneys()],
         mechanisms=[(m, m.replace("_", " ")) for m in case_rules.MECHANISMS],
         lateralities=case_rules.LATERALITIES, crps=crps_suggestions(),
         rows=DIAGNOSIS_ROWS), form.status

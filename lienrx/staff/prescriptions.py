@@ -10,12 +10,12 @@ from flask_login import current_user
 from lienrx.cases import services as cases
 from lienrx.core import clock, forms
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.dur import services as dur
+from lienrx.dur import use_cases
+from lienrx.formulary import queries as formulary_queries
+from lienrx.parties import queries as party_queries
 from lienrx.prescribing import rules as rx_rules
-from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import PrescriptionCreateSchema
 from lienrx.staff import dispensing as dispense_pages
-from lienrx.staff import queries
 from lienrx.staff.blueprint import bp
 
 RX_FIELDS = ("sig", "quantity", "written_on", "source")
@@ -47,10 +47,10 @@ def _entry_page(case_id: int, form: forms.Submission) -> Any:
     case = cases.read_case(current_user, case_id)
     return render_template(
         "staff/prescription_new.html", case=case, form=form, notes=schedule_notes(),
-        products=[(p.id, _product_label(p)) for p in queries.products()],
+        products=[(p.id, _product_label(p)) for p in formulary_queries.active_products()],
         prescribers=[(d.id, f"{d.display_name} · NPI {d.npi}"
                       + ("" if d.dea_number else " · no DEA number"))
-                     for d in queries.prescribers()],
+                     for d in party_queries.prescribers()],
         sources=[(s, s) for s in rx_rules.SOURCES]), form.status
 
 
@@ -69,12 +69,11 @@ def create_prescription(case_id: int) -> Any:
     data = {**forms.read(RX_FIELDS, ints=RX_INTS), "case_id": case_id,
             "diagnosis_codes": request.form.getlist("diagnosis_codes")}
     form = forms.Submission.load(PrescriptionCreateSchema(), data)
-    prescription = form.call(prescribing.create_prescription, current_user)
+    prescription = form.call(use_cases.enter_prescription, current_user)
     if prescription is None:
         return _entry_page(case_id, form)
-    alerts = dur.evaluate(prescription, current_user)
-    flash(f"Prescription RX{prescription.id:07d} entered; DUR found {len(alerts)} alert(s).",
-          "info")
+    flash(f"Prescription RX{prescription.id:07d} entered; DUR found "
+          f"{len(prescription.dur_alerts)} alert(s).", "info")
     return redirect(url_for("staff.prescription", prescription_id=prescription.id))
 
 

@@ -7,10 +7,13 @@ from typing import Any
 from flask import render_template
 from flask_login import current_user
 
+from lienrx.cases import queries as case_queries
 from lienrx.cases import rules as case_rules
+from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
-from lienrx.staff import queries
+from lienrx.dispensing import queries as dispensing_queries
+from lienrx.dur import queries as dur_queries
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)
@@ -23,10 +26,10 @@ def queue() -> Any:
     role = current_user.role
     sections: dict[str, Any] = {}
     if role in PHARMACY or role == ADMIN:
-        ready, soon = queries.prescriptions_by_due_date(current_user, clock.today())
-        sections.update(ready=ready, soon=soon, batches=queries.pending_batches(),
-                        alerts=queries.open_alerts())
+        ready, soon = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
+        sections.update(ready=ready, soon=soon, batches=batch_queries.pending_batches(),
+                        alerts=dur_queries.open_alerts())
     if role in (BILLING, ADMIN):
-        sections.update(intake=queries.cases_with_status(case_rules.INTAKE),
-                        counts=queries.status_counts())
+        sections.update(intake=case_queries.cases_with_status(case_rules.INTAKE),
+                        counts=case_queries.status_counts())
     return render_template("staff/queue.html", today=clock.today(), **sections)

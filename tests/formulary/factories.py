@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import Flask
 
 from lienrx.core import clock
-from lienrx.dur import services as dur
+from lienrx.dur import use_cases
 from lienrx.extensions import db
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
@@ -51,11 +51,10 @@ def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool 
                  **fields: Any) -> Prescription:
     """A prescription for the product ``code`` on a case, DUR run as at entry."""
     values = {**RX_DEFAULTS, "written_on": clock.today(), **fields}
-    rx = prescribing.create_prescription(None, case_id=case_id, prescriber_id=prescriber_id,
-                                         product_id=product_id(code), **values)
+    values.update(case_id=case_id, prescriber_id=prescriber_id, product_id=product_id(code))
     if evaluate:
-        dur.evaluate(rx, None)
-    return rx
+        return use_cases.enter_prescription(None, **values).prescription
+    return prescribing.create_prescription(None, **values)
 
 
 def lots_for(code: str, batch_quantity: Decimal | int, *, expires: date | None = None,

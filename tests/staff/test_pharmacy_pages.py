@@ -86,7 +86,7 @@ def test_check_shows_the_bud_from_the_earliest_lot_before_saving(app, staff, pro
     assert re.search(rf'id="bud">{soon}<', r.get_data(as_text=True))
     assert "the earliest ingredient expiry" in text(r)
     with app.app_context():
-        from lienrx.staff.queries import recent_batches
+        from lienrx.compounding.queries import recent_batches
         assert recent_batches() == []  # nothing was saved
 
 
