@@ -20,7 +20,7 @@ from lienrx.cases.schemas import (
     LienAgreementSchema,
     TransferSchema,
 )
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
@@ -41,11 +41,12 @@ def open_case(body: dict[str, Any]) -> Any:
 @require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
 @blp.arguments(CaseListArgs, location="query")
 @blp.response(200, CaseSchema(many=True))
-def list_cases(args: dict[str, Any]) -> Any:
-    """Cases visible to the caller (attorneys: their own firm's only)."""
-    cases = services.list_cases(current_user, **args)
-    views = with_balances(cases)
-    return views
+@blp.paginate()
+def list_cases(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Cases visible to the caller (attorneys: their own firm's only), a page at a time."""
+    cases = services.list_cases(current_user, page=pagination_parameters.page,
+                                page_size=pagination_parameters.page_size, **args)
+    return paged(cases, pagination_parameters, with_balances(cases))
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])

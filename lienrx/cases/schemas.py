@@ -6,7 +6,7 @@ from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, PageArgs, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, TrimmedString
 
 
 def _opt(max_len: int) -> TrimmedString:
@@ -37,7 +37,7 @@ class CaseCreateSchema(LoadSchema):
                             validate=validate.Length(min=1, max=40))
 
 
-class CaseListArgs(PageArgs):
+class CaseListArgs(LoadSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(rules.STATUSES))
 
 

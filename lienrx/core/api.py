@@ -49,10 +49,39 @@ class IdConverter(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
+TOTAL_COUNT_HEADER = "X-Total-Count"
+
+
 class ApiBlueprint(flask_smorest.Blueprint):
-    """A flask-smorest blueprint using :class:`ApiParser`."""
+    """A flask-smorest blueprint using :class:`ApiParser`.
+
+    Lists page with ``@blp.paginate()`` (``?page=&page_size=``, default 50, max 500): the
+    response stays a JSON array, and the total is reported twice, in flask-smorest's
+    ``X-Pagination`` header (total, pages, neighbours) and as a plain ``X-Total-Count``.
+    """
 
     ARGUMENTS_PARSER = ApiParser()
+    PAGINATION_ARGUMENTS_PARSER = ApiParser()  # a bad page or page_size is a 422 problem
+    DEFAULT_PAGINATION_PARAMETERS = {"page": 1, "page_size": 50, "max_page_size": 500}
+
+    def _set_pagination_metadata(self, page_params: Any, result: Any,
+                                 headers: Any) -> tuple[Any, Any]:
+        result, headers = super()._set_pagination_metadata(page_params, result, headers)
+        headers[TOTAL_COUNT_HEADER] = str(page_params.item_count)
+        return result, headers
+
+    def _document_pagination_metadata(self, spec: Any, resp_doc: dict[str, Any]) -> None:
+        super()._document_pagination_metadata(spec, resp_doc)
+        resp_doc["headers"][TOTAL_COUNT_HEADER] = {
+            "description": "How many items the whole list holds, across every page.",
+            "schema": {"type": "integer", "minimum": 0}}
+
+
+def paged(page: Any, pagination_parameters: Any, items: Any = None) -> list[Any]:
+    """Report a :class:`lienrx.core.paging.Page`'s total to ``@blp.paginate()`` and return
+    what to dump: ``items`` (the page's rows as read models) or the page's own items."""
+    pagination_parameters.item_count = page.total
+    return list(page.items if items is None else items)
 
 
 def dumps_canonical(value: Any) -> bytes:
