@@ -7,11 +7,12 @@ silently: the total travels with the page, so a client or a page can say "51–1
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
 
 import sqlalchemy as sa
+from flask import request, url_for
 
 from lienrx.extensions import db
 
@@ -103,3 +104,16 @@ def fetch_page(query: sa.Select[Any], *, page: int = 1, page_size: int | None,
     result = db.session.execute(query.options(*options).limit(page_size).offset(offset))
     rows = list(result.scalars() if scalars else result.all())
     return Page(rows, total, page, page_size)
+
+
+def page_number(args: Mapping[str, str], name: str = "page") -> int:
+    """The page asked for in a query string (1 when missing or not a sensible number)."""
+    raw = (args.get(name) or "").strip()
+    return min(int(raw), 1_000_000) if raw.isdigit() and int(raw) > 0 else 1
+
+
+def page_url(name: str = "page", number: int = 1) -> str:
+    """The current page's URL with its query string kept and page ``name`` set to ``number``
+    (for "previous" / "next" links)."""
+    args = {**request.args.to_dict(), name: str(number)}
+    return url_for(str(request.endpoint), **{**(request.view_args or {}), **args})
