@@ -5,6 +5,7 @@ Nothing here writes, except the audit records of PHI reads (the queue, a POGOS p
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,6 +20,7 @@ from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import last_fill, refill_due_on
@@ -28,7 +30,8 @@ from lienrx.formulary.models import Product
 from lienrx.parties.models import LawFirm, Prescriber
 from lienrx.prescribing.models import Prescription
 
-LIMIT = 100
+LIMIT = 100  # a work-queue section shows this many and says how many there are
+SCANNED = LIMIT * 5  # fillable prescriptions checked for due dates; the page says when capped
 DUE_SOON_DAYS = 7
 
 
@@ -41,22 +44,37 @@ class RxDue:
     due_on: date
 
 
-def _fillable(today: date) -> list[tuple[Prescription, Case]]:
-    rows = db.session.execute(
+def _fillable(today: date) -> Page[Any]:
+    """The first ``SCANNED`` fillable prescriptions with their cases, and how many there are."""
+    return fetch_page(
         sa.select(Prescription, Case).join(Case, Case.id == Prescription.case_id)
         .where(Prescription.status == "active", Prescription.expires_on >= today,
                Case.status == case_rules.ACTIVE,
                Prescription.quantity_dispensed
                < Prescription.quantity * (1 + Prescription.refills_authorized))
-        .order_by(Prescription.id).limit(LIMIT * 5)).all()
-    return [(rx, case) for rx, case in rows]
+        .order_by(Prescription.id), page_size=SCANNED, scalars=False)
 
 
-def prescriptions_by_due_date(actor: Any, today: date) -> tuple[list[RxDue], list[RxDue]]:
-    """(ready to fill today, refills coming due within a week); audited, as the queue names
-    the patients."""
+@dataclass(frozen=True)
+class DueLists:
+    """The queue's two prescription lists (each a page of at most ``LIMIT`` with its total)
+    and how many fillable prescriptions were checked out of how many there are."""
+
+    ready: Page[RxDue]
+    soon: Page[RxDue]
+    checked: int
+    fillable: int
+
+    def __iter__(self) -> Iterator[Page[RxDue]]:  # ready, soon = ...
+        return iter((self.ready, self.soon))
+
+
+def prescriptions_by_due_date(actor: Any, today: date) -> DueLists:
+    """(ready to fill today, refills coming due within a week), each at most ``LIMIT`` shown
+    with its total; audited, as the queue names the patients."""
     ready, soon = [], []
-    for rx, case in _fillable(today):
+    fillable = _fillable(today)
+    for rx, case in fillable:
         previous = last_fill(rx.id)
         due = today if previous is None else refill_due_on(rx, previous)
         if due <= today:
@@ -66,14 +84,16 @@ def prescriptions_by_due_date(actor: Any, today: date) -> tuple[list[RxDue], lis
     soon.sort(key=lambda item: item.due_on)
     audit.record(actor, "work_queue.read", "prescription", None,
                  {"ready": len(ready[:LIMIT]), "soon": len(soon[:LIMIT])})
-    return ready[:LIMIT], soon[:LIMIT]
+    return DueLists(Page(ready[:LIMIT], len(ready), 1, LIMIT),
+                    Page(soon[:LIMIT], len(soon), 1, LIMIT), len(fillable), fillable.total)
 
 
-def pending_batches() -> list[CompoundingRecord]:
-    """Batches waiting for a pharmacist's verification, oldest first."""
-    return list(db.session.execute(
+def pending_batches() -> Page[CompoundingRecord]:
+    """Batches waiting for a pharmacist's verification, oldest first (the first ``LIMIT``
+    and how many there are)."""
+    return fetch_page(
         sa.select(CompoundingRecord).where(CompoundingRecord.status == "pending_verification")
-        .order_by(CompoundingRecord.id).limit(LIMIT)).scalars())
+        .order_by(CompoundingRecord.id), page_size=LIMIT)
 
 
 def recent_batches() -> list[CompoundingRecord]:
@@ -82,21 +102,23 @@ def recent_batches() -> list[CompoundingRecord]:
         sa.select(CompoundingRecord).order_by(CompoundingRecord.id.desc()).limit(25)).scalars())
 
 
-def open_alerts() -> list[tuple[DurAlert, Prescription]]:
-    """DUR alerts without a resolution on prescriptions still in use, high severity first."""
+def open_alerts() -> Page[Any]:
+    """DUR alerts without a resolution on prescriptions still in use, high severity first
+    (the first ``LIMIT`` as (alert, prescription) and how many there are)."""
     order = sa.case((DurAlert.severity == "high", 0), (DurAlert.severity == "moderate", 1),
                     else_=2)
-    return [(a, rx) for a, rx in db.session.execute(
+    return fetch_page(
         sa.select(DurAlert, Prescription).join(Prescription,
                                                Prescription.id == DurAlert.prescription_id)
         .where(DurAlert.status == "open", Prescription.status == "active")
-        .order_by(order, DurAlert.id).limit(LIMIT)).all()]
+        .order_by(order, DurAlert.id), page_size=LIMIT, scalars=False)
 
 
-def cases_with_status(status: str) -> list[Case]:
-    """Cases in one status, oldest first (no PHI is read)."""
-    return list(db.session.execute(
-        sa.select(Case).where(Case.status == status).order_by(Case.id).limit(LIMIT)).scalars())
+def cases_with_status(status: str) -> Page[Case]:
+    """Cases in one status, oldest first (the first ``LIMIT`` and how many there are; no PHI
+    is read)."""
+    return fetch_page(sa.select(Case).where(Case.status == status).order_by(Case.id),
+                      page_size=LIMIT)
 
 
 def status_counts() -> dict[str, int]:

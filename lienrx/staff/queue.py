@@ -22,8 +22,8 @@ def queue() -> Any:
     """Show the work queue: counts and links for the signed-in role."""
     role, sections = current_user.role, {}
     if role in PHARMACY or role == ADMIN:
-        ready, soon = queries.prescriptions_by_due_date(current_user, clock.today())
-        sections.update(ready=ready, soon=soon, batches=queries.pending_batches(),
+        due = queries.prescriptions_by_due_date(current_user, clock.today())
+        sections.update(ready=due.ready, soon=due.soon, due=due, batches=queries.pending_batches(),
                         alerts=queries.open_alerts())
     if role in (BILLING, ADMIN):
         sections.update(intake=queries.cases_with_status(case_rules.INTAKE),

@@ -98,3 +98,12 @@ def test_billing_desk_requests_page_and_search(app, staff, world):
     found = text(desk.get("/staff/billing/?rr_q=vasq"))
     assert "Showing 1–1 of 1 requests" in found and acknowledgment in found
     assert "None found" in text(desk.get("/staff/billing/?rr_status=accepted"))
+
+
+def test_work_queue_says_how_many_it_does_not_list(app, staff, monkeypatch):
+    from lienrx.staff import queries
+
+    open_cases(app, 4)
+    monkeypatch.setattr(queries, "LIMIT", 3)
+    page = text(staff("billing").get("/staff/"))
+    assert "Liens pending agreement 4 Showing the first 3 of 4." in page
