@@ -18,6 +18,7 @@ from lienrx.extensions import db
 
 T = TypeVar("T")
 
+AnySelect = sa.Select  # type: ignore[type-arg]  # a select of any columns
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 
@@ -79,13 +80,13 @@ class Page(Sequence[T], Generic[T]):
         return cls(found, len(found), 1, max(1, len(found)))
 
 
-def count(query: sa.Select[Any]) -> int:
+def count(query: AnySelect) -> int:
     """The number of rows ``query`` selects: one ``COUNT(*)``, no row is loaded."""
     counted = sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     return int(db.session.execute(counted).scalar_one())
 
 
-def fetch_page(query: sa.Select[Any], *, page: int = 1, page_size: int | None,
+def fetch_page(query: AnySelect, *, page: int = 1, page_size: int | None,
                options: Sequence[Any] = (), scalars: bool = True) -> Page[Any]:
     """Page ``page`` of ``query`` (which must be ordered) and the total it selects.
 
