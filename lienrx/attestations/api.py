@@ -18,7 +18,7 @@ from lienrx.attestations.schemas import (
     VerifyResultSchema,
     VerifySchema,
 )
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, require_roles
 
 blp = ApiBlueprint("attestations_api", __name__,
@@ -69,10 +69,12 @@ def issue_attestation(body: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/attestations", methods=["GET"])
 @require_roles(*READERS)
 @blp.response(200, AttestationSummarySchema(many=True))
-def list_attestations(case_id: int) -> Any:
-    """Every version of the case's attestation, newest first."""
-    found = services.list_attestations(current_user, case_id)
-    return found
+@blp.paginate()
+def list_attestations(case_id: int, pagination_parameters: Any) -> Any:
+    """Every version of the case's attestation, newest first, a page at a time."""
+    found = services.list_attestations(current_user, case_id, page=pagination_parameters.page,
+                                       page_size=pagination_parameters.page_size)
+    return paged(found, pagination_parameters)
 
 
 @blp.route("/attestations/<int:attestation_id>", methods=["GET"])

@@ -15,6 +15,7 @@ from lienrx.core.actors import Actor, Signer
 from lienrx.core.canonical import dumps_canonical
 from lienrx.core.crypto import keyring
 from lienrx.core.errors import Forbidden, NotFound
+from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import PHARMACIST
 from lienrx.extensions import db
 
@@ -83,13 +84,16 @@ def get_attestation(actor: Actor, attestation_id: int, *, purpose: str = "read")
     return attestation
 
 
-def list_attestations(actor: Actor, case_id: int) -> list[Attestation]:
-    """Every version of a case's attestation, newest first."""
+def list_attestations(actor: Actor, case_id: int, *, page: int = 1,
+                      page_size: int | None = None) -> Page[Attestation]:
+    """The versions of a case's attestation, newest first (a page of ``page_size`` when
+    given, else every version)."""
     case = get_case(actor, case_id)
-    found = list(db.session.execute(
+    found = fetch_page(
         sa.select(Attestation).where(Attestation.case_id == case.id)
-        .order_by(Attestation.version.desc())).scalars())
-    audit.record(actor, "attestation.listed", "case", case.id, {"count": len(found)})
+        .order_by(Attestation.version.desc()), page=page, page_size=page_size)
+    audit.record(actor, "attestation.listed", "case", case.id,
+                 {"count": len(found), "total": found.total})
     return found
 
 

@@ -9,6 +9,8 @@ from flask_login import current_user
 from lienrx.cases import services
 from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import (
+    AttorneyCaseLedgerSchema,
+    AttorneyCaseSchema,
     CaseCreateSchema,
     CaseLedgerSchema,
     CaseListArgs,
@@ -20,7 +22,7 @@ from lienrx.cases.schemas import (
     LienAgreementSchema,
     TransferSchema,
 )
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
@@ -40,17 +42,18 @@ def open_case(body: dict[str, Any]) -> Any:
 @blp.route("/cases", methods=["GET"])
 @require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
 @blp.arguments(CaseListArgs, location="query")
-@blp.response(200, CaseSchema(many=True))
-def list_cases(args: dict[str, Any]) -> Any:
-    """Cases visible to the caller (attorneys: their own firm's only)."""
-    cases = services.list_cases(current_user, **args)
-    views = with_balances(cases)
-    return views
+@blp.role_response(200, CaseSchema(many=True), attorney=AttorneyCaseSchema(many=True))
+@blp.paginate()
+def list_cases(args: dict[str, Any], pagination_parameters: Any) -> Any:
+    """Cases visible to the caller (attorneys: their own firm's only), a page at a time."""
+    cases = services.list_cases(current_user, page=pagination_parameters.page,
+                                page_size=pagination_parameters.page_size, **args)
+    return paged(cases, pagination_parameters, with_balances(cases))
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
 @require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
-@blp.response(200, CaseSchema)
+@blp.role_response(200, CaseSchema, attorney=AttorneyCaseSchema)
 def get_case(case_id: int) -> Any:
     """One case with its balance (a PHI read: audited)."""
     case = services.read_case(current_user, case_id)
@@ -60,7 +63,7 @@ def get_case(case_id: int) -> Any:
 
 @blp.route("/cases/<int:case_id>/ledger", methods=["GET"])
 @require_roles(PHARMACIST, BILLING, ATTORNEY)
-@blp.response(200, CaseLedgerSchema)
+@blp.role_response(200, CaseLedgerSchema, attorney=AttorneyCaseLedgerSchema)
 def case_ledger(case_id: int) -> Any:
     """The case's lien ledger: balance, totals by kind, every entry (signed amounts)."""
     case = services.read_case(current_user, case_id)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lienrx.cases import rules
 from lienrx.cases.models import Case, LienAgreement
+from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balances
 
@@ -38,10 +39,11 @@ def with_balances(cases: Sequence[Case]) -> list[CaseView]:
     return [CaseView(c, balances[c.id], agreements.get(c.id)) for c in cases]
 
 
-def cases_with_status(status: str) -> list[Case]:
-    """Cases in one status, oldest first (no PHI is read)."""
-    return list(db.session.execute(
-        sa.select(Case).where(Case.status == status).order_by(Case.id).limit(LIMIT)).scalars())
+def cases_with_status(status: str) -> Page[Case]:
+    """Cases in one status, oldest first (the first ``LIMIT`` and how many there are; no PHI
+    is read)."""
+    return fetch_page(sa.select(Case).where(Case.status == status).order_by(Case.id),
+                      page_size=LIMIT)
 
 
 def status_counts() -> dict[str, int]:

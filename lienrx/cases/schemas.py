@@ -8,7 +8,7 @@ from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, PageArgs, TrimmedString
+from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, TrimmedString
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
@@ -47,7 +47,7 @@ class CaseCreateSchema(LoadSchema):
                             metadata={"label": "Diagnoses", "item_label": "Diagnosis"})
 
 
-class CaseListArgs(PageArgs):
+class CaseListArgs(LoadSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(rules.STATUSES))
 
 
@@ -167,3 +167,75 @@ class CaseLedgerSchema(DumpSchema):
     balance = Money(allow_negative=True)
     totals = fields.Nested(LedgerTotalsSchema)
     entries = fields.List(fields.Nested(LedgerLineSchema))
+
+
+# Attorney-facing shapes (SPEC §1: status, balance, fills, documents of the firm's own cases).
+# Fields are declared, never inherited, so a field added for staff does not reach a firm.
+# Left out for attorneys: the patient's internal id, outside-treatment dose, protocol and
+# staff notes, record ids of agreements and treatments, and audit timestamps.
+
+
+class AttorneyCasePatientSchema(DumpSchema):
+    first_name = fields.String()
+    last_name = fields.String()
+    date_of_birth = fields.String()
+
+
+class AttorneyDiagnosisSchema(DumpSchema):
+    icd10 = fields.String()
+    laterality = fields.String(allow_none=True)
+    source = fields.String(allow_none=True)
+    crps_type = fields.Function(
+        lambda d: rules.CRPS_CODES[d.icd10].crps_type if d.icd10 in rules.CRPS_CODES else None)
+
+
+class AttorneyExternalTreatmentSchema(DumpSchema):
+    kind = fields.String()
+    started_on = fields.Date()
+    ended_on = fields.Date(allow_none=True)
+    facility = fields.String()
+
+
+class AttorneyLienAgreementSchema(DumpSchema):
+    signed_on = fields.Date()
+    patient_signed = fields.Boolean()
+    document_sha256 = fields.String(allow_none=True)
+    non_recourse = fields.Boolean()
+    status = fields.String()
+
+
+class AttorneyCaseSchema(DumpSchema):
+    id = fields.Integer()
+    status = fields.String()
+    patient = fields.Nested(AttorneyCasePatientSchema)
+    law_firm_id = fields.Integer()
+    attorney_user_id = fields.Integer(allow_none=True)
+    firm_file_number = fields.String(allow_none=True)
+    date_of_injury = fields.Date()
+    injury_mechanism = fields.String()
+    mechanism_narrative = fields.String(allow_none=True)
+    jurisdiction = fields.String()
+    diagnoses = fields.List(fields.Nested(AttorneyDiagnosisSchema))
+    external_treatments = fields.List(fields.Nested(AttorneyExternalTreatmentSchema))
+    lien_agreement = fields.Nested(AttorneyLienAgreementSchema, allow_none=True)
+    balance = Money()
+
+
+class AttorneyLedgerLineSchema(DumpSchema):
+    """API.md promises attorneys every field of a ledger entry; declared on its own so that
+    a staff-only field added to :class:`LedgerLineSchema` stays with staff."""
+
+    id = fields.Integer()
+    kind = fields.String()
+    amount = Money(allow_negative=True)
+    posted_at = fields.DateTime()
+    occurred_on = fields.Date()
+    memo = fields.String()
+    dispense_id = fields.Integer(allow_none=True)
+
+
+class AttorneyCaseLedgerSchema(DumpSchema):
+    case_id = fields.Integer()
+    balance = Money(allow_negative=True)
+    totals = fields.Nested(LedgerTotalsSchema)
+    entries = fields.List(fields.Nested(AttorneyLedgerLineSchema))

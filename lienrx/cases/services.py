@@ -15,6 +15,7 @@ from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTrea
 from lienrx.core import clock
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm, Patient
@@ -46,18 +47,50 @@ def read_case(actor: Actor, case_id: int) -> Case:
     return case
 
 
-def list_cases(actor: Actor, *, page: int, page_size: int, status: str | None = None) -> list[Case]:
-    """The cases visible to ``actor``, newest first (audited: the list names clients)."""
+def list_cases(actor: Actor, *, page: int, page_size: int, status: str | None = None,
+               q: str | None = None) -> Page[Case]:
+    """A page of the cases visible to ``actor``, newest first, and how many there are in all
+    (audited: the list names clients). ``q`` matches the client's name or the firm's file
+    number."""
     query = visible_cases(actor)
     if status:
         query = query.where(Case.status == status)
-    cases = list(db.session.execute(
-        query.options(joinedload(Case.patient), selectinload(Case.diagnoses),
-                      selectinload(Case.external_treatments))
-        .order_by(Case.id.desc()).limit(page_size).offset((page - 1) * page_size)
-    ).scalars())
-    audit.record(actor, "case.listed", "case", None, {"count": len(cases), "page": page})
-    return cases
+    if q and q.split():
+        query = query.where(client_or_file_number(query, q))
+    found = fetch_page(
+        query.order_by(Case.id.desc()), page=page, page_size=page_size,
+        options=(joinedload(Case.patient), selectinload(Case.diagnoses),
+                 selectinload(Case.external_treatments)))
+    audit.record(actor, "case.listed", "case", None,
+                 {"count": len(found), "page": page, "total": found.total})
+    return found
+
+
+def client_or_file_number(query: sa.Select[Any], text: str) -> sa.ColumnElement[bool]:
+    """A filter on ``Case``: the firm's file number or the client's name contains ``text``
+    (the name among the cases ``query`` selects)."""
+    text = " ".join(text.split())
+    return sa.or_(Case.firm_file_number.ilike(f"%{_escape_like(text)}%", escape="\\"),
+                  Case.id.in_(_name_matches(query, text)))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _name_matches(query: sa.Select[Any], text: str) -> list[int]:
+    """Ids of the cases in ``query`` whose client's name contains ``text``.
+
+    Names are encrypted at rest, so they are matched after reading: only the names and ids
+    of the cases in scope are read, never whole rows.
+    """
+    needle = text.casefold()
+    wanted = query.with_only_columns(Case.id).order_by(None).subquery()
+    rows = db.session.execute(
+        sa.select(Case.id, Patient.first_name, Patient.last_name)
+        .join(Patient, Patient.id == Case.patient_id).where(Case.id.in_(sa.select(wanted.c.id))))
+    return [case_id for case_id, first, last in rows
+            if needle in f"{first} {last}".casefold() or needle in f"{last}, {first}".casefold()]
 
 
 def refuse_if_closed(case: Case, consequence: str) -> None:

@@ -8,17 +8,19 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 
 LIMIT = 100
 RECENT = 25
 
 
-def pending_batches() -> list[CompoundingRecord]:
-    """Batches waiting for a pharmacist's verification, oldest first."""
-    return list(db.session.execute(
+def pending_batches() -> Page[CompoundingRecord]:
+    """Batches waiting for a pharmacist's verification, oldest first (the first ``LIMIT``
+    and how many there are)."""
+    return fetch_page(
         sa.select(CompoundingRecord).where(CompoundingRecord.status == "pending_verification")
-        .order_by(CompoundingRecord.id).limit(LIMIT)).scalars())
+        .order_by(CompoundingRecord.id), page_size=LIMIT)
 
 
 def recent_batches() -> list[CompoundingRecord]:

@@ -10,7 +10,12 @@ from lienrx.core.api import ApiBlueprint
 from lienrx.core.idempotency import idempotent
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import services
-from lienrx.dispensing.schemas import DispenseCreateSchema, DispenseSchema, ReverseSchema
+from lienrx.dispensing.schemas import (
+    AttorneyDispenseSchema,
+    DispenseCreateSchema,
+    DispenseSchema,
+    ReverseSchema,
+)
 
 blp = ApiBlueprint("dispensing_api", __name__, description="Dispensing against the lien")
 
@@ -28,7 +33,7 @@ def create_dispense(body: dict[str, Any]) -> Any:
 
 @blp.route("/dispenses/<int:dispense_id>", methods=["GET"])
 @require_roles(PHARMACIST, TECHNICIAN, BILLING, ATTORNEY)
-@blp.response(200, DispenseSchema)
+@blp.role_response(200, DispenseSchema, attorney=AttorneyDispenseSchema)
 def get_dispense(dispense_id: int) -> Any:
     """One dispense (attorneys: their own firm's cases only)."""
     record = services.read_dispense(current_user, dispense_id)

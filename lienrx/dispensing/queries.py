@@ -9,7 +9,7 @@ schedule: the number of queries does not grow with the number of rows.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -26,6 +26,7 @@ from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents
+from lienrx.core.paging import Page, fetch_page
 from lienrx.core.schemas import plain_number
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import last_fill, refill_due_on
@@ -38,7 +39,8 @@ from lienrx.parties.models import Patient, Prescriber
 from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import effective_status
 
-LIMIT = 100
+LIMIT = 100  # a work-queue section shows this many and says how many there are
+SCANNED = LIMIT * 5  # fillable prescriptions checked for due dates; the page says when capped
 DUE_SOON_DAYS = 7
 
 
@@ -163,22 +165,37 @@ class RxDue:
     due_on: date
 
 
-def _fillable(today: date) -> list[tuple[Prescription, Case]]:
-    rows = db.session.execute(
+def _fillable(today: date) -> Page[Any]:
+    """The first ``SCANNED`` fillable prescriptions with their cases, and how many there are."""
+    return fetch_page(
         sa.select(Prescription, Case).join(Case, Case.id == Prescription.case_id)
         .where(Prescription.status == "active", Prescription.expires_on >= today,
                Case.status == case_rules.ACTIVE,
                Prescription.quantity_dispensed
                < Prescription.quantity * (1 + Prescription.refills_authorized))
-        .order_by(Prescription.id).limit(LIMIT * 5)).all()
-    return [(rx, case) for rx, case in rows]
+        .order_by(Prescription.id), page_size=SCANNED, scalars=False)
 
 
-def prescriptions_by_due_date(actor: Actor, today: date) -> tuple[list[RxDue], list[RxDue]]:
-    """(ready to fill today, refills coming due within a week); audited, as the queue names
-    the patients."""
+@dataclass(frozen=True)
+class DueLists:
+    """The queue's two prescription lists (each a page of at most ``LIMIT`` with its total)
+    and how many fillable prescriptions were checked out of how many there are."""
+
+    ready: Page[RxDue]
+    soon: Page[RxDue]
+    checked: int
+    fillable: int
+
+    def __iter__(self) -> Iterator[Page[RxDue]]:  # ready, soon = ...
+        return iter((self.ready, self.soon))
+
+
+def prescriptions_by_due_date(actor: Actor, today: date) -> DueLists:
+    """(ready to fill today, refills coming due within a week), each at most ``LIMIT`` shown
+    with its total; audited, as the queue names the patients."""
     ready, soon = [], []
-    for rx, case in _fillable(today):
+    fillable = _fillable(today)
+    for rx, case in fillable:
         previous = last_fill(rx.id)
         due = today if previous is None else refill_due_on(rx, previous)
         if due <= today:
@@ -188,7 +205,8 @@ def prescriptions_by_due_date(actor: Actor, today: date) -> tuple[list[RxDue], l
     soon.sort(key=lambda item: item.due_on)
     audit.record(actor, "work_queue.read", "prescription", None,
                  {"ready": len(ready[:LIMIT]), "soon": len(soon[:LIMIT])})
-    return ready[:LIMIT], soon[:LIMIT]
+    return DueLists(Page(ready[:LIMIT], len(ready), 1, LIMIT),
+                    Page(soon[:LIMIT], len(soon), 1, LIMIT), len(fillable), fillable.total)
 
 
 @dataclass(frozen=True)

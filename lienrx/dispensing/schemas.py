@@ -63,3 +63,34 @@ class DispenseSchema(DumpSchema):
     reversal_reason = fields.String(allow_none=True)
     reversed_at = fields.DateTime(allow_none=True)
     label = fields.Dict()
+
+
+class DrugSchema(DumpSchema):
+    name = fields.String()
+    strength = fields.String(allow_none=True)
+    unit = fields.String()
+
+
+class AttorneyDispenseSchema(DumpSchema):
+    """A fill as the firm sees it: what was dispensed, when, and what the lien was charged.
+
+    Left out: the pharmacist's user id, the prescription and compounding batch record ids,
+    lot number, delivery, DUR review, refill-override reason, the printed label and the
+    reversal's reason (staff's internal notes).
+    """
+
+    id = fields.Integer()
+    case_id = fields.Integer()
+    fill_number = fields.Integer()
+    drug = fields.Nested(DrugSchema, attribute="prescription.product")
+    ndc = fields.String(allow_none=True)
+    quantity = Quantity()
+    days_supply = fields.Integer()
+    dispensed_on = fields.Date()
+    unit_price = Money(attribute="unit_price_cents")
+    dispensing_fee = Money(attribute="dispensing_fee_cents")
+    compounding_fee = Money(attribute="compounding_fee_cents")
+    charge = Money(attribute="charge_cents")
+    patient_paid = Money(attribute="patient_paid_cents")
+    status = fields.String()
+    reversed_at = fields.DateTime(allow_none=True)

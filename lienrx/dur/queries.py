@@ -7,8 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lienrx.core.paging import Page, fetch_page
 from lienrx.dur.models import DurAlert
-from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
 
 LIMIT = 100
@@ -25,12 +25,13 @@ class PrescriptionView:
         return getattr(self.prescription, name)
 
 
-def open_alerts() -> list[tuple[DurAlert, Prescription]]:
-    """DUR alerts without a resolution on prescriptions still in use, high severity first."""
+def open_alerts() -> Page[Any]:
+    """DUR alerts without a resolution on prescriptions still in use, high severity first
+    (the first ``LIMIT`` as (alert, prescription) and how many there are)."""
     order = sa.case((DurAlert.severity == "high", 0), (DurAlert.severity == "moderate", 1),
                     else_=2)
-    return [(a, rx) for a, rx in db.session.execute(
+    return fetch_page(
         sa.select(DurAlert, Prescription).join(Prescription,
                                                Prescription.id == DurAlert.prescription_id)
         .where(DurAlert.status == "open", Prescription.status == "active")
-        .order_by(order, DurAlert.id).limit(LIMIT)).all()]
+        .order_by(order, DurAlert.id), page_size=LIMIT, scalars=False)

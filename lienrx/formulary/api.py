@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from lienrx.core import clock
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import STAFF, require_roles
 from lienrx.formulary import services
 from lienrx.formulary.queries import with_prices
@@ -18,9 +18,12 @@ blp = ApiBlueprint("formulary_api", __name__, description="Formulary: products a
 @require_roles(*STAFF)
 @blp.arguments(ProductListArgs, location="query")
 @blp.response(200, ProductSchema(many=True))
-def list_products(args: dict[str, Any]) -> Any:
+@blp.paginate()
+def list_products(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """The formulary with today's prices; `?code=` picks one product."""
-    return with_prices(services.list_products(**args), clock.today())
+    found = services.list_products(page=pagination_parameters.page,
+                                   page_size=pagination_parameters.page_size, **args)
+    return paged(found, pagination_parameters, with_prices(found, clock.today()))
 
 
 @blp.route("/products/<int:product_id>", methods=["GET"])

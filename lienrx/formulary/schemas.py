@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from marshmallow import fields
 
-from lienrx.core.schemas import DumpSchema, Money, PageArgs, Quantity
+from lienrx.core.schemas import DumpSchema, LoadSchema, Money, Quantity
 from lienrx.formulary import rules
 
 
-class ProductListArgs(PageArgs):
+class ProductListArgs(LoadSchema):
     code = fields.String(load_default=None)
 
 

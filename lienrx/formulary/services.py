@@ -12,6 +12,7 @@ from lienrx.audit import services as audit
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound, ValidationFailed
 from lienrx.core.identifiers import normalize_ndc
+from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.formulary import rules
 from lienrx.formulary.models import FormulationIngredient, MasterFormulation, Product, ProductPrice
@@ -22,15 +23,15 @@ PRODUCT_FIELDS = ("name", "kind", "dosage_form", "route", "strength", "strength_
 
 
 def list_products(*, code: str | None = None, page: int = 1, page_size: int = 50,
-                  active_only: bool = True) -> list[Product]:
-    """Formulary products by code, optionally only the one with ``code``."""
+                  active_only: bool = True) -> Page[Product]:
+    """A page of the formulary's products by code (optionally only the one with ``code``)
+    and how many there are."""
     query = sa.select(Product).order_by(Product.code)
     if code:
         query = query.where(Product.code == code.strip().upper())
     if active_only:
         query = query.where(Product.active.is_(True))
-    return list(db.session.execute(
-        query.limit(page_size).offset((page - 1) * page_size)).scalars())
+    return fetch_page(query, page=page, page_size=page_size)
 
 
 def get_product(product_id: int) -> Product:

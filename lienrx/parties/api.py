@@ -6,8 +6,7 @@ from typing import Any
 
 from flask_login import current_user
 
-from lienrx.core.api import ApiBlueprint
-from lienrx.core.schemas import PageArgs
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
 from lienrx.parties import services
 from lienrx.parties.schemas import (
@@ -35,11 +34,12 @@ def create_law_firm(body: dict[str, Any]) -> Any:
 
 @blp.route("/law-firms", methods=["GET"])
 @require_roles(*STAFF)
-@blp.arguments(PageArgs, location="query")
 @blp.response(200, LawFirmSchema(many=True))
-def list_law_firms(args: dict[str, Any]) -> Any:
-    """Law firms, by name."""
-    return services.list_law_firms(args["page"], args["page_size"])
+@blp.paginate()
+def list_law_firms(pagination_parameters: Any) -> Any:
+    """Law firms, by name, a page at a time."""
+    firms = services.list_law_firms(pagination_parameters.page, pagination_parameters.page_size)
+    return paged(firms, pagination_parameters)
 
 
 @blp.route("/law-firms/<int:firm_id>", methods=["GET"])
@@ -64,10 +64,13 @@ def create_patient(body: dict[str, Any]) -> Any:
 @require_roles(PHARMACIST, TECHNICIAN, BILLING)
 @blp.arguments(PatientSearchArgs, location="query")
 @blp.response(200, PatientSchema(many=True))
-def search_patients(args: dict[str, Any]) -> Any:
+@blp.paginate()
+def search_patients(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """Find patients by exact last name and date of birth (through the blind index)."""
-    patients = services.find_patients(current_user, args["last_name"], args["date_of_birth"])
-    return patients
+    patients = services.find_patients(current_user, args["last_name"], args["date_of_birth"],
+                                      page=pagination_parameters.page,
+                                      page_size=pagination_parameters.page_size)
+    return paged(patients, pagination_parameters)
 
 
 @blp.route("/patients/<int:patient_id>", methods=["GET"])

@@ -11,6 +11,7 @@ from lienrx.core import clock, crypto
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import dea_valid, npi_valid
+from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm, Patient, Prescriber
 
@@ -33,11 +34,10 @@ def get_law_firm(firm_id: int) -> LawFirm:
     return firm
 
 
-def list_law_firms(page: int, page_size: int) -> list[LawFirm]:
-    """Law firms by name."""
-    return list(db.session.execute(
-        sa.select(LawFirm).order_by(LawFirm.name, LawFirm.id)
-        .limit(page_size).offset((page - 1) * page_size)).scalars())
+def list_law_firms(page: int, page_size: int) -> Page[LawFirm]:
+    """A page of the law firms by name, and how many there are."""
+    return fetch_page(sa.select(LawFirm).order_by(LawFirm.name, LawFirm.id),
+                      page=page, page_size=page_size)
 
 
 def patient_lookup_index(last_name: str, date_of_birth: date) -> str:
@@ -70,13 +70,15 @@ def read_patient(actor: Actor, patient_id: int) -> Patient:
     return patient
 
 
-def find_patients(actor: Actor | None, last_name: str, date_of_birth: date) -> list[Patient]:
-    """Patients with this last name and birth date, found through the blind index."""
-    patients = list(db.session.execute(
+def find_patients(actor: Actor | None, last_name: str, date_of_birth: date, *, page: int = 1,
+                  page_size: int | None = None) -> Page[Patient]:
+    """Patients with this last name and birth date, found through the blind index (a page
+    of ``page_size`` when given, else every match)."""
+    patients = fetch_page(
         sa.select(Patient).where(
             Patient.lookup_index == patient_lookup_index(last_name, date_of_birth))
-        .order_by(Patient.id)).scalars())
-    audit.record(actor, "patient.searched", "patient", None, {"matches": len(patients)})
+        .order_by(Patient.id), page=page, page_size=page_size)
+    audit.record(actor, "patient.searched", "patient", None, {"matches": patients.total})
     return patients
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask_login import current_user
 
 from lienrx.cases import services as cases
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
 from lienrx.reduction_requests import services
 from lienrx.reduction_requests.schemas import (
@@ -48,18 +48,24 @@ def file_request(body: dict[str, Any], case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/reduction-requests", methods=["GET"])
 @require_roles(ATTORNEY, BILLING)
 @blp.response(200, ReductionRequestSchema(many=True))
-def case_requests(case_id: int) -> Any:
+@blp.paginate()
+def case_requests(case_id: int, pagination_parameters: Any) -> Any:
     """The case's reduction requests, newest first, each with its status."""
-    return services.requests_for_case(current_user, case_id)
+    found = services.requests_for_case(current_user, case_id, page=pagination_parameters.page,
+                                       page_size=pagination_parameters.page_size)
+    return paged(found, pagination_parameters)
 
 
 @blp.route("/reduction-requests", methods=["GET"])
 @require_roles(BILLING)
 @blp.arguments(ReductionRequestListArgs, location="query")
 @blp.response(200, ReductionRequestSchema(many=True))
-def list_requests(args: dict[str, Any]) -> Any:
+@blp.paginate()
+def list_requests(args: dict[str, Any], pagination_parameters: Any) -> Any:
     """Requests in one status (default pending), oldest first: billing's queue."""
-    return services.list_requests(current_user, **args)
+    found = services.list_requests(current_user, page=pagination_parameters.page,
+                                   page_size=pagination_parameters.page_size, **args)
+    return paged(found, pagination_parameters)
 
 
 @blp.route("/reduction-requests/<int:reduction_request_id>", methods=["GET"])

@@ -9,7 +9,7 @@ from marshmallow import ValidationError, fields, post_load, validate
 
 from lienrx.core.errors import ValidationFailed
 from lienrx.core.money import format_cents
-from lienrx.core.schemas import DumpSchema, LoadSchema, Money, PageArgs, TrimmedString, plain_number
+from lienrx.core.schemas import DumpSchema, LoadSchema, Money, TrimmedString, plain_number
 from lienrx.reduction_requests import rules
 from lienrx.settlement.schemas import Percent
 
@@ -66,7 +66,7 @@ class ReductionRequestAnswerSchema(LoadSchema):
                                  "description": "A counter's value, in the request's method."})
 
 
-class ReductionRequestListArgs(PageArgs):
+class ReductionRequestListArgs(LoadSchema):
     status = fields.String(load_default=rules.PENDING, validate=validate.OneOf(rules.STATUSES))
 
 

@@ -16,6 +16,7 @@ from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, field_error
+from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY, BILLING
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
@@ -82,28 +83,34 @@ def read_request(actor: Actor, request_id: int) -> ReductionRequest:
     return request
 
 
-def requests_for_case(actor: Actor, case_id: int) -> list[ReductionRequest]:
-    """Every reduction request on a case the actor may see, newest first (audited)."""
+def requests_for_case(actor: Actor, case_id: int, *, page: int = 1,
+                      page_size: int | None = None) -> Page[ReductionRequest]:
+    """The reduction requests on a case the actor may see, newest first (a page of
+    ``page_size`` when given, else all of them; audited)."""
     case = cases.get_case(actor, case_id)
-    found = list(db.session.execute(
+    found = fetch_page(
         sa.select(ReductionRequest).where(ReductionRequest.case_id == case.id)
-        .order_by(ReductionRequest.id.desc())).scalars())
-    audit.record(actor, "reduction_request.listed", "case", case.id, {"count": len(found)})
+        .order_by(ReductionRequest.id.desc()), page=page, page_size=page_size)
+    audit.record(actor, "reduction_request.listed", "case", case.id,
+                 {"count": len(found), "total": found.total})
     return found
 
 
 def list_requests(actor: Actor, *, status: str = rules.PENDING, page: int = 1,
-                  page_size: int = 50) -> list[ReductionRequest]:
-    """Requests in one status across cases the actor may see, oldest first (billing's queue;
-    audited)."""
+                  page_size: int = 50, q: str | None = None) -> Page[ReductionRequest]:
+    """A page of the requests in one status across cases the actor may see, oldest first,
+    and how many there are (billing's queue; audited). ``q`` matches the client's name or
+    the firm's file number."""
+    in_scope = cases.visible_cases(actor)
+    if q and q.split():
+        in_scope = in_scope.where(cases.client_or_file_number(in_scope, q))
     query = (sa.select(ReductionRequest)
              .where(ReductionRequest.status == status,
-                    ReductionRequest.case_id.in_(
-                        cases.visible_cases(actor).with_only_columns(Case.id)))
-             .order_by(ReductionRequest.id).limit(page_size).offset((page - 1) * page_size))
-    found = list(db.session.execute(query).scalars())
+                    ReductionRequest.case_id.in_(in_scope.with_only_columns(Case.id)))
+             .order_by(ReductionRequest.id))
+    found = fetch_page(query, page=page, page_size=page_size)
     audit.record(actor, "reduction_request.listed", "reduction_request", None,
-                 {"count": len(found), "page": page, "status": status})
+                 {"count": len(found), "page": page, "status": status, "total": found.total})
     return found
 
 

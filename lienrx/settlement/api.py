@@ -7,7 +7,7 @@ from typing import Any
 from flask import Response
 from flask_login import current_user
 
-from lienrx.core.api import ApiBlueprint
+from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.idempotency import idempotent
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
 from lienrx.settlement import payoff, release, services
@@ -52,9 +52,12 @@ def issue_payoff_statement(case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/payoff-statements", methods=["GET"])
 @require_roles(BILLING, ATTORNEY)
 @blp.response(200, PayoffStatementSchema(many=True))
-def list_payoff_statements(case_id: int) -> Any:
+@blp.paginate()
+def list_payoff_statements(case_id: int, pagination_parameters: Any) -> Any:
     """The statements issued on a case, newest first, each with its status now."""
-    return payoff.statements(current_user, case_id)
+    found = payoff.statements(current_user, case_id, page=pagination_parameters.page,
+                              page_size=pagination_parameters.page_size)
+    return paged(found, pagination_parameters)
 
 
 @blp.route("/cases/<int:case_id>/settlement", methods=["POST"])

@@ -13,6 +13,7 @@ from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.core.actors import Actor
+from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.settlement import rules
@@ -86,14 +87,17 @@ def view(statement: PayoffStatement) -> StatementView:
         superseded_by_entry=moved, valid_through=statement.valid_through, today=clock.today()))
 
 
-def statements(actor: Actor, case_id: int) -> list[StatementView]:
-    """Every statement issued on a case the actor may see, newest first (audited: each
-    names the client's medications)."""
+def statements(actor: Actor, case_id: int, *, page: int = 1,
+               page_size: int | None = None) -> Page[StatementView]:
+    """The statements issued on a case the actor may see, newest first (a page of
+    ``page_size`` when given, else all of them; audited: each names the client's
+    medications)."""
     case = cases.get_case(actor, case_id)
-    rows = db.session.execute(
+    rows = fetch_page(
         sa.select(PayoffStatement).where(PayoffStatement.case_id == case.id)
-        .order_by(PayoffStatement.id.desc())).scalars()
-    found = [view(s) for s in rows]
-    audit.record(actor, "payoff_statement.listed", "case", case.id, {"count": len(found)})
+        .order_by(PayoffStatement.id.desc()), page=page, page_size=page_size)
+    found = Page([view(s) for s in rows], rows.total, rows.page, rows.page_size)
+    audit.record(actor, "payoff_statement.listed", "case", case.id,
+                 {"count": len(found), "total": found.total})
     return found
 

@@ -15,11 +15,13 @@ from lienrx.cases.queries import with_balances
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.idempotency import claim_submission, submission_used
+from lienrx.core.paging import page_number, page_url
 from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
 from lienrx.exports.reconciliation import Filters
 from lienrx.exports.schemas import ReconciliationArgs
 from lienrx.parties import queries as party_queries
+from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
 from lienrx.settlement import payoff, rules, services
@@ -34,6 +36,7 @@ from lienrx.settlement.schemas import (
 )
 from lienrx.staff.blueprint import bp
 
+PAGE_SIZE = 50
 WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")
 # form name -> (schema, text fields, checkbox fields, service)
 MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], Any, str]] = {
@@ -52,14 +55,23 @@ MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], Any, str]] = {
 def _desk(status: str | None, answers: dict[int, forms.Submission] | None = None) -> Any:
     if status not in (None, *case_rules.STATUSES):
         raise NotFound("No such status.")
-    found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
-    pending = reduction_requests.list_requests(current_user, page_size=100)
+    args = request.args
+    q, rr_q = (args.get("q") or "").strip(), (args.get("rr_q") or "").strip()
+    rr_status = args.get("rr_status") or request_rules.PENDING
+    if rr_status not in request_rules.STATUSES:
+        raise NotFound("No such request status.")
+    found = cases.list_cases(current_user, page=page_number(args), page_size=PAGE_SIZE,
+                             status=status, q=q)
+    pending = reduction_requests.list_requests(current_user, status=rr_status, q=rr_q,
+                                               page=page_number(args, "rr_page"),
+                                               page_size=PAGE_SIZE)
     answers = answers or {}
     failed = [f.status for f in answers.values() if f.status != 200]
     return render_template(
-        "staff/billing.html", cases=found, status=status, statuses=case_rules.STATUSES,
-        counts=case_queries.status_counts(), pending=pending, answers=answers,
-        show_value=show_value), (failed[0] if failed else 200)
+        "staff/billing.html", cases=with_balances(found), page=found, status=status, q=q,
+        statuses=case_rules.STATUSES, counts=case_queries.status_counts(), pending=pending,
+        rr_q=rr_q, rr_status=rr_status, rr_statuses=request_rules.STATUSES, answers=answers,
+        show_value=show_value, page_url=page_url), (failed[0] if failed else 200)
 
 
 @bp.route("/billing/")

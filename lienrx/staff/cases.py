@@ -13,6 +13,7 @@ from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import LienAgreementCreateSchema
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
+from lienrx.core.paging import page_number, page_url
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.ledger.queries import case_ledger
@@ -20,18 +21,23 @@ from lienrx.prescribing import queries as prescribing_queries
 from lienrx.staff.blueprint import bp
 
 READERS = (PHARMACIST, TECHNICIAN, BILLING)
+PAGE_SIZE = 50
 
 
 @bp.route("/cases")
 @require_roles(*READERS)
 def cases_list() -> Any:
-    """List cases (optionally one status) with their lien balances."""
+    """List cases a page at a time (optionally one status, or matching the client's name or
+    file number) with their lien balances."""
     status = request.args.get("status") or None
     if status not in (None, *case_rules.STATUSES):
         raise NotFound("No such status.")
-    found = with_balances(cases.list_cases(current_user, page=1, page_size=200, status=status))
-    return render_template("staff/cases.html", cases=found, status=status,
-                           statuses=case_rules.STATUSES)
+    q = (request.args.get("q") or "").strip()
+    found = cases.list_cases(current_user, page=page_number(request.args), page_size=PAGE_SIZE,
+                             status=status, q=q)
+    return render_template("staff/cases.html", cases=with_balances(found), page=found,
+                           status=status, q=q, statuses=case_rules.STATUSES,
+                           page_url=page_url)
 
 
 def case_page(case_id: int, agreement_form: forms.Submission | None = None) -> Any:

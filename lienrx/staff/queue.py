@@ -26,9 +26,9 @@ def queue() -> Any:
     role = current_user.role
     sections: dict[str, Any] = {}
     if role in PHARMACY or role == ADMIN:
-        ready, soon = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
-        sections.update(ready=ready, soon=soon, batches=batch_queries.pending_batches(),
-                        alerts=dur_queries.open_alerts())
+        due = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
+        sections.update(ready=due.ready, soon=due.soon, due=due,
+                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts())
     if role in (BILLING, ADMIN):
         sections.update(intake=case_queries.cases_with_status(case_rules.INTAKE),
                         counts=case_queries.status_counts())

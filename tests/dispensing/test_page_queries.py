@@ -33,7 +33,8 @@ def test_the_work_queue_lists_fillable_prescriptions_and_audits_the_read(ctx, wo
     rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300")
     pharmacist = factories.user("pharmacist")
     ready, soon = queries.prescriptions_by_due_date(pharmacist, clock.today())
-    assert [item.prescription.id for item in ready] == [rx.id] and soon == []
+    assert [item.prescription.id for item in ready] == [rx.id] and list(soon) == []
+    assert (ready.total, soon.total) == (1, 0)
     assert ready[0].case.id == world.case_id and ready[0].due_on == clock.today()
     db.session.commit()
     (event,) = events("work_queue.read")
