@@ -236,3 +236,13 @@ def test_the_cycle_check_sees_a_planted_cycle():
     assert cycles(graph) == []
     graph["prescribing"].add("dur")
     assert cycles(graph) == [("dur", "prescribing"), ("prescribing", "dur")]
+
+
+def test_no_view_or_api_handler_writes_audit_events():
+    """Services record the audit trail; a web handler never does (ARCHITECTURE: a view)."""
+    handlers = [p for p in PACKAGE.rglob("*.py") if p.name in ("views.py", "api.py")]
+    offenders = {str(path.relative_to(PACKAGE.parent)): found for path in handlers
+                 if (found := [f"line {node.lineno}" for node in ast.walk(ast.parse(
+                     path.read_text())) if isinstance(node, ast.Call) and _is_audit_record(node)])}
+    assert not offenders, f"web handlers writing audit events: {offenders}"
+    assert len(handlers) > 15

@@ -73,6 +73,16 @@ def authenticate(email: str, password: str) -> User | None:
     return user
 
 
+def signed_in(user: User) -> None:
+    """Record a browser sign-in."""
+    audit.record(user, "auth.login", "user", user.id)
+
+
+def signed_out(user: Actor) -> None:
+    """Record a browser sign-out."""
+    audit.record(user, "auth.logout", "user", user.id)
+
+
 def _token_hash(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

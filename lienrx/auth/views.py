@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 
-from lienrx.audit import services as audit
 from lienrx.auth import services
 from lienrx.auth.schemas import TokenRequestSchema
 from lienrx.auth.sessions import count_failed_logins, login_limit
@@ -49,7 +48,7 @@ def login() -> Any:
     session.clear()
     login_user(user)
     session["last_active"] = clock.utcnow().timestamp()
-    audit.record(user, "auth.login", "user", user.id)
+    services.signed_in(user)
     return redirect(safe_next_url(shown["next"]) or landing_url(user.role))
 
 
@@ -57,7 +56,7 @@ def login() -> Any:
 def logout() -> Any:
     """Sign out (POST with the CSRF token)."""
     if current_user.is_authenticated:
-        audit.record(current_user._get_current_object(), "auth.logout", "user", current_user.id)
+        services.signed_out(current_user._get_current_object())
     logout_user()
     session.clear()
     flash("You are signed out.", "info")
