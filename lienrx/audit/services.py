@@ -105,20 +105,51 @@ def _events(batch: int = 1000) -> Iterator[AuditEvent]:
         db.session.expunge_all()
 
 
-def verify_chain() -> tuple[int, ChainProblem | None]:
-    """Walk the chain in insertion order; return the count checked and the first problem."""
+@dataclass(frozen=True)
+class ChainWalk:
+    """What a walk of the chain found: events verified, the last good hash, the first problem."""
+
+    count: int
+    last_hash: str
+    problem: ChainProblem | None
+
+
+def walk_chain() -> ChainWalk:
+    """Walk the chain in insertion order, stopping at the first problem."""
     expected_prev, expected_seq, count = GENESIS, 1, 0
     for event in _events():
         if event.seq != expected_seq:
-            return count, ChainProblem(event.seq, f"expected event {expected_seq} here: "
-                                       "an event was deleted or the events were reordered")
+            return ChainWalk(count, expected_prev, ChainProblem(
+                event.seq, f"expected event {expected_seq} here: "
+                "an event was deleted or the events were reordered"))
         if event.prev_hash != expected_prev:
-            return count, ChainProblem(event.seq, "does not link to the event before it")
+            return ChainWalk(count, expected_prev, ChainProblem(
+                event.seq, "does not link to the event before it"))
         if _digest(event) != event.hash:
-            return count, ChainProblem(event.seq, "its content does not match its hash")
+            return ChainWalk(count, expected_prev, ChainProblem(
+                event.seq, "its content does not match its hash"))
         expected_prev, expected_seq, count = event.hash, expected_seq + 1, count + 1
     head = db.session.get(AuditChainHead, 1)
     if head is not None and (head.seq != count or head.hash != expected_prev):
-        return count, ChainProblem(count + 1, f"the chain head records {head.seq} events: "
-                                   "events were removed from the end")
-    return count, None
+        return ChainWalk(count, expected_prev, ChainProblem(
+            count + 1, f"the chain head records {head.seq} events: "
+            "events were removed from the end"))
+    return ChainWalk(count, expected_prev, None)
+
+
+def verify_chain() -> tuple[int, ChainProblem | None]:
+    """Walk the chain in insertion order; return the count checked and the first problem."""
+    walk = walk_chain()
+    return walk.count, walk.problem
+
+
+def event_hash(seq: int) -> str | None:
+    """The stored hash of event ``seq``, or None when the chain holds no such event."""
+    return db.session.execute(
+        sa.select(AuditEvent.hash).where(AuditEvent.seq == seq)).scalar_one_or_none()
+
+
+def chain_length() -> int:
+    """The highest sequence number stored (0 for an empty chain)."""
+    return int(db.session.execute(sa.select(sa.func.coalesce(sa.func.max(AuditEvent.seq), 0)))
+               .scalar_one())
