@@ -9,7 +9,7 @@ from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
 from lienrx.exports.cli import export
 from lienrx.keys_cli import keys
-from lienrx.ledger.cli import ledger
+from lienrx.ledger_cli import ledger
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 

@@ -33,6 +33,7 @@ from lienrx.dispensing.services import last_fill, refill_due_on
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
 from lienrx.formulary.models import MasterFormulation, Product
+from lienrx.ledger.invariants import Booked
 from lienrx.ledger.models import LedgerAccount, Posting
 from lienrx.ledger.queries import case_balances
 from lienrx.parties.models import Patient, Prescriber
@@ -430,3 +431,16 @@ def firm_case_list(actor: Actor, filters: ListFilters, *, page_size: int = PAGE_
                  {"count": len(listing.rows), "page": listing.page,
                   "searched": bool(filters.q.strip())})
     return listing
+
+
+def booked_charges() -> Iterator[Booked]:
+    """Each dispense's frozen charge, and each reversal, beside the entry that booked it
+    (for ``lienrx ledger verify``)."""
+    rows = db.session.execute(
+        sa.select(Dispense.id, Dispense.case_id, Dispense.charge_cents, Dispense.charge_entry_id,
+                  Dispense.reversal_entry_id).order_by(Dispense.id))
+    for dispense_id, case_id, cents, charge_entry_id, reversal_entry_id in rows:
+        yield Booked(f"dispense {dispense_id}", charge_entry_id, "charge", case_id, cents)
+        if reversal_entry_id is not None:
+            yield Booked(f"reversal of dispense {dispense_id}", reversal_entry_id, "reversal",
+                         case_id, -cents, reverses_entry_id=charge_entry_id)

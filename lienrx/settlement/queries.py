@@ -6,7 +6,7 @@ a stored total that could drift from the ledger.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from lienrx.extensions import db
+from lienrx.ledger.invariants import Booked
 from lienrx.ledger.models import (
     ENTRY_KINDS,
     JournalEntry,
@@ -22,7 +23,7 @@ from lienrx.ledger.models import (
     Posting,
     totals_from_sums,
 )
-from lienrx.settlement.models import Settlement
+from lienrx.settlement.models import Payment, Reduction, Settlement
 
 CHARGE_LINE_COLUMNS = ("entry_id", "case_id", "occurred_on", "description", "amount",
                        "dispense_id", "reversal_entry_id", "reversed_on")
@@ -146,3 +147,21 @@ def last_payment_date(case_id: int) -> date | None:
     return db.session.execute(
         sa.select(sa.func.max(JournalEntry.occurred_on))
         .where(JournalEntry.case_id == case_id, JournalEntry.kind == "payment")).scalar_one()
+
+
+def booked_money() -> Iterator[Booked]:
+    """Each payment (and the refund it made owed) and each reduction, beside the entry that
+    booked it (for ``lienrx ledger verify``)."""
+    payments = db.session.execute(
+        sa.select(Payment.id, Payment.case_id, Payment.amount_cents, Payment.entry_id,
+                  Payment.refund_owed_cents, Payment.refund_entry_id).order_by(Payment.id))
+    for payment_id, case_id, cents, entry_id, refund_cents, refund_entry_id in payments:
+        yield Booked(f"payment {payment_id}", entry_id, "payment", case_id, -cents)
+        if refund_cents or refund_entry_id is not None:
+            yield Booked(f"refund owed on payment {payment_id}", refund_entry_id, "refund",
+                         case_id, refund_cents)
+    reductions = db.session.execute(
+        sa.select(Reduction.id, Reduction.case_id, Reduction.amount_cents, Reduction.entry_id)
+        .order_by(Reduction.id))
+    for reduction_id, case_id, cents, entry_id in reductions:
+        yield Booked(f"reduction {reduction_id}", entry_id, "reduction", case_id, -cents)
