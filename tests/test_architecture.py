@@ -77,7 +77,8 @@ def commits_allowed(path: Path) -> bool:
     """The request's unit of work and CLI commands commit (and the seed loaders, which live
     outside the package, in seeds/); nothing else does."""
     relative = path.relative_to(PACKAGE)
-    command = path.name in ("cli.py", "keys_cli.py", "server.py")  # `lienrx …` commands
+    # `lienrx …` commands: a domain's cli.py, or a command module beside the registry
+    command = path.name in ("cli.py", "server.py") or path.name.endswith("_cli.py")
     return relative == Path("core/unit_of_work.py") or command
 
 
@@ -93,6 +94,8 @@ def test_the_commit_check_sees_a_view_that_commits(tmp_path):
     assert not commits_allowed(PACKAGE / "staff" / "billing.py")
     assert not commits_allowed(PACKAGE / "core" / "idempotency.py")
     assert commits_allowed(PACKAGE / "auth" / "cli.py")
+    assert commits_allowed(PACKAGE / "db_cli.py")
+    assert not commits_allowed(PACKAGE / "ledger" / "cli_helpers.py")
 
 
 def test_no_module_uses_wtforms_form_classes_only_flask_wtf_csrf():
