@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.auth.services import MIN_PASSWORD_LENGTH
+from lienrx.auth import passwords
 from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.core.security import ROLES
 
@@ -45,8 +45,11 @@ class UserCreateSchema(LoadSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254))
     name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True,
-                             validate=validate.Length(min=MIN_PASSWORD_LENGTH, max=512))
+    # The length shows in the OpenAPI document; the service checks every password rule.
+    password = fields.String(
+        required=True, metadata={"label": "Password"},
+        validate=validate.Length(min=passwords.MIN_LENGTH, max=passwords.MAX_LENGTH,
+                                 error="Use {min} to {max} characters."))
     law_firm_id = Id(load_default=None, allow_none=True)
     license_number = TrimmedString(load_default=None, allow_none=True,
                                    validate=validate.Length(max=60))
