@@ -82,7 +82,7 @@ def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str,
         upgrade(directory=app.extensions["migrate"].directory)
         load_formulary(seed_data())
         pharmacist = auth.create_user(None, email="bench@rph.test", name="Bench Pharmacist",
-                                      role="pharmacist", password="bench password",
+                                      role="pharmacist", password="throwaway dispense pw",
                                       license_number="TN-RPH-1")
         token, _ = auth.issue_token(pharmacist, timedelta(days=1))
         doctor = parties.create_prescriber(None, first_name="Morgan", last_name="Pain",

@@ -14,6 +14,7 @@ from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
 from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lienrx.config import build_keyring, load_settings
 from lienrx.core import clock
@@ -48,6 +49,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_settings(instance_path, overrides=config))
     app.extensions["lienrx.keyring"] = build_keyring(app.config)
+    register_proxies(app)
     register_logging(app)
     register_extensions(app)
     register_blueprints(app)
@@ -57,6 +59,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.jinja_env.filters["money"] = format_cents
     app.jinja_env.globals["submission_key"] = new_submission_key
     return app
+
+
+def register_proxies(app: Flask) -> None:
+    """Behind N trusted proxies, take the client's address and scheme from X-Forwarded-*.
+
+    Without ``LIENRX_TRUSTED_PROXIES`` the headers are ignored: anyone could send them, and
+    the sign-in limits, which count per client address, would believe them.
+    """
+    hops = int(app.config["LIENRX_TRUSTED_PROXIES"])
+    if hops:
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def register_logging(app: Flask) -> None:

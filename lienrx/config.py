@@ -39,7 +39,12 @@ class BaseConfig:
     PASSWORD_HASH_METHOD = "scrypt"  # noqa: S105 - werkzeug: scrypt, N=2^15, r=8, p=1
     IDLE_TIMEOUT_MINUTES = 15
     TOKEN_TTL_HOURS = 12
-    LOGIN_RATE_LIMIT = "10 per minute"
+    LOGIN_RATE_LIMIT = "10 per minute"  # failed sign-ins per address, /login and /auth/token
+    # Failed sign-ins per account, from any address: after this many, exponential backoff
+    LOGIN_ACCOUNT_FREE_FAILURES = 5
+    LOGIN_ACCOUNT_MAX_BACKOFF_SECONDS = 15 * 60
+    LOGIN_ACCOUNT_WINDOW_SECONDS = 24 * 3600  # failures older than this are forgotten
+    LIENRX_TRUSTED_PROXIES = 0  # proxy hops in front of the app whose X-Forwarded-* to trust
     RATELIMIT_STORAGE_URI = "lienrx+db://"  # shared by all workers; REDIS_URL replaces it
     RATELIMIT_HEADERS_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
@@ -161,6 +166,12 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
             if not env[key].isdigit() or int(env[key]) == 0:
                 raise ConfigError(f"{key} must be a positive whole number")
             settings[key] = int(env[key])
+    proxies = env.get("LIENRX_TRUSTED_PROXIES", "").strip()
+    if proxies:
+        if not proxies.isdigit():
+            raise ConfigError("LIENRX_TRUSTED_PROXIES must be a whole number of proxy hops "
+                              "(0 when clients connect directly)")
+        settings["LIENRX_TRUSTED_PROXIES"] = int(proxies)
     settings.update(overrides)
     return settings
 

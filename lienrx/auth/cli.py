@@ -39,3 +39,17 @@ def create(email: str, name: str, role: str, law_firm_id: int | None,
         raise SystemExit(2) from None
     db.session.commit()
     click.echo(f"created user {user.id} {user.email} ({user.role})")
+
+
+@users.command("deactivate")
+@click.option("--email", required=True)
+@with_appcontext
+def deactivate(email: str) -> None:
+    """Deactivate a user: every session and token of theirs stops working at once."""
+    user = services.find_by_email(email)
+    if user is None:
+        click.echo(f"email: no user has the e-mail {email.strip().lower()}", err=True)
+        raise SystemExit(2)
+    services.deactivate_user(None, user.id)
+    db.session.commit()
+    click.echo(f"deactivated user {user.id} {user.email}; its sessions and tokens are ended")

@@ -29,6 +29,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     license_number: Mapped[str | None] = mapped_column(sa.String(60))
     active: Mapped[bool] = mapped_column(default=True)
     password_hash: Mapped[str] = mapped_column(sa.String(255))
+    # Browser sessions carry the generation they were issued under; raising it (sign-out,
+    # deactivation) makes every earlier session cookie, even a copied one, stop working.
+    credential_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
     law_firm: Mapped[LawFirm | None] = relationship()
@@ -43,6 +46,9 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     def is_active(self) -> bool:  # flask-login
         return self.active
 
+    def get_id(self) -> str:  # flask-login: what the session cookie stores
+        return f"{self.id}:{self.credential_generation}"
+
 
 class ApiToken(db.Model):  # type: ignore[name-defined]
     """A bearer token. Only its SHA-256 is stored; the token itself is shown once."""
@@ -54,5 +60,6 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # signed out or cut off
 
     user: Mapped[User] = relationship()

@@ -9,10 +9,10 @@ from flask_login import current_user, login_user, logout_user
 
 from lienrx.auth import services
 from lienrx.auth.schemas import TokenRequestSchema
-from lienrx.auth.sessions import count_failed_logins, login_limit
+from lienrx.auth.sessions import sign_in_limit
 from lienrx.core import clock, forms
+from lienrx.core.errors import RateLimited
 from lienrx.core.security import ATTORNEY, safe_next_url
-from lienrx.extensions import limiter
 
 bp = Blueprint("auth", __name__)
 
@@ -23,7 +23,7 @@ def landing_url(role: str) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(login_limit, methods=["POST"], deduct_when=count_failed_logins)
+@sign_in_limit
 def login() -> Any:
     """Show the sign-in form; sign in and go to ``next`` (if local) or the role's home."""
     if session.pop("idle_logout", False):
@@ -40,7 +40,12 @@ def login() -> Any:
     form = forms.Submission.load(TokenRequestSchema(), data, raw=shown)
     if not form.ok:
         return render_template("auth/login.html", form=form), form.status
-    user = services.authenticate(**(form.values or {}))
+    try:
+        user = services.authenticate(**(form.values or {}))
+    except RateLimited as refused:
+        form.refuse("_form", refused.detail)
+        return (render_template("auth/login.html", form=form), 429,
+                {"Retry-After": str(refused.retry_after)})
     if user is None:
         g.login_failed = True
         form.refuse("_form", "The e-mail or password is wrong.")
@@ -54,7 +59,7 @@ def login() -> Any:
 
 @bp.route("/logout", methods=["POST"])
 def logout() -> Any:
-    """Sign out (POST with the CSRF token)."""
+    """Sign out (POST with the CSRF token): every session cookie of the user stops working."""
     if current_user.is_authenticated:
         services.signed_out(current_user._get_current_object())
     logout_user()

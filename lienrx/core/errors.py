@@ -33,6 +33,16 @@ class Forbidden(LienRxError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class RateLimited(LienRxError):
+    """Too many attempts; ``retry_after`` says how many seconds to wait."""
+
+    status, code, title = 429, "rate_limited", "Too many requests"
+
+    def __init__(self, detail: str, retry_after: int) -> None:
+        super().__init__(detail, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 class NotFound(LienRxError):
     status, code, title = 404, "not_found", "Not found"
 

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
 from werkzeug.exceptions import HTTPException
 
-from lienrx.core.errors import LienRxError
+from lienrx.core.errors import LienRxError, RateLimited
 from lienrx.extensions import db
 
 log = logging.getLogger("lienrx.errors")
@@ -65,6 +65,8 @@ def handle_lienrx_error(error: LienRxError) -> Any:
         response = problem(error.status, error.code, error.title, error.detail, **extra)
         if error.status == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="lienrx"'
+        if isinstance(error, RateLimited):
+            response.headers["Retry-After"] = str(error.retry_after)
         return response
     if error.status == 401:
         return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))

@@ -7,6 +7,8 @@ by every worker (fixed windows: a counter and the moment it expires, per key).
 
 from __future__ import annotations
 
+import hashlib
+import math
 import time
 from typing import Any
 
@@ -95,3 +97,44 @@ class DatabaseStorage(Storage):
     def clear(self, key: str) -> None:
         with self.engine.connect() as conn:
             conn.execute(sa.delete(_TABLE).where(_TABLE.c.key == key))
+
+
+class FailureBackoff:
+    """Exponential backoff on the repeated failures of one subject, e.g. sign-ins to an account.
+
+    After ``free`` failures within ``window`` seconds, each further attempt is refused for
+    2^(failures - free) seconds, at most ``cap``: counted across addresses, kept in the rate
+    limiter's storage (this database or Redis), so every worker sees the same state. Only the
+    subject's SHA-256 is stored.
+    """
+
+    def __init__(self, storage: Storage, scope: str, *, free: int, cap: int,
+                 window: int) -> None:
+        self.storage, self.scope = storage, scope
+        self.free, self.cap, self.window = free, cap, window
+
+    def _keys(self, subject: str) -> tuple[str, str]:
+        digest = hashlib.sha256(subject.encode()).hexdigest()
+        return f"lienrx/{self.scope}/failures/{digest}", f"lienrx/{self.scope}/wait/{digest}"
+
+    def retry_after(self, subject: str) -> int:
+        """Seconds until ``subject`` may try again; 0 when it may try now."""
+        _, wait = self._keys(subject)
+        if self.storage.get(wait) <= 0:
+            return 0
+        return max(1, math.ceil(self.storage.get_expiry(wait) - time.time()))
+
+    def failed(self, subject: str) -> int:
+        """Count a failure; returns the seconds the subject must now wait (0: none)."""
+        failures, wait = self._keys(subject)
+        count = self.storage.incr(failures, self.window)
+        if count < self.free:
+            return 0
+        seconds = min(2 ** min(count - self.free, 32), self.cap)
+        self.storage.incr(wait, seconds)  # a fresh key: the previous wait has run out
+        return seconds
+
+    def succeeded(self, subject: str) -> None:
+        """A success forgets the failures."""
+        for key in self._keys(subject):
+            self.storage.clear(key)

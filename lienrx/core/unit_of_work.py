@@ -13,6 +13,7 @@ through :func:`attempt` to show it next to the form.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -23,6 +24,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from lienrx.core.errors import LienRxError
 from lienrx.extensions import db
 
+log = logging.getLogger("lienrx.unit_of_work")
 T = TypeVar("T")
 E = TypeVar("E", bound=LienRxError)
 
@@ -77,11 +79,31 @@ def _drop_rolled_back(session: Session, transaction: SessionTransaction) -> None
         del queued(session)[mark:]
 
 
+_AFTER = "lienrx.unit_of_work.after_end"
+
+
+def after_transaction(session: Session, callback: Callable[[], Any]) -> None:
+    """Run ``callback`` once the session's transaction has ended, committed or rolled back.
+
+    For bookkeeping kept on another connection that must neither wait for the transaction's
+    locks (SQLite's single writer) nor be undone with it: the sign-in failure counters.
+    """
+    if session.in_transaction():
+        session.info.setdefault(_AFTER, []).append(callback)
+    else:
+        callback()
+
+
 def _end(session: Session, transaction: SessionTransaction) -> None:
     """A transaction that ended without sealing its queue (rolled back, closed) voids it."""
     if transaction.parent is None and not transaction.nested:
         session.info.pop(QUEUE, None)
         session.info.pop(_MARKS, None)
+        for callback in session.info.pop(_AFTER, []):
+            try:
+                callback()
+            except Exception:  # the transaction is over: a failure here must not undo it
+                log.exception("after-transaction work failed")
 
 
 sa.event.listen(Session, "after_transaction_create", _mark_savepoint)
