@@ -5,6 +5,7 @@ from __future__ import annotations
 from marshmallow import fields, validate
 
 from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, Quantity, TrimmedString
+from lienrx.dispensing.models import REVERSAL_REASON_MAX
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
 
@@ -36,7 +37,9 @@ class DispenseCreateSchema(LoadSchema):
 
 
 class ReverseSchema(LoadSchema):
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+    reason = TrimmedString(required=True,
+                           validate=validate.Length(min=1, max=REVERSAL_REASON_MAX),
+                           metadata={"label": "Reason"})
 
 
 class DispenseSchema(DumpSchema):
