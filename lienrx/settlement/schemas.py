@@ -99,6 +99,11 @@ class PaymentCreateSchema(LoadSchema):
     received_on = BoundedDate("event", required=True, metadata={"label": "Received on"})
     reference = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Check or wire reference"})
+    allow_overpayment = fields.Boolean(
+        load_default=False,
+        metadata={"label": "Overpayment",
+                  "description": "Confirms a payment above the balance: the excess is booked "
+                                 "as a refund owed. Without it such a payment is a 422."})
 
 
 class PaymentSchema(PostedSchema):
