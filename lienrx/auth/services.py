@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -15,12 +16,14 @@ from lienrx.audit import services as audit
 from lienrx.auth.models import ApiToken, User
 from lienrx.core import clock
 from lienrx.core.actors import Actor
+from lienrx.core.db import violates_unique
 from lienrx.core.errors import ValidationFailed
 from lienrx.core.security import ATTORNEY
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
 
 MIN_PASSWORD_LENGTH = 8
+EMAIL_TAKEN = "An account with this e-mail already exists."
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("lienrx-timing-equaliser")
 
@@ -43,7 +46,7 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
     errors: dict[str, list[str]] = {}
     email = email.strip().lower()
     if find_by_email(email) is not None:
-        errors["email"] = ["An account with this e-mail already exists."]
+        errors["email"] = [EMAIL_TAKEN]
     if len(password) < MIN_PASSWORD_LENGTH:
         errors["password"] = [f"Use at least {MIN_PASSWORD_LENGTH} characters."]
     if role == ATTORNEY:
@@ -57,8 +60,14 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         raise ValidationFailed(errors)
     user = User(email=email, name=name.strip(), role=role, law_firm_id=law_firm_id,
                 license_number=license_number or None, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a twin created since the check above loses here
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        if not violates_unique(exc, "users", "email"):
+            raise
+        raise ValidationFailed({"email": [EMAIL_TAKEN]}) from None
     audit.record(actor, "user.created", "user", user.id, {"role": role})
     return user
 
