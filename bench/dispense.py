@@ -54,6 +54,13 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+# Production refuses to start without the pharmacy's identity and public address.
+PHARMACY = {"LIENRX_PUBLIC_URL": "http://127.0.0.1", "LIENRX_PHARMACY_NAME": "Bench Pharmacy",
+            "LIENRX_PHARMACY_ADDRESS": "1 Bench St, Nashville, TN",
+            "LIENRX_PHARMACY_PHONE": "615-555-0100", "LIENRX_PHARMACY_NPI": "1234567893",
+            "LIENRX_PHARMACY_DEA": "FC1234563"}
+
+
 def keys() -> dict[str, str]:
     from lienrx.core import crypto
 
@@ -219,7 +226,7 @@ def main() -> None:
         print(f"seeded {args.cases} cases, {len(rx_ids)} prescriptions, a 5,000-entry ledger "
               f"in {time.perf_counter() - started:.1f}s")
         env = {**os.environ, "LIENRX_ENV": "production", "DATABASE_URL": url,
-               "LIENRX_INSTANCE_PATH": str(workdir), **secrets}
+               "LIENRX_INSTANCE_PATH": str(workdir), **secrets, **PHARMACY}
         workers = str(2 * (os.cpu_count() or 1) + 1)
         random.shuffle(rx_ids)
         ids = ",".join(map(str, rx_ids))

@@ -17,7 +17,7 @@ from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lienrx.config import build_keyring, load_settings
-from lienrx.core import clock
+from lienrx.core import clock, input_guard
 from lienrx.core.api import IdConverter
 from lienrx.core.db import configure_sqlite
 from lienrx.core.idempotency import new_submission_key
@@ -117,14 +117,22 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
 
 
+HSTS = "max-age=31536000; includeSubDomains"
+
+
 def register_request_hooks(app: Flask) -> None:
-    """Request id, idle timeout, CSRF for cookie-authenticated API calls, security headers."""
+    """Request id, hostile input, idle timeout, CSRF for cookie-authenticated API calls,
+    security headers (HSTS in production)."""
     idle = timedelta(minutes=app.config["IDLE_TIMEOUT_MINUTES"])
+    production = app.config["LIENRX_ENV"] == "production"
 
     @app.before_request
     def _request_id() -> None:
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if _REQUEST_ID_RE.match(incoming) else uuid.uuid4().hex
+
+    # Before anything reads the request (the bearer token, the session, a view's schema).
+    app.before_request(input_guard.check_request)
 
     @app.before_request
     def _idle_timeout() -> None:
@@ -155,6 +163,8 @@ def register_request_hooks(app: Flask) -> None:
         response.headers.setdefault(
             "Content-Security-Policy", "default-src 'self'; img-src 'self' data:; "
             "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+        if production:
+            response.headers["Strict-Transport-Security"] = HSTS
         if request.path.startswith("/api/") or current_user.is_authenticated:
             response.headers.setdefault("Cache-Control", "no-store")
         return response

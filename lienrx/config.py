@@ -9,15 +9,20 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from lienrx.core import crypto
+from lienrx.core.identifiers import dea_shape_valid, npi_valid
 
 log = logging.getLogger("lienrx.config")
 
 REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
+# Who the pharmacy is and where people reach it: printed on labels, letters and the POGOS
+# (its links), so production must be told; development and tests use the defaults below.
+REQUIRED_IN_PRODUCTION = ("LIENRX_PUBLIC_URL", "LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS",
+                          "LIENRX_PHARMACY_PHONE", "LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA")
 # Optional settings read from the environment as they are, or as positive whole numbers.
-TEXT_SETTINGS = ("LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS", "LIENRX_PHARMACY_PHONE",
-                 "LIENRX_DEFAULT_STATE")
+TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_DEFAULT_STATE")
 WHOLE_NUMBER_SETTINGS = ("LIENRX_PAYOFF_VALID_DAYS", "LIENRX_QUIET_LIEN_DAYS",
                          "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
 DEV_KEYS_FILE = "dev-keys.json"
@@ -64,6 +69,9 @@ class BaseConfig:
     LIENRX_PHARMACY_NAME = "LienRx Compounding Pharmacy"
     LIENRX_PHARMACY_ADDRESS: str | None = None  # printed on labels when set
     LIENRX_PHARMACY_PHONE: str | None = None
+    LIENRX_PHARMACY_NPI: str | None = None
+    LIENRX_PHARMACY_DEA: str | None = None
+    LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
     LIENRX_DEFAULT_STATE = "TN"
     LIENRX_PAYOFF_VALID_DAYS = 30
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
@@ -141,12 +149,14 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
 
     secrets_found = {k: overrides.get(k) or env.get(k) for k in REQUIRED_SECRETS}
     missing = [k for k, v in secrets_found.items() if not v]
-    if missing:
-        if name == "production":
+    if name == "production":
+        missing += [k for k in REQUIRED_IN_PRODUCTION if not (overrides.get(k) or env.get(k))]
+        if missing:
             raise ConfigError(
                 "LienRx refuses to start in production without "
                 + ", ".join(missing) + ". Set them in the environment (see README)."
             )
+    if missing:
         generated = _dev_keys(instance_path)
         secrets_found = {k: v or generated[k] for k, v in secrets_found.items()}
     settings.update(secrets_found)
@@ -173,7 +183,21 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
                               "(0 when clients connect directly)")
         settings["LIENRX_TRUSTED_PROXIES"] = int(proxies)
     settings.update(overrides)
+    _check_pharmacy_identity(settings)
     return settings
+
+
+def _check_pharmacy_identity(settings: Mapping[str, Any]) -> None:
+    """Name a malformed public URL, NPI or DEA number instead of printing it on documents."""
+    url = urlsplit(str(settings["LIENRX_PUBLIC_URL"]))
+    if url.scheme not in ("http", "https") or not url.netloc or url.query or url.fragment:
+        raise ConfigError("LIENRX_PUBLIC_URL must be an http(s) address such as "
+                          "https://pharmacy.example.com")
+    npi, dea = settings.get("LIENRX_PHARMACY_NPI"), settings.get("LIENRX_PHARMACY_DEA")
+    if npi and not npi_valid(str(npi)):
+        raise ConfigError("LIENRX_PHARMACY_NPI is not a valid 10-digit NPI")
+    if dea and not dea_shape_valid(str(dea)):
+        raise ConfigError("LIENRX_PHARMACY_DEA is not a valid DEA registration number")
 
 
 def build_keyring(settings: Mapping[str, Any]) -> crypto.Keyring:

@@ -45,6 +45,16 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
             item.add_marker(pytest.mark.skip(reason="PostgreSQL behaviour; runs in the PG pass"))
 
 
+# Who the pharmacy is: production refuses to start without these (tests that run production).
+PRODUCTION_IDENTITY = {
+    "LIENRX_PUBLIC_URL": "https://rx.pharmacy.example",
+    "LIENRX_PHARMACY_NAME": "Cumberland Compounding Pharmacy",
+    "LIENRX_PHARMACY_ADDRESS": "100 Broadway, Nashville, TN 37201",
+    "LIENRX_PHARMACY_PHONE": "615-555-0100",
+    "LIENRX_PHARMACY_NPI": "1234567893",
+    "LIENRX_PHARMACY_DEA": "FC1234563",
+}
+
 TEST_KEYS = {
     "SECRET_KEY": "test-secret-key-not-for-production",
     "LIENRX_DATA_KEYS": crypto.new_data_key(),

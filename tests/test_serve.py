@@ -15,7 +15,7 @@ import psycopg
 import pytest
 
 from lienrx.core import crypto
-from tests.conftest import PG_ADMIN_URL
+from tests.conftest import PG_ADMIN_URL, PRODUCTION_IDENTITY
 
 LIENRX = str(Path(sys.executable).with_name("lienrx"))
 
@@ -39,7 +39,8 @@ def production_env(tmp_path, database_url, **extra):
     env.update({"LIENRX_ENV": "production", "DATABASE_URL": database_url,
                 "LIENRX_INSTANCE_PATH": str(tmp_path / "instance"), "LIENRX_WORKERS": "2",
                 "SECRET_KEY": "s" * 48, "LIENRX_DATA_KEYS": crypto.new_data_key(),
-                "LIENRX_SIGNING_KEY": crypto.new_signing_seed(), **extra})
+                "LIENRX_SIGNING_KEY": crypto.new_signing_seed(), **PRODUCTION_IDENTITY,
+                **extra})
     return env
 
 
@@ -71,6 +72,15 @@ def test_production_serve_refuses_to_start_without_keys(tmp_path, fresh_database
     assert result.returncode != 0
     for name in ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY"):
         assert name in result.stderr
+
+
+def test_production_serve_refuses_to_start_without_public_url(tmp_path, fresh_database):
+    env = production_env(tmp_path, fresh_database)
+    del env["LIENRX_PUBLIC_URL"]
+    result = subprocess.run([LIENRX, "serve"], env=env, capture_output=True, text=True,
+                            timeout=60, check=False)
+    assert result.returncode != 0
+    assert "LIENRX_PUBLIC_URL" in result.stderr
 
 
 def lienrx(env, *args):
@@ -117,6 +127,9 @@ def test_production_serve_answers_the_api_after_db_upgrade(tmp_path, fresh_datab
         assert status == 401
         status, keys = request(f"{base}/attestation-keys")  # published when serve started
         assert status == 200 and [k["status"] for k in keys] == ["current"]
+        with urllib.request.urlopen(f"{base}/attestation-keys", timeout=10) as answer:  # noqa: S310
+            assert answer.headers["Strict-Transport-Security"] == (
+                "max-age=31536000; includeSubDomains")
         created = subprocess.run(
             [LIENRX, "users", "create", "--email", "admin@example.test", "--name", "Admin",
              "--role", "admin"], env={**env, "LIENRX_PASSWORD": "a strong password"},

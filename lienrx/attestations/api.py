@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, url_for
+from flask import Response
 from flask_login import current_user
 
 from lienrx.attestations import certificate, html, keys, pdf, services
-from lienrx.attestations.layout import Seal
+from lienrx.attestations.layout import seal_for
 from lienrx.attestations.models import Attestation
 from lienrx.attestations.schemas import (
     AttestationCreateSchema,
@@ -35,18 +35,6 @@ def _view(attestation: Attestation) -> dict[str, Any]:
             "signature": attestation.signature, "key_id": attestation.key_id,
             "signed_by": attestation.signed_by, "supersedes_id": attestation.supersedes_id,
             "superseded_by_id": services.superseded_by(attestation)}
-
-
-def _seal(attestation: Attestation) -> Seal:
-    def absolute(endpoint: str, **values: Any) -> str:
-        return url_for(endpoint, _external=True, **values)
-
-    return Seal(attestation_id=attestation.id, sha256=attestation.sha256,
-                signature=attestation.signature, key_id=attestation.key_id,
-                verify_url=absolute("attestations_api.verify_document"),
-                keys_url=absolute("attestations_api.list_keys"),
-                json_url=absolute("attestations_api.get_attestation",
-                                  attestation_id=attestation.id))
 
 
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
@@ -95,7 +83,7 @@ def get_attestation(attestation_id: int) -> Any:
 def attestation_html(attestation_id: int) -> Any:
     """The attestation as a print-ready HTML page."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
-    page, policy = html.render_attestation(attestation.document, _seal(attestation))
+    page, policy = html.render_attestation(attestation.document, seal_for(attestation))
     response = Response(page, mimetype="text/html")
     response.headers["Content-Security-Policy"] = policy
     return response
@@ -109,7 +97,7 @@ def attestation_html(attestation_id: int) -> Any:
 def attestation_pdf(attestation_id: int) -> Any:
     """The attestation as a PDF exhibit."""
     attestation = services.get_attestation(current_user, attestation_id, purpose="rendered")
-    body = pdf.render_attestation(attestation.document, _seal(attestation))
+    body = pdf.render_attestation(attestation.document, seal_for(attestation))
     return _file(body, "application/pdf",
                  f"pogos-case-{attestation.case_id}-v{attestation.version}.pdf")
 

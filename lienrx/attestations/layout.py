@@ -6,6 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from lienrx.core.links import public_url
+
 MECHANISMS = {"motor_vehicle": "Motor vehicle collision", "slip_and_fall": "Slip and fall",
               "workplace": "Workplace injury", "crush": "Crush injury", "fracture": "Fracture",
               "surgical": "Surgical", "other": "Other"}
@@ -26,6 +28,16 @@ class Seal:
     verify_url: str
     keys_url: str
     json_url: str
+
+
+def seal_for(attestation: Any) -> Seal:
+    """The seal of a signed attestation, its links under ``LIENRX_PUBLIC_URL``."""
+    return Seal(attestation_id=attestation.id, sha256=attestation.sha256,
+                signature=attestation.signature, key_id=attestation.key_id,
+                verify_url=public_url("attestations_api.verify_document"),
+                keys_url=public_url("attestations_api.list_keys"),
+                json_url=public_url("attestations_api.get_attestation",
+                                    attestation_id=attestation.id))
 
 
 def text(value: Any) -> str:

@@ -13,6 +13,7 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -21,6 +22,7 @@ from lienrx.auth import passwords
 from lienrx.auth.models import ApiToken, User
 from lienrx.core import clock
 from lienrx.core.actors import Actor
+from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from lienrx.core.ratelimit import FailureBackoff
 from lienrx.core.security import ATTORNEY
@@ -29,6 +31,7 @@ from lienrx.extensions import db, limiter
 from lienrx.parties.models import LawFirm
 
 MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
+EMAIL_TAKEN = "An account with this e-mail already exists."
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("lienrx-timing-equaliser")
 
@@ -51,7 +54,7 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
     errors: dict[str, list[str]] = {}
     email = email.strip().lower()
     if find_by_email(email) is not None:
-        errors["email"] = ["An account with this e-mail already exists."]
+        errors["email"] = [EMAIL_TAKEN]
     if problems := passwords.problems(password, email):
         errors["password"] = problems
     if role == ATTORNEY:
@@ -65,8 +68,14 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         raise ValidationFailed(errors)
     user = User(email=email, name=name.strip(), role=role, law_firm_id=law_firm_id,
                 license_number=license_number or None, password_hash=hash_password(password))
-    db.session.add(user)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a twin created since the check above loses here
+            db.session.add(user)
+            db.session.flush()
+    except IntegrityError as exc:
+        if not violates_unique(exc, "users", "email"):
+            raise
+        raise Conflict("email_taken", EMAIL_TAKEN) from None
     audit.record(actor, "user.created", "user", user.id, {"role": role})
     return user
 

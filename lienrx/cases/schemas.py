@@ -8,7 +8,7 @@ from marshmallow import fields, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, TrimmedString
+from lienrx.core.schemas import BoundedDate, DumpSchema, Id, LoadSchema, Money, TrimmedString
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
@@ -31,7 +31,7 @@ class CaseCreateSchema(LoadSchema):
     attorney_user_id = Id(load_default=None, allow_none=True,
                           metadata={"label": "Attorney of record"})
     firm_file_number = _opt(60, metadata={"label": "Firm's file number"})
-    date_of_injury = fields.Date(required=True, metadata={"label": "Date of injury"})
+    date_of_injury = BoundedDate("event", required=True, metadata={"label": "Date of injury"})
     injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS),
                                      metadata={"label": "Injury mechanism"})
     mechanism_narrative = TrimmedString(load_default=None, allow_none=True,
@@ -110,7 +110,7 @@ class CaseSchema(DumpSchema):
 
 
 class LienAgreementCreateSchema(LoadSchema):
-    signed_on = fields.Date(required=True)
+    signed_on = BoundedDate("event", required=True)
     patient_signed = fields.Boolean(required=True)
     attorney_user_id = Id(load_default=None, allow_none=True)
     document_sha256 = fields.String(
@@ -121,8 +121,8 @@ class LienAgreementCreateSchema(LoadSchema):
 
 class ExternalTreatmentCreateSchema(LoadSchema):
     kind = fields.String(required=True, validate=validate.OneOf(rules.TREATMENT_KINDS))
-    started_on = fields.Date(required=True)
-    ended_on = fields.Date(load_default=None, allow_none=True)
+    started_on = BoundedDate("event", required=True)
+    ended_on = BoundedDate("event", load_default=None, allow_none=True)
     facility = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     protocol = _opt(400)
     dose = _opt(200)

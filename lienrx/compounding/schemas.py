@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Quantity, TrimmedString
+from lienrx.core.schemas import (
+    BoundedDate,
+    DumpSchema,
+    Id,
+    LoadSchema,
+    Quantity,
+    Timestamp,
+    TrimmedString,
+)
 from lienrx.formulary.rules import INGREDIENT_UNITS
 
 
@@ -13,7 +21,7 @@ class IngredientLotInSchema(LoadSchema):
     vendor = TrimmedString(load_default=None, allow_none=True,
                            validate=validate.Length(max=200))
     lot_number = TrimmedString(required=True, validate=validate.Length(min=1, max=60))
-    expiration_date = fields.Date(required=True)
+    expiration_date = BoundedDate("expiry", required=True)
     quantity = Quantity(required=True)
     unit = fields.String(required=True, validate=validate.OneOf(INGREDIENT_UNITS))
 
@@ -21,7 +29,7 @@ class IngredientLotInSchema(LoadSchema):
 class CompoundingRecordCreateSchema(LoadSchema):
     product_id = Id(required=True)
     quantity = Quantity(required=True)
-    compounded_at = fields.AwareDateTime(load_default=None, allow_none=True)
+    compounded_at = Timestamp("event", load_default=None, allow_none=True)
     ingredients = fields.List(fields.Nested(IngredientLotInSchema), required=True,
                               validate=validate.Length(min=1, max=40))
     qc_results = fields.Dict(keys=fields.String(), load_default=dict)

@@ -12,9 +12,10 @@ from flask import jsonify
 from flask_login import current_user
 from flask_smorest.utils import resolve_schema_instance, unpack_tuple_response
 from webargs import core
-from webargs.flaskparser import FlaskParser
+from webargs.flaskparser import FlaskParser, is_json_request
 from werkzeug.routing import IntegerConverter
 
+from lienrx.core import input_guard
 from lienrx.core.errors import BadRequest, ValidationFailed
 from lienrx.core.security import ATTORNEY
 
@@ -24,7 +25,16 @@ _LOCATIONS = {"json", "query", "querystring", "path", "view_args", "form", "head
 
 
 class ApiParser(FlaskParser):
-    """webargs parser: malformed or non-object JSON is a 400, field errors are a 422."""
+    """webargs parser: malformed or non-object JSON is a 400, field errors are a 422.
+
+    The JSON body is the one :mod:`lienrx.core.input_guard` parsed and checked (nesting
+    depth, NUL characters, unpaired surrogates) before the view ran.
+    """
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        return input_guard.request_json()
 
     def load_json(self, req: Any, schema: ma.Schema) -> Any:
         data = super().load_json(req, schema)

@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context, has_request_context
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -16,6 +17,16 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+def violates_unique(error: IntegrityError, table: str, column: str) -> bool:
+    """Whether a flush failed on the unique constraint of ``table.column`` (named by the
+    convention ``uq_<table>_<column>``): the loser of a race past a uniqueness pre-check."""
+    diag = getattr(error.orig, "diag", None)  # psycopg names the violated constraint
+    name = getattr(diag, "constraint_name", None)
+    if name is not None:
+        return bool(name == f"uq_{table}_{column}")
+    return f"UNIQUE constraint failed: {table}.{column}" in str(error.orig)  # SQLite
 
 
 class Base(DeclarativeBase):

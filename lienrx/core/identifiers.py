@@ -24,13 +24,18 @@ def npi_valid(npi: str) -> bool:
     return (10 - total % 10) % 10 == int(npi[9])
 
 
-def dea_valid(dea: str) -> bool:
-    """True for a prescriber DEA number: letter A/B/F/G/M, letter or 9, 7 digits, check digit."""
+def dea_shape_valid(dea: str) -> bool:
+    """True for any DEA registration number: a letter, a letter or 9, 7 digits, check digit."""
     dea = dea.strip().upper()
-    if not _DEA_RE.match(dea) or dea[0] not in PRESCRIBER_DEA_PREFIXES:
+    if not _DEA_RE.match(dea):
         return False
     d = [int(c) for c in dea[2:]]
     return ((d[0] + d[2] + d[4]) + 2 * (d[1] + d[3] + d[5])) % 10 == d[6]
+
+
+def dea_valid(dea: str) -> bool:
+    """True for a prescriber DEA number: letter A/B/F/G/M, letter or 9, 7 digits, check digit."""
+    return dea_shape_valid(dea) and dea.strip().upper()[0] in PRESCRIBER_DEA_PREFIXES
 
 
 def normalize_ndc(ndc: str) -> str:

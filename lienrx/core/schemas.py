@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import marshmallow as ma
 from marshmallow import fields
 
+from lienrx.core import clock
 from lienrx.core.api import MAX_ID
 from lienrx.core.money import format_cents, to_cents
 
@@ -123,3 +126,81 @@ class PageArgs(LoadSchema):
 
     page = fields.Integer(load_default=1, validate=ma.validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=50, validate=ma.validate.Range(min=1, max=500))
+
+
+@dataclass(frozen=True)
+class DateBounds:
+    """The dates a person could mean for one kind of date: from ``earliest`` to today plus
+    ``days_ahead`` (pharmacy rules may narrow them further; these keep out the absurd)."""
+
+    earliest: date
+    days_ahead: int
+
+    def latest(self) -> date:
+        return clock.today() + timedelta(days=self.days_ahead)
+
+
+# One place for every kind of date the API reads.
+DATE_BOUNDS = {
+    "birth": DateBounds(date(1900, 1, 1), days_ahead=0),      # a date of birth: not future
+    "event": DateBounds(date(1900, 1, 1), days_ahead=366),    # something done or about to be
+    "expiry": DateBounds(date(1900, 1, 1), days_ahead=3653),  # an expiration: ≤ 10 years out
+}
+
+
+def _bounds_error(field: fields.Field, kind: str, day: date) -> ma.ValidationError | None:
+    bounds = DATE_BOUNDS[kind]
+    if day < bounds.earliest:
+        return field.make_error("too_early", earliest=bounds.earliest.isoformat())
+    latest = bounds.latest()
+    if day > latest:
+        return field.make_error("in_future" if bounds.days_ahead == 0 else "too_late",
+                                latest=latest.isoformat())
+    return None
+
+
+_BOUND_MESSAGES: dict[str, str | list[Any] | dict[Any, Any]] = {
+    "too_early": "Must be on or after {earliest}.",
+    "too_late": "Must be on or before {latest}.",
+    "in_future": "Must not be in the future.",
+}
+
+
+class BoundedDate(fields.Date):
+    """A ``YYYY-MM-DD`` date within the :data:`DATE_BOUNDS` of its ``kind``."""
+
+    default_error_messages = _BOUND_MESSAGES
+
+    def __init__(self, kind: str = "event", **kwargs: Any) -> None:
+        if kind not in DATE_BOUNDS:
+            raise ValueError(f"unknown date kind {kind!r}")
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        day = super()._deserialize(value, attr, data, **kwargs)
+        error = _bounds_error(self, self.kind, day)
+        if error is not None:
+            raise error
+        return day
+
+
+class Timestamp(fields.AwareDateTime):
+    """An ISO 8601 timestamp with its offset, within the :data:`DATE_BOUNDS` of ``kind``,
+    returned in UTC (so a far date with a large offset is refused, never an overflow)."""
+
+    default_error_messages = _BOUND_MESSAGES
+
+    def __init__(self, kind: str = "event", **kwargs: Any) -> None:
+        if kind not in DATE_BOUNDS:
+            raise ValueError(f"unknown date kind {kind!r}")
+        super().__init__(**kwargs)
+        self.kind = kind
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        # Judged on the date as written, before any arithmetic on it can overflow.
+        error = _bounds_error(self, self.kind, moment.date())
+        if error is not None:
+            raise error
+        return moment.astimezone(UTC)

@@ -14,9 +14,14 @@ from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
+from lienrx.ledger.models import MEMO_LENGTH
 from lienrx.prescribing.models import Prescription
 
 STATUSES = ("dispensed", "reversed")
+# The reversing ledger entry's memo quotes the reason whole, so the reason is held to what
+# fits the memo (490 characters); the dispense keeps it too (``reversal_reason``).
+REVERSAL_MEMO = "Reversal: {reason}"
+REVERSAL_REASON_MAX = MEMO_LENGTH - len(REVERSAL_MEMO.format(reason=""))
 
 
 class Dispense(db.Model):  # type: ignore[name-defined]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Money, Quantity, TrimmedString
+from lienrx.core.schemas import (
+    BoundedDate,
+    DumpSchema,
+    Id,
+    LoadSchema,
+    Money,
+    Quantity,
+    TrimmedString,
+)
+from lienrx.dispensing.models import REVERSAL_REASON_MAX
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
 
@@ -23,7 +32,7 @@ class DispenseCreateSchema(LoadSchema):
     quantity = Quantity(required=True)
     days_supply = fields.Integer(required=True, strict=True, validate=validate.Range(min=1,
                                                                                    max=365))
-    dispensed_on = fields.Date(load_default=None)
+    dispensed_on = BoundedDate("event", load_default=None)
     compounding_record_id = Id(load_default=None, allow_none=True)
     ndc = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=14))
     lot_number = TrimmedString(load_default=None, allow_none=True,
@@ -36,7 +45,9 @@ class DispenseCreateSchema(LoadSchema):
 
 
 class ReverseSchema(LoadSchema):
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+    reason = TrimmedString(required=True,
+                           validate=validate.Length(min=1, max=REVERSAL_REASON_MAX),
+                           metadata={"label": "Reason"})
 
 
 class DispenseSchema(DumpSchema):

@@ -23,7 +23,7 @@ from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.dispensing.labels import build_label
-from lienrx.dispensing.models import Dispense
+from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
@@ -282,7 +282,8 @@ def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     if record.compounding_record_id is not None:
         compounding.return_to_batch(compounding.lock_batch(record.compounding_record_id),
                                     Decimal(record.quantity))
-    entry = ledger.reverse_entry(_charge_of(record), actor=actor, memo=f"Reversal: {reason}")
+    entry = ledger.reverse_entry(_charge_of(record), actor=actor,
+                                 memo=REVERSAL_MEMO.format(reason=reason))
     record.status, record.reversal_entry_id = "reversed", entry.id
     record.reversed_at, record.reversed_by_user_id = clock.utcnow(), actor.id
     record.reversal_reason = reason

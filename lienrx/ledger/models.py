@@ -19,6 +19,7 @@ ENTRY_KINDS = ("charge", "reversal", "reduction", "payment", "write_off", "refun
 KIND_TOTALS = {"charge": ("charges", 1), "refund": ("refunds", 1),
                "reversal": ("reversals", -1), "reduction": ("reductions", -1),
                "payment": ("payments", -1), "write_off": ("write_offs", -1)}
+MEMO_LENGTH = 500  # a journal entry's memo: text quoted into one must leave it room to fit
 
 
 def totals_from_sums(sums: dict[str, int]) -> dict[str, int]:
@@ -58,7 +59,7 @@ class JournalEntry(db.Model):  # type: ignore[name-defined]
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
     occurred_on: Mapped[date]
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
-    memo: Mapped[str] = mapped_column(sa.String(500))
+    memo: Mapped[str] = mapped_column(sa.String(MEMO_LENGTH))
     source_type: Mapped[str | None] = mapped_column(sa.String(30))
     source_id: Mapped[int | None]
     reverses_entry_id: Mapped[int | None] = mapped_column(

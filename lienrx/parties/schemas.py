@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
+from lienrx.core.schemas import BoundedDate, DumpSchema, LoadSchema, TrimmedString
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
@@ -36,7 +36,7 @@ class PatientCreateSchema(LoadSchema):
                                metadata={"label": "First name"})
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Last name"})
-    date_of_birth = fields.Date(required=True, metadata={"label": "Date of birth"})
+    date_of_birth = BoundedDate("birth", required=True, metadata={"label": "Date of birth"})
     phone = _opt(40, metadata={"label": "Phone"})
     email = fields.Email(load_default=None, allow_none=True, validate=validate.Length(max=254),
                          metadata={"label": "E-mail"})
@@ -56,7 +56,7 @@ class PatientSchema(DumpSchema):
 class PatientSearchArgs(LoadSchema):
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Last name"})
-    date_of_birth = fields.Date(required=True, metadata={"label": "Date of birth"})
+    date_of_birth = BoundedDate("birth", required=True, metadata={"label": "Date of birth"})
 
 
 class PrescriberCreateSchema(LoadSchema):

@@ -22,7 +22,7 @@ from flask_login import current_user
 
 from lienrx.attestations import certificate, html, pdf
 from lienrx.attestations import services as attestations
-from lienrx.attestations.layout import Seal
+from lienrx.attestations.layout import seal_for
 from lienrx.cases import services as cases
 from lienrx.cases.rules import CLOSED, CRPS_CODES
 from lienrx.core import forms, unit_of_work
@@ -111,15 +111,6 @@ def case_page(case_id: int) -> Any:
                         forms.blank(ReductionRequestCreateSchema(), method="amount"))
 
 
-def _seal(attestation: Any) -> Seal:
-    return Seal(attestation_id=attestation.id, sha256=attestation.sha256,
-                signature=attestation.signature, key_id=attestation.key_id,
-                verify_url=url_for("attestations_api.verify_document", _external=True),
-                keys_url=url_for("attestations_api.list_keys", _external=True),
-                json_url=url_for("attestations_api.get_attestation", _external=True,
-                                 attestation_id=attestation.id))
-
-
 def _latest_pogos(case_id: int) -> Any:
     case = cases.get_case(_actor(), case_id)
     newest = attestations.latest(case.id)
@@ -133,7 +124,7 @@ def _latest_pogos(case_id: int) -> Any:
 def pogos_html(case_id: int) -> Any:
     """The latest signed POGOS as a print-ready page."""
     attestation = _latest_pogos(case_id)
-    body, policy = html.render_attestation(attestation.document, _seal(attestation))
+    body, policy = html.render_attestation(attestation.document, seal_for(attestation))
     response = Response(body, mimetype="text/html")
     response.headers["Content-Security-Policy"] = policy
     return response
@@ -144,7 +135,7 @@ def pogos_html(case_id: int) -> Any:
 def pogos_pdf(case_id: int) -> Any:
     """Download the latest signed POGOS as a PDF."""
     attestation = _latest_pogos(case_id)
-    body = pdf.render_attestation(attestation.document, _seal(attestation))
+    body = pdf.render_attestation(attestation.document, seal_for(attestation))
     return _download(body, f"pogos-case-{case_id}-v{attestation.version}.pdf")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import DumpSchema, Id, LoadSchema, Quantity, TrimmedString
+from lienrx.core.schemas import BoundedDate, DumpSchema, Id, LoadSchema, Quantity, TrimmedString
 from lienrx.prescribing import rules
 from lienrx.prescribing.services import effective_status
 
@@ -19,7 +19,7 @@ class PrescriptionCreateSchema(LoadSchema):
                                  validate=validate.Range(min=1, max=365))
     refills_authorized = fields.Integer(load_default=0, strict=True,
                                         validate=validate.Range(min=0, max=99))
-    written_on = fields.Date(required=True)
+    written_on = BoundedDate("event", required=True)
     diagnosis_codes = fields.List(TrimmedString(validate=validate.Length(min=3, max=8)),
                                   load_default=list, validate=validate.Length(max=20))
     source = fields.String(load_default=None, allow_none=True,

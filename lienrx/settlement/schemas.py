@@ -7,7 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, post_load, validate
 
-from lienrx.core.schemas import DumpSchema, LoadSchema, Money, TrimmedString
+from lienrx.core.schemas import BoundedDate, DumpSchema, LoadSchema, Money, TrimmedString
 from lienrx.settlement import rules
 
 MAX_PERCENT_PLACES = 4
@@ -44,7 +44,7 @@ def _reason(**kwargs: Any) -> TrimmedString:
 
 
 class SettlementCreateSchema(LoadSchema):
-    settled_on = fields.Date(required=True, metadata={"label": "Settled on"})
+    settled_on = BoundedDate("event", required=True, metadata={"label": "Settled on"})
     gross_amount = Money(required=True, metadata={"label": "Gross recovery"})
     attorney_fees = Money(required=True, metadata={"label": "Attorney fees"})
     costs = Money(required=True, metadata={"label": "Case costs"})
@@ -96,9 +96,14 @@ class ReductionSchema(PostedSchema):
 
 class PaymentCreateSchema(LoadSchema):
     amount = Money(required=True, metadata={"label": "Amount"})
-    received_on = fields.Date(required=True, metadata={"label": "Received on"})
+    received_on = BoundedDate("event", required=True, metadata={"label": "Received on"})
     reference = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Check or wire reference"})
+    allow_overpayment = fields.Boolean(
+        load_default=False,
+        metadata={"label": "Overpayment",
+                  "description": "Confirms a payment above the balance: the excess is booked "
+                                 "as a refund owed. Without it such a payment is a 422."})
 
 
 class PaymentSchema(PostedSchema):

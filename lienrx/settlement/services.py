@@ -120,13 +120,18 @@ def reduce_lien(actor: Actor, case_id: int, *, method: str, value: int | Decimal
 
 
 def record_payment(actor: Actor, case_id: int, *, amount: int, received_on: date,
-                   reference: str) -> Posted:
-    """Post a payment; any amount over the balance is booked as a refund owed."""
+                   reference: str, allow_overpayment: bool = False) -> Posted:
+    """Post a payment; an amount over the balance needs ``allow_overpayment`` (else 422 on
+    `amount`), and the excess is then booked as a refund owed (SPEC §4.8)."""
     case = open_case_for_money(actor, case_id)
     _not_future("received_on", received_on)
     if amount <= 0:
         raise field_error("amount", "A payment must be more than zero.")
     balance = case_balance(case.id)
+    if amount > balance and not allow_overpayment:
+        raise field_error("amount", (
+            f"The payment is more than the balance of ${format_cents(max(balance, 0))}; "
+            "confirm the overpayment to book the excess as a refund owed."))
     entry = post_entry(kind="payment", case_id=case.id, occurred_on=received_on,
                        memo=f"Payment received, reference {reference}", actor=actor,
                        lines=[(receivable(case.id), -amount), (book(CASH), amount)])

@@ -38,17 +38,17 @@ from lienrx.staff.blueprint import bp
 
 PAGE_SIZE = 50
 WHAT_IF = ("gross", "attorney_fees", "costs", "percent", "cap_percent", "amount", "final")
-# form name -> (schema, text fields, checkbox fields, service)
-MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], Any, str]] = {
+# form name -> (schema, text fields, checkbox fields, service, done message)
+MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...], Any, str]] = {
     "settle": (SettlementCreateSchema, ("settled_on", "gross_amount", "attorney_fees", "costs"),
-               services.record_settlement, "Settlement recorded; the case is settled."),
-    "reduce": (ReductionCreateSchema, ("method", "value", "reason"), services.reduce_lien,
+               (), services.record_settlement, "Settlement recorded; the case is settled."),
+    "reduce": (ReductionCreateSchema, ("method", "value", "reason"), (), services.reduce_lien,
                "Reduction posted."),
     "pay": (PaymentCreateSchema, ("amount", "received_on", "reference"),
-            services.record_payment, "Payment posted."),
-    "writeoff": (WriteOffCreateSchema, ("amount", "reason"), services.write_off,
+            ("allow_overpayment",), services.record_payment, "Payment posted."),
+    "writeoff": (WriteOffCreateSchema, ("amount", "reason"), (), services.write_off,
                  "Write-off posted."),
-    "close": (CloseSchema, ("outcome", "reason"), services.close_case, "Case closed."),
+    "close": (CloseSchema, ("outcome", "reason"), (), services.close_case, "Case closed."),
 }
 
 
@@ -139,9 +139,10 @@ def money_action(case_id: int, action: str) -> Any:
     """Post a settlement, reduction, payment or write-off, or close the case."""
     if submission_used():
         return _already_posted(case_id)
-    schema, names, service, done = MONEY_FORMS[action]
+    schema, names, checks, service, done = MONEY_FORMS[action]
     prefix = f"{action}-"
-    form = forms.Submission.load(schema(), forms.read(names, prefix=prefix), prefix=prefix)
+    form = forms.Submission.load(schema(), forms.read(names, checks=checks, prefix=prefix),
+                                 prefix=prefix)
     if form.call(service, current_user, case_id) is None:
         return settlement_page(case_id, {action: form})
     if not claim_submission():

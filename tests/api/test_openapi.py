@@ -1,5 +1,7 @@
 """The OpenAPI document: generated from the schemas, served, fuzzed for server errors."""
 
+import json
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -73,4 +75,62 @@ def test_no_documented_operation_answers_5xx(app, fuzz_tokens):
             fuzz()
         except AssertionError as failure:
             failures.append(str(failure).splitlines()[0])
+    assert failures == []
+
+
+NUL, SURROGATE = "a\u0000b", "a\ud800b"
+
+
+def _resolve(spec, schema):
+    while "$ref" in schema:
+        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _string_fields(spec, schema):
+    """The names of the body's string fields (top level) and one nested object, if any."""
+    props = _resolve(spec, schema).get("properties", {})
+    strings = [name for name, prop in props.items() if _resolve(spec, prop).get("type") == "string"]
+    return strings or list(props) or ["field"]
+
+
+def _hostile_requests(spec):
+    """For every documented operation: each string field or query parameter carrying a NUL
+    or an unpaired surrogate, and a body nested far deeper than 64 levels."""
+    for path, item in spec["paths"].items():
+        url = "/api/v1" + path.removeprefix("/api/v1")
+        methods = {k: v for k, v in item.items() if k != "parameters"}
+        shared = item.get("parameters", [])
+        for name in {p["name"] for m in methods.values() for p in [*shared, *m.get(
+                "parameters", [])] if p["in"] == "path"}:
+            url = url.replace("{" + name + "}", "1")
+        for method, operation in methods.items():
+            for param in [*shared, *operation.get("parameters", [])]:
+                if param["in"] == "query":
+                    yield method, f"{url}?{param['name']}=x%00y", None
+            content = operation.get("requestBody", {}).get("content", {})
+            if "application/json" not in content:
+                continue
+            fields = _string_fields(spec, content["application/json"]["schema"])
+            for text in (NUL, SURROGATE):
+                # json.dumps escapes both (\u0000, \ud800): valid JSON, hostile text
+                yield method, url, json.dumps({name: text for name in fields})
+            yield method, url, '{"x": ' + "[" * 5_000 + "]" * 5_000 + "}"
+
+
+def test_no_operation_answers_5xx_to_nul_surrogate_or_deep_json(client, fuzz_tokens):
+    """NUL, unpaired surrogates and deep JSON in every operation's strings and query
+    parameters: a 400 or 422 for every role (and no role), never a server error."""
+    spec = client.get("/api/v1/openapi.json").json
+    cases = list(_hostile_requests(spec))
+    assert len(cases) >= 40
+    failures = []
+    for token in (None, fuzz_tokens["pharmacist"], fuzz_tokens["billing"]):
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        for method, url, body in cases:
+            response = client.open(url, method=method.upper(), data=body, headers=headers)
+            if response.status_code not in (400, 422):
+                failures.append((method, url, (body or "")[:40], response.status_code))
     assert failures == []

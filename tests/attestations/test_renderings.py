@@ -45,8 +45,8 @@ def test_pdf_carries_summary_sections_hash_key_and_verification_link(api_as, wor
                    "Pharmacist attestation", "Ketamine treats the CRPS of the right wrist.",
                    "Pat Pharmacist", "TN-RPH-31", "Lien balance",
                    f"Document SHA-256 {issued['sha256']}", issued["key_id"],
-                   "http://localhost/api/v1/attestations/verify",
-                   "http://localhost/api/v1/attestation-keys"):
+                   "http://localhost:8000/api/v1/attestations/verify",
+                   "http://localhost:8000/api/v1/attestation-keys"):
         assert needed in text, needed
 
 
@@ -62,6 +62,22 @@ def test_html_is_print_ready_self_contained_and_carries_the_hash(api_as, world, 
     assert "<script" not in page and "<link" not in page and "https://" not in page
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "style-src 'sha256-" in policy
+
+
+def test_verify_link_is_built_from_the_public_url_never_the_host_header(
+        app, api_as, world, ctx, monkeypatch):
+    monkeypatch.setitem(app.config, "LIENRX_PUBLIC_URL", "https://rx.pharmacy.example/lienrx")
+    issued = _issued_with_treatment(api_as, world)
+    billing, forged = api_as("billing"), {"Host": "evil.example"}
+    page = billing.get(f"/api/v1/attestations/{issued['id']}.html", headers=forged)
+    text = _flat(_pdf_text(billing.get(f"/api/v1/attestations/{issued['id']}.pdf",
+                                       headers=forged).data))
+    for rendered in (page.get_data(as_text=True), text):
+        assert "https://rx.pharmacy.example/lienrx/api/v1/attestations/verify" in rendered
+        assert "https://rx.pharmacy.example/lienrx/api/v1/attestation-keys" in rendered
+        assert (f"https://rx.pharmacy.example/lienrx/api/v1/attestations/{issued['id']}"
+                in rendered)
+        assert "evil.example" not in rendered
 
 
 def test_html_escapes_what_people_typed(api_as, world):

@@ -2,6 +2,7 @@
 
 import sqlalchemy as sa
 
+from lienrx.auth import services as auth_services
 from lienrx.auth.models import User
 from lienrx.extensions import db
 from tests import factories
@@ -74,6 +75,17 @@ def test_duplicate_email_case_insensitive_422(api_as):
     response = admin.post("/api/v1/users", json=_body(email="NEW@example.test"))
     assert response.status_code == 422
     assert "email" in response.json["errors"]
+
+
+def test_duplicate_email_race_past_the_check_is_409_email_taken_not_a_500(api_as, monkeypatch):
+    """Two admins create the same e-mail at once: both pass the look-up before either
+    commits; the unique index refuses the second with 409 ``email_taken``."""
+    admin = api_as("admin")
+    assert admin.post("/api/v1/users", json=_body()).status_code == 201
+    monkeypatch.setattr(auth_services, "find_by_email", lambda email: None)
+    response = admin.post("/api/v1/users", json=_body(email="NEW@example.test"))
+    assert response.status_code == 409
+    assert response.json["code"] == "email_taken"
 
 
 def test_unknown_role_and_short_password_422(api_as):

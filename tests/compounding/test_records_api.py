@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
@@ -235,3 +235,31 @@ def test_read_a_record(app, seeded, tech):
     response = tech.get(f"/api/v1/compounding-records/{record['id']}")
     assert response.status_code == 200 and response.json["lot_number"] == record["lot_number"]
     assert Decimal(str(response.json["quantity"])) == 100
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-14:00",
+                                    "1899-12-31T23:59:59+00:00"])
+def test_compounded_at_outside_the_date_bounds_is_422_never_an_overflow(app, seeded, tech,
+                                                                       moment):
+    body = batch_body(app, "KET-CRM-10", seeded["KET-CRM-10"], compounded_at=moment)
+    response = tech.post("/api/v1/compounding-records", json=body)
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["compounded_at"]
+
+
+def test_compounded_at_with_an_offset_is_kept_as_the_same_instant(app, seeded, tech):
+    earlier = (clock.utcnow() - timedelta(hours=2)).astimezone(timezone(timedelta(hours=14)))
+    body = batch_body(app, "KET-CRM-10", seeded["KET-CRM-10"],
+                      compounded_at=earlier.isoformat())
+    response = tech.post("/api/v1/compounding-records", json=body)
+    assert response.status_code == 201, response.json
+    assert datetime.fromisoformat(response.json["compounded_at"]) == earlier
+
+
+def test_ingredient_expiring_more_than_ten_years_ahead_is_422(app, seeded, tech):
+    with app.app_context():
+        lots = lots_for("KET-CRM-10", 100, expires=clock.today() + timedelta(days=3654))
+    body = batch_body(app, "KET-CRM-10", seeded["KET-CRM-10"], ingredients=lots)
+    response = tech.post("/api/v1/compounding-records", json=body)
+    assert response.status_code == 422
+    assert "expiration_date" in response.json["errors"]["ingredients"]["0"]

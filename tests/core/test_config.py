@@ -7,6 +7,12 @@ import pytest
 from lienrx import create_app
 from lienrx.config import ConfigError, database_url, load_settings
 from lienrx.core import crypto
+from tests.conftest import PRODUCTION_IDENTITY
+from tests.conftest import test_settings as settings_for
+
+PRODUCTION_KEYS = {"SECRET_KEY": "s" * 40, "LIENRX_DATA_KEYS": crypto.new_data_key(),
+                   "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def test_production_refuses_to_start_without_secrets_naming_them(tmp_path):
@@ -19,7 +25,7 @@ def test_production_refuses_to_start_without_secrets_naming_them(tmp_path):
 
 def test_production_names_only_the_missing_secret(tmp_path):
     env = {"LIENRX_ENV": "production", "SECRET_KEY": "s" * 40,
-           "LIENRX_DATA_KEYS": crypto.new_data_key()}
+           "LIENRX_DATA_KEYS": crypto.new_data_key(), **PRODUCTION_IDENTITY}
     with pytest.raises(ConfigError) as refused:
         load_settings(str(tmp_path), environ=env)
     assert "LIENRX_SIGNING_KEY" in str(refused.value)
@@ -27,9 +33,7 @@ def test_production_names_only_the_missing_secret(tmp_path):
 
 
 def test_production_uses_secure_cookies(tmp_path):
-    env = {"LIENRX_ENV": "production", "SECRET_KEY": "s" * 40,
-           "LIENRX_DATA_KEYS": crypto.new_data_key(),
-           "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
+    env = {"LIENRX_ENV": "production", **PRODUCTION_KEYS, **PRODUCTION_IDENTITY}
     settings = load_settings(str(tmp_path), environ=env)
     assert settings["SESSION_COOKIE_SECURE"] is True
     assert settings["SESSION_COOKIE_HTTPONLY"] is True
@@ -86,3 +90,47 @@ def test_whole_number_settings_come_from_the_environment(tmp_path):
 def test_bad_whole_number_setting_is_named(tmp_path, value):
     with pytest.raises(ConfigError, match="LIENRX_PAYOFF_VALID_DAYS"):
         load_settings(str(tmp_path), environ={"LIENRX_PAYOFF_VALID_DAYS": value})
+
+
+def test_production_refuses_to_start_without_public_url_naming_it(tmp_path):
+    env = {"LIENRX_ENV": "production", **PRODUCTION_KEYS, **PRODUCTION_IDENTITY}
+    del env["LIENRX_PUBLIC_URL"]
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(tmp_path), environ=env)
+    assert "LIENRX_PUBLIC_URL" in str(refused.value)
+    assert "SECRET_KEY" not in str(refused.value)
+
+
+def test_production_names_every_missing_pharmacy_setting(tmp_path):
+    with pytest.raises(ConfigError) as refused:
+        load_settings(str(tmp_path), environ={"LIENRX_ENV": "production", **PRODUCTION_KEYS})
+    for name in PRODUCTION_IDENTITY:
+        assert name in str(refused.value)
+
+
+def test_development_links_to_the_local_server_without_a_public_url(tmp_path):
+    settings = load_settings(str(tmp_path), environ={})
+    assert settings["LIENRX_PUBLIC_URL"] == "http://localhost:8000"
+
+
+@pytest.mark.parametrize(("name", "value"), [
+    ("LIENRX_PUBLIC_URL", "rx.pharmacy.example"), ("LIENRX_PUBLIC_URL", "ftp://rx.example"),
+    ("LIENRX_PUBLIC_URL", "https://rx.example/?next=evil"),
+    ("LIENRX_PHARMACY_NPI", "1234567890"), ("LIENRX_PHARMACY_DEA", "FC1234560")])
+def test_malformed_pharmacy_settings_are_named(tmp_path, name, value):
+    env = {"LIENRX_ENV": "production", **PRODUCTION_KEYS, **PRODUCTION_IDENTITY, name: value}
+    with pytest.raises(ConfigError, match=name):
+        load_settings(str(tmp_path), environ=env)
+
+
+def test_hsts_is_sent_on_every_response_in_production(database_url):
+    app = create_app(settings_for(database_url, LIENRX_ENV="production", **PRODUCTION_IDENTITY))
+    client = app.test_client()
+    for response in (client.get("/login"), client.get("/api/v1/attestation-keys"),
+                     client.get("/api/v1/nowhere"), client.post("/api/v1/auth/token", data="{")):
+        assert response.headers["Strict-Transport-Security"] == HSTS, response.status_code
+
+
+def test_hsts_is_not_sent_outside_production(client):
+    for response in (client.get("/login"), client.get("/api/v1/attestation-keys")):
+        assert "Strict-Transport-Security" not in response.headers

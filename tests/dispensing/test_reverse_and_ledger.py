@@ -114,3 +114,25 @@ def test_ledger_verify_passes_after_dispenses_and_reversals(rph, runner, counter
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert "3 entries" in result.output
+
+
+def test_reversal_reason_of_490_characters_is_kept_whole_in_the_memo(rph, api_as, counter):
+    fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
+    reason = "r" * 489 + "!"
+    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": reason})
+    assert response.status_code == 200
+    assert response.json["reversal_reason"] == reason
+    entries = api_as("billing").get(f"/api/v1/cases/{counter.case_id}/ledger").json["entries"]
+    assert entries[-1]["memo"] == f"Reversal: {reason}"
+    assert len(entries[-1]["memo"]) == 500
+
+
+@pytest.mark.parametrize("length", [491, 500])
+def test_reversal_reason_longer_than_the_memo_holds_is_422_on_reason(rph, counter, length):
+    fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
+    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
+                        json={"reason": "r" * length})
+    assert response.status_code == 422
+    assert list(response.json["errors"]) == ["reason"]
+    assert "490" in response.json["errors"]["reason"][0]
+    assert rph.get(f"/api/v1/dispenses/{fill['id']}").json["status"] == "dispensed"

@@ -45,7 +45,7 @@ def books(app, api_as, world):
                                              "attorney_fees": "300", "costs": "100"})
     billing.post(f"{base}/reductions", json={"method": "pro_rata", "reason": "common fund"})
     billing.post(f"{base}/payments", json={"amount": "100.00", "received_on": "2026-02-10",
-                                           "reference": "=WIRE 7"})
+                                           "reference": "=WIRE 7", "allow_overpayment": True})
     billing.post(f"/api/v1/cases/{ids['other']}/write-offs",
                  json={"amount": "12.34", "reason": "@duplicate"})
     return billing, ids

@@ -52,10 +52,13 @@ def settle(client: Any, case_id: int, gross: str = "1000.00", fees: str = "333.3
         "settled_on": settled_on, "gross_amount": gross, "attorney_fees": fees, "costs": costs})
 
 
-def pay(client: Any, case_id: int, amount: str, **kw: Any) -> Any:
+def pay(client: Any, case_id: int, amount: str, allow_overpayment: bool | None = None,
+        **kw: Any) -> Any:
     """Record a payment through the API."""
-    return client.post(f"/api/v1/cases/{case_id}/payments", json={
-        "amount": amount, "received_on": "2026-01-11", "reference": "CHK 1001"}, **kw)
+    body = {"amount": amount, "received_on": "2026-01-11", "reference": "CHK 1001"}
+    if allow_overpayment is not None:
+        body["allow_overpayment"] = allow_overpayment
+    return client.post(f"/api/v1/cases/{case_id}/payments", json=body, **kw)
 
 
 def reduce(client: Any, case_id: int, method: str, value: Any = None, **kw: Any) -> Any:

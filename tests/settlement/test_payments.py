@@ -1,4 +1,4 @@
-"""Payments (idempotent; overpayment books a refund owed) and write-offs."""
+"""Payments (idempotent; a confirmed overpayment books a refund owed) and write-offs."""
 
 import pytest
 import sqlalchemy as sa
@@ -53,9 +53,26 @@ def test_payment_refused_request_may_be_retried_under_the_same_key(billing, char
     assert pay(billing, case_id, "1.00", headers=key).status_code == 201
 
 
-def test_overpayment_records_a_refund_owed(app, billing, charged, ledger_ok):
+def test_overpayment_without_allow_overpayment_is_422_on_amount(app, billing, charged):
     case_id = charged(10000)
+    entries = journal_count(app)
     r = pay(billing, case_id, "125.00")
+    assert r.status_code == 422
+    assert list(r.json["errors"]) == ["amount"]
+    assert "balance of $100.00" in r.json["errors"]["amount"][0]
+    assert journal_count(app) == entries
+
+
+def test_payment_of_exactly_the_balance_needs_no_allow_overpayment(billing, charged):
+    case_id = charged(10000)
+    r = pay(billing, case_id, "100.00")
+    assert r.status_code == 201 and r.json["refund_owed"] == "0.00"
+
+
+def test_overpayment_with_allow_overpayment_books_the_excess_as_refund_owed(
+        app, billing, charged, ledger_ok):
+    case_id = charged(10000)
+    r = pay(billing, case_id, "125.00", allow_overpayment=True)
     assert r.status_code == 201
     assert (r.json["balance"], r.json["refund_owed"]) == ("0.00", "25.00")
     with app.app_context():
@@ -70,7 +87,8 @@ def test_overpayment_records_a_refund_owed(app, billing, charged, ledger_ok):
 def test_payment_on_a_zero_balance_is_all_refund(billing, charged, ledger_ok):
     case_id = charged(100)
     pay(billing, case_id, "1.00")
-    r = pay(billing, case_id, "5.00")
+    assert pay(billing, case_id, "5.00").status_code == 422
+    r = pay(billing, case_id, "5.00", allow_overpayment=True)
     assert (r.json["balance"], r.json["refund_owed"]) == ("0.00", "5.00")
     ledger_ok()
 

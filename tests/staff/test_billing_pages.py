@@ -77,6 +77,23 @@ def test_settle_reduce_pay_and_close_leave_a_zero_balance(app, staff, world):
     assert "Post payment" not in shown
 
 
+def test_payment_above_the_balance_needs_the_overpayment_checkbox(app, staff, world):
+    page, desk = charged(app, world, cents=10000), staff("billing")
+    form = desk.get(page).get_data(as_text=True)
+    assert re.search(r'<input id="f-pay-allow_overpayment" name="pay-allow_overpayment" '
+                     r'type="checkbox"', form)
+    paid = {"pay-amount": "$125.00", "pay-received_on": clock.today().isoformat(),
+            "pay-reference": "CHK 9"}
+    r = desk.post(f"{page}/pay", data=paid)
+    assert r.status_code == 422
+    assert error_of(r, "pay-amount").startswith("The payment is more than the balance of $100")
+    assert "Amount: The payment is more than the balance" in text(r)
+    r = desk.post(f"{page}/pay", data={**paid, "pay-allow_overpayment": "on"})
+    assert r.status_code == 302
+    shown = text(desk.get(page))
+    assert "lien balance $0.00" in shown
+
+
 def test_payoff_statement_is_issued_from_the_page(app, staff, world):
     page, desk = charged(app, world), staff("billing")
     assert desk.post(f"{page}/payoff").status_code == 302
