@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -194,7 +195,7 @@ def test_upgrade_encrypts_phi_stored_in_clear_and_downgrade_restores_it(flow, ct
         # once the WAL is checkpointed (as when the last connection closes after the upgrade),
         # the file itself holds no plaintext left over from the rows before
         db.session.remove()
-        with sqlite3.connect(held_open) as connection:
+        with closing(sqlite3.connect(held_open)) as connection:
             connection.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         assert Path(f"{held_open}-wal").stat().st_size == 0
         assert _found(held_open.read_bytes()) == {}
