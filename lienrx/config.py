@@ -119,6 +119,18 @@ def database_url(raw: str | None, instance_path: str) -> str:
     return raw
 
 
+def private_folder(path: str | Path) -> None:
+    """Create a folder the application keeps secrets or the database in, owner-only (0700).
+
+    A folder that already exists is left as its owner made it.
+    """
+    folder = Path(path)
+    if folder.is_dir():
+        return
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    folder.chmod(0o700)  # whatever the umask
+
+
 def _dev_keys(instance_path: str) -> dict[str, str]:
     """Load, or create once, the development keys kept in the instance folder."""
     path = Path(instance_path) / DEV_KEYS_FILE
@@ -129,7 +141,7 @@ def _dev_keys(instance_path: str) -> dict[str, str]:
         "LIENRX_DATA_KEYS": crypto.new_data_key(),
         "LIENRX_SIGNING_KEY": crypto.new_signing_seed(),
     }
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     path.touch(mode=0o600)
     path.write_text(json.dumps(keys, indent=2))
     log.warning("development keys generated into %s; never use them in production", path)
@@ -161,9 +173,10 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         secrets_found = {k: v or generated[k] for k, v in secrets_found.items()}
     settings.update(secrets_found)
 
-    settings["SQLALCHEMY_DATABASE_URI"] = database_url(
-        overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL"), instance_path
-    )
+    raw_url = overrides.pop("DATABASE_URL", None) or env.get("DATABASE_URL")
+    if not raw_url:
+        private_folder(instance_path)  # the default SQLite database lives there
+    settings["SQLALCHEMY_DATABASE_URI"] = database_url(raw_url, instance_path)
     settings["RATELIMIT_STORAGE_OPTIONS"] = {"url": settings["SQLALCHEMY_DATABASE_URI"]}
     if env.get("REDIS_URL"):
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]

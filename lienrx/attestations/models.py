@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lienrx.auth.models import User
 from lienrx.core import clock
+from lienrx.core.crypto import EncryptedText
 from lienrx.core.db import UTCDateTime
 from lienrx.extensions import db
 
@@ -42,8 +43,10 @@ class Attestation(db.Model):  # type: ignore[name-defined]
     """One signed version of a case's POGOS report.
 
     ``document_json`` holds the exact canonical JSON that was signed (not a re-serialisable
-    structure), so what is stored is byte for byte what the signature covers. A new version
-    supersedes the previous one; no version is ever changed or removed.
+    structure), so what is stored is byte for byte what the signature covers; it names the
+    patient, so it is encrypted at rest and decrypts to exactly those bytes. A new version
+    supersedes the previous one; no version is ever changed or removed (the database lets the
+    document only be re-encrypted: `lienrx keys rotate`).
     """
 
     __tablename__ = "attestations"
@@ -51,7 +54,7 @@ class Attestation(db.Model):  # type: ignore[name-defined]
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
     version: Mapped[int]
-    document_json: Mapped[str] = mapped_column(sa.Text)
+    document_json: Mapped[str] = mapped_column(EncryptedText)  # names the patient: PHI
     sha256: Mapped[str] = mapped_column(sa.String(64))
     signature: Mapped[str] = mapped_column(sa.String(100))
     key_id: Mapped[str] = mapped_column(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,8 +118,17 @@ def blind_index_of(*fields: str) -> dict[str, Any]:
     return {BLIND_INDEX_OF: fields}
 
 
+FERNET_PREFIX = "gAAAAA"
+"""How every Fernet token made by this application starts (version byte, then a timestamp
+before 2**40 seconds): the database tells ciphertext from plaintext by it."""
+
+
 class EncryptedText(sa.types.TypeDecorator[str]):
-    """A text column encrypted at rest with the application's data keys (Fernet)."""
+    """A text column encrypted at rest with the application's data keys (Fernet).
+
+    The text round-trips exactly (UTF-8 in, the same string out), so a stored signed document
+    decrypts to the very bytes that were signed.
+    """
 
     impl = sa.Text
     cache_ok = True
@@ -128,3 +138,24 @@ class EncryptedText(sa.types.TypeDecorator[str]):
 
     def process_result_value(self, value: str | None, dialect: Any) -> str | None:
         return None if value is None else decrypt(value)
+
+
+class EncryptedJSON(sa.types.TypeDecorator[Any]):
+    """A JSON value encrypted at rest: the column keeps its JSON type and holds one JSON
+    string, the Fernet token of the value's JSON text.
+
+    Only the whole value can be read back: the database cannot query inside it.
+    """
+
+    impl = sa.JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else encrypt(json.dumps(value, ensure_ascii=False))
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        return None if value is None else json.loads(decrypt(value))
+
+
+ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)
+"""The column types `lienrx keys rotate` re-encrypts."""

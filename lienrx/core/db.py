@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import UTC, datetime
 from typing import Any
 
@@ -68,12 +69,25 @@ def one_of(column: str, values: tuple[str, ...] | list[str], name: str) -> sa.Ch
 def configure_sqlite(engine: sa.Engine) -> None:
     """Make SQLite behave for a multi-process server.
 
-    Foreign keys on, WAL so readers never block, and BEGIN IMMEDIATE so a transaction takes
-    the write lock before it reads what it will change (the audit chain head, a prescription's
-    remaining quantity): concurrent writers queue instead of failing on a stale snapshot.
+    The database file is created owner-only (0600). Foreign keys on, WAL so readers never
+    block, and BEGIN IMMEDIATE so a transaction takes the write lock before it reads what it
+    will change (the audit chain head, a prescription's remaining quantity): concurrent writers
+    queue instead of failing on a stale snapshot.
     """
     if engine.dialect.name != "sqlite":
         return
+    path = engine.url.database
+    on_disk = path not in (None, "", ":memory:") and not str(path).startswith("file:")
+
+    @sa.event.listens_for(engine, "do_connect")
+    def _create_owner_only(dialect: Any, record: Any, cargs: Any, cparams: Any) -> None:
+        # SQLite would create the file with the process's umask (often world-readable), and
+        # gives its -wal and -shm files the database file's mode: create it owner-only first.
+        if on_disk and not os.path.exists(str(path)):
+            try:
+                os.close(os.open(str(path), os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
+            except (FileExistsError, FileNotFoundError):
+                pass  # a twin created it, or the folder is missing and SQLite will say so
 
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, record: Any) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
 from lienrx.core.canonical import dumps_canonical
+from lienrx.core.crypto import EncryptedText
 from lienrx.core.db import UTCDateTime
 from lienrx.core.errors import BadRequest, Conflict
 from lienrx.extensions import db
@@ -46,7 +47,7 @@ class IdempotencyKey(db.Model):  # type: ignore[name-defined]
     key: Mapped[str] = mapped_column(sa.String(MAX_KEY_LENGTH))
     request_hash: Mapped[str] = mapped_column(sa.String(64))
     response_status: Mapped[int | None]
-    response_body: Mapped[str | None] = mapped_column(sa.Text)
+    response_body: Mapped[str | None] = mapped_column(EncryptedText)  # may carry PHI
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
     __table_args__ = (sa.UniqueConstraint("user_id", "key"),)

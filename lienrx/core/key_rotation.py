@@ -1,7 +1,8 @@
 """Re-encrypt every PHI column with the newest data key and rebuild the blind indexes.
 
 Found through the mapped models rather than listed: every column of type
-:class:`~lienrx.core.crypto.EncryptedText` is re-encrypted, and every column marked with
+:class:`~lienrx.core.crypto.EncryptedText` or
+:class:`~lienrx.core.crypto.EncryptedJSON` is re-encrypted, and every column marked with
 :func:`~lienrx.core.crypto.blind_index_of` is recomputed from the fields it indexes.
 """
 
@@ -13,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm.attributes import flag_modified
 
-from lienrx.core.crypto import BLIND_INDEX_OF, EncryptedText, blind_index
+from lienrx.core.crypto import BLIND_INDEX_OF, ENCRYPTED_TYPES, blind_index
 from lienrx.core.db import Base
 from lienrx.extensions import db
 
@@ -35,7 +36,7 @@ def encrypted_models() -> list[EncryptedModel]:
         fields, indexes = [], {}
         for attr in mapper.column_attrs:
             column = attr.columns[0]
-            if isinstance(column.type, EncryptedText):
+            if isinstance(column.type, ENCRYPTED_TYPES):
                 fields.append(attr.key)
             if BLIND_INDEX_OF in column.info:
                 indexes[attr.key] = tuple(column.info[BLIND_INDEX_OF])

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lienrx.auth.models import User
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
+from lienrx.core.crypto import EncryptedJSON
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
 from lienrx.ledger.models import MEMO_LENGTH
@@ -52,7 +53,7 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     patient_paid_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refill_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
     dur_review: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
-    label: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    label: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # PHI: patient
     charge_entry_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("journal_entries.id", ondelete="RESTRICT"))
     status: Mapped[str] = mapped_column(sa.String(10), default="dispensed")

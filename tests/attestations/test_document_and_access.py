@@ -193,3 +193,29 @@ def test_stored_versions_cannot_be_changed(api_as, world, ctx):
                            {"i": issued["id"]})
         db.session.flush()
     db.session.rollback()
+
+
+def test_stored_versions_change_only_by_reencryption(api_as, world, ctx):
+    issued = issue(api_as("pharmacist"), world.case_id)
+    token = db.session.execute(sa.text("SELECT document_json FROM attestations WHERE id = :i"),
+                               {"i": issued["id"]}).scalar_one()
+    fernet = ctx.extensions["lienrx.keyring"].fernet
+    again = fernet.encrypt(fernet.decrypt(token.encode())).decode()
+    assert again != token
+    db.session.execute(sa.text("UPDATE attestations SET document_json = :d WHERE id = :i"),
+                       {"d": again, "i": issued["id"]})  # what `lienrx keys rotate` does
+    db.session.commit()
+    refused = [("UPDATE attestations SET sha256 = :s WHERE id = :i", {"s": "0" * 64}),
+               ("UPDATE attestations SET document_json = :d, version = 2 WHERE id = :i",
+                {"d": token}),
+               ("UPDATE attestations SET document_json = :d WHERE id = :i",
+                {"d": '{"case_id":1}'}),  # plaintext
+               ("DELETE FROM attestations WHERE id = :i", {})]
+    for sql, params in refused:
+        with pytest.raises(sa.exc.DatabaseError):
+            db.session.execute(sa.text(sql), {**params, "i": issued["id"]})
+            db.session.flush()
+        db.session.rollback()
+    stored = db.session.execute(sa.text("SELECT document_json FROM attestations WHERE id = :i"),
+                                {"i": issued["id"]}).scalar_one()
+    assert fernet.decrypt(stored.encode()) == fernet.decrypt(token.encode())

@@ -1,12 +1,16 @@
 """SPEC §5: production refuses to start without its secrets; development generates them."""
 
 import json
+import os
+import stat
 
 import pytest
+import sqlalchemy as sa
 
 from lienrx import create_app
 from lienrx.config import ConfigError, database_url, load_settings
 from lienrx.core import crypto
+from lienrx.core.db import configure_sqlite
 from tests.conftest import PRODUCTION_IDENTITY
 from tests.conftest import test_settings as settings_for
 
@@ -48,6 +52,55 @@ def test_development_generates_missing_keys_into_instance_folder(tmp_path, caplo
     assert (tmp_path / "dev-keys.json").stat().st_mode & 0o077 == 0
     again = load_settings(str(tmp_path), environ={})
     assert again["LIENRX_SIGNING_KEY"] == first["LIENRX_SIGNING_KEY"]
+
+
+@pytest.fixture
+def permissive_umask():
+    """The common default umask (022), under which files are world-readable unless made
+    otherwise."""
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def _mode(path):
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+@pytest.mark.parametrize("environ", [
+    {},  # development: the generated keys are kept there
+    {"LIENRX_ENV": "production", **PRODUCTION_KEYS, **PRODUCTION_IDENTITY},
+])
+def test_instance_folder_is_created_owner_only(tmp_path, permissive_umask, environ):
+    instance = tmp_path / "instance"
+    load_settings(str(instance), environ=environ)
+    assert _mode(instance) == 0o700
+
+
+def test_existing_instance_folder_is_left_as_its_owner_made_it(tmp_path, permissive_umask):
+    instance = tmp_path / "instance"
+    instance.mkdir(mode=0o750)
+    instance.chmod(0o750)
+    load_settings(str(instance), environ={})
+    assert _mode(instance) == 0o750
+
+
+@pytest.mark.parametrize("where", ["instance", "elsewhere"])
+def test_sqlite_database_file_is_created_owner_only(tmp_path, permissive_umask, where):
+    environ = {} if where == "instance" else {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'elsewhere.db'}"}
+    settings = load_settings(str(tmp_path / "instance"), environ=environ)
+    engine = sa.create_engine(settings["SQLALCHEMY_DATABASE_URI"])
+    configure_sqlite(engine)  # as the application does
+    path = engine.url.database
+    with engine.begin() as conn:  # creates the file, then writes through the WAL
+        conn.execute(sa.text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(sa.text("INSERT INTO t VALUES (1)"))
+    with engine.connect():  # held open, so the WAL and shared-memory files remain
+        assert _mode(path) == 0o600
+        for suffix in ("-wal", "-shm"):
+            assert _mode(f"{path}{suffix}") == 0o600, suffix
+    engine.dispose()
 
 
 def test_malformed_keys_are_named(tmp_path):

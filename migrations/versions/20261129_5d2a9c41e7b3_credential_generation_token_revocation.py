@@ -2,7 +2,7 @@
 
 Revision ID: 5d2a9c41e7b3
 Revises: e520d8a21d5c
-Create Date: 2026-11-23 10:00:00.000000
+Create Date: 2026-11-29 23:30:00.000000
 
 """
 from alembic import op
