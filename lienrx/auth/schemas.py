@@ -28,7 +28,9 @@ class TokenRequestSchema(LoadSchema):
                              metadata={"label": "Password"})
     # Needed when the account has two-step sign-in on; a missing or wrong code is a 401.
     totp = TotpCode(load_default=None, allow_none=True, metadata={
-        "hint": "Only if you turned on two-step sign-in: the 6 digits your app shows now."})
+        "hint": "Only if you turned on two-step sign-in: the 6 digits your app shows now.",
+        "description": "The current 6-digit code of the user's authenticator app; required "
+                       "when two-step sign-in is on (missing or wrong → 401)."})
 
 
 class TotpConfirmSchema(LoadSchema):
