@@ -4,14 +4,26 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lienrx.auth import services
 from lienrx.auth.schemas import ReauthenticationSchema, TotpConfirmSchema
+from lienrx.auth.sessions import count_failed_logins, login_limit
 from lienrx.core import forms
 from lienrx.core.security import STAFF, require_roles
+from lienrx.extensions import limiter
 from lienrx.staff.blueprint import bp
+
+# A wrong password or code given to prove who one is counts like a failed sign-in, so a
+# signed-in session left open cannot be used to guess the password.
+proof_limited = limiter.limit(login_limit, methods=["POST"], deduct_when=count_failed_logins)
+
+
+def count_failed_proof(form: forms.Submission) -> None:
+    """Mark the request a failed sign-in when the password or code given was refused."""
+    if "password" in form.errors or "totp" in form.errors:
+        g.login_failed = True
 
 
 def security_page(confirm: forms.Submission | None = None,
@@ -59,6 +71,7 @@ def confirm_totp() -> Any:
 
 
 @bp.route("/account/security/totp/disable", methods=["POST"])
+@proof_limited
 @require_roles(*STAFF)
 def disable_totp() -> Any:
     """Turn two-step sign-in off after the password and a current code."""
@@ -68,6 +81,7 @@ def disable_totp() -> Any:
     form = forms.Submission.load(ReauthenticationSchema(), data, raw={})
     form.call(services.disable_totp, current_user)
     if not form.ok:
+        count_failed_proof(form)
         return security_page(disable=form)
     flash("Two-step sign-in is off: sign-in asks for your password only.", "info")
     return redirect(url_for("staff.account_security"))

@@ -12,6 +12,7 @@ from lienrx.attestations.schemas import AttestationSignFormSchema
 from lienrx.auth import services as auth
 from lienrx.core import forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
+from lienrx.staff.account import count_failed_proof, proof_limited
 from lienrx.staff.blueprint import bp
 
 
@@ -34,6 +35,7 @@ def attestation(case_id: int) -> Any:
 
 
 @bp.route("/cases/<int:case_id>/attestation", methods=["POST"])
+@proof_limited
 @require_roles(PHARMACIST)
 def sign_attestation(case_id: int) -> Any:
     """Sign the POGOS with the narrative as the case's next version, once the pharmacist
@@ -45,6 +47,7 @@ def sign_attestation(case_id: int) -> Any:
     form = forms.Submission.load(AttestationSignFormSchema(), data, raw=shown)
     signed = form.call(use_cases.sign_in_person, current_user, case_id)
     if signed is None:
+        count_failed_proof(form)
         return attestation_page(case_id, form)
     flash(f"POGOS version {signed.version} signed (SHA-256 {signed.sha256[:12]}…).", "info")
     return redirect(url_for("staff.attestation", case_id=case_id))

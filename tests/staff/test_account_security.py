@@ -116,3 +116,17 @@ def test_account_security_page_is_for_staff_only(staff):
     esq = staff("attorney")
     assert esq.get(PAGE).status_code == 403
     assert esq.post(f"{PAGE}/totp").status_code == 403
+
+
+def test_wrong_passwords_to_turn_off_totp_are_rate_limited_like_sign_ins(staff):
+    freeze_mid_step()
+    rph = staff("billing")
+    secret = started(rph)
+    assert rph.post(f"{PAGE}/totp/confirm", data={"totp": code(secret)}).status_code == 302
+    for _ in range(10):
+        r = rph.post(f"{PAGE}/totp/disable", data={"password": "not my password"})
+        assert r.status_code == 422
+    r = rph.post(f"{PAGE}/totp/disable", data={"password": factories.PASSWORD,
+                                               "totp": code(secret, steps=1)})
+    assert r.status_code == 429
+    assert "On." in text(rph.get(PAGE))

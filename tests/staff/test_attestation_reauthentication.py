@@ -115,3 +115,23 @@ def test_api_signing_takes_no_extra_field_the_token_is_the_credential(api_as, wo
         assert auth.second_factor_enrolled(db.session.get(User, rph.user_id))
     response = rph.post(f"/api/v1/cases/{world.case_id}/attestations", json={})
     assert response.status_code == 201
+
+
+def test_wrong_signing_passwords_are_rate_limited_like_sign_ins(staff, world, app):
+    rph = staff("pharmacist")
+    path = f"/staff/cases/{world.case_id}/attestation"
+    wrong = {"narrative": NARRATIVE, "password": "not my password"}
+    for _ in range(10):
+        assert rph.post(path, data=wrong).status_code == 422
+    right = {"narrative": NARRATIVE, "password": factories.PASSWORD}
+    assert rph.post(path, data=right).status_code == 429
+    assert signed_versions(app) == 0
+
+
+def test_successful_signing_is_not_counted_by_the_rate_limit(staff, world, app):
+    rph = staff("pharmacist")
+    path = f"/staff/cases/{world.case_id}/attestation"
+    for _ in range(11):
+        assert rph.post(path, data={"narrative": NARRATIVE,
+                                    "password": factories.PASSWORD}).status_code == 302
+    assert signed_versions(app) == 11
