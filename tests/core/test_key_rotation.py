@@ -47,14 +47,15 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(app, database_
         assert [p.last_name for p in found] == ["Nguyen"]
         rotations = db.session.execute(
             sa.select(AuditEvent).where(AuditEvent.action == "keys.rotated")).scalars().all()
-        assert [e.details for e in rotations] == [{"patients": 1}, {"patients": 1}]
+        assert [e.details for e in rotations] == [{"patients": 1, "totp_factors": 0}] * 2
         db.session.remove()
 
 
 def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_models(app):
     with app.app_context():
-        (patients,) = encrypted_models()
-    assert patients.table == "patients"
+        patients, totp = encrypted_models()
+    assert (patients.table, totp.table) == ("patients", "totp_factors")
+    assert totp.fields == ("secret",) and totp.blind_indexes == {}
     assert set(patients.fields) == {"first_name", "last_name", "date_of_birth", "phone", "email",
                                     "address"}
     assert patients.blind_indexes == {"lookup_index": ("last_name", "date_of_birth")}
