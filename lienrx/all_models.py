@@ -3,7 +3,7 @@
 # ruff: noqa: F401
 from lienrx.attestations.models import Attestation, AttestationKey
 from lienrx.audit.models import AuditChainHead, AuditEvent
-from lienrx.auth.models import ApiToken, User
+from lienrx.auth.models import ApiToken, TotpFactor, User
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from lienrx.auth.schemas import ReauthenticationSchema
 from lienrx.core.schemas import DumpSchema, LoadSchema, TrimmedString
 
 
 class AttestationCreateSchema(LoadSchema):
     narrative = TrimmedString(load_default=None, allow_none=True,
-                              validate=validate.Length(max=20000))
+                              validate=validate.Length(max=20000),
+                              metadata={"label": "Clinical narrative"})
+
+
+class AttestationSignFormSchema(AttestationCreateSchema, ReauthenticationSchema):
+    """The staff page's sign form: the narrative, and the pharmacist's password (and code,
+    when enrolled) asked again, so the signature means a person acted. Over the API the
+    bearer token, issued against the same credentials, is the credential."""
 
 
 class SignerSchema(DumpSchema):

@@ -24,11 +24,11 @@ blp = ApiBlueprint("auth_api", __name__, description="Sign-in tokens and user ac
 @blp.arguments(TokenRequestSchema)
 @blp.response(201, TokenSchema)
 def issue_token(body: dict[str, Any]) -> dict[str, Any]:
-    """Exchange an e-mail and password for a bearer token."""
-    user = services.authenticate(body["email"], body["password"])
+    """Exchange an e-mail and password (and ``totp``, when enrolled) for a bearer token."""
+    user = services.authenticate(body["email"], body["password"], body.get("totp"))
     if user is None:
         # the failed attempt's audit record outlives the refusal
-        raise keeping_facts(Unauthenticated("The e-mail or password is wrong."))
+        raise keeping_facts(Unauthenticated(services.SIGN_IN_REFUSED))
     hours = current_app.config["TOKEN_TTL_HOURS"]
     raw, token = services.issue_token(user, timedelta(hours=hours))
     return {"token": raw, "token_type": "Bearer", "expires_at": token.expires_at, "user": user}

@@ -9,6 +9,7 @@ from flask_login import UserMixin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lienrx.core import clock
+from lienrx.core.crypto import EncryptedText
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.core.security import ATTORNEY, ROLES
 from lienrx.extensions import db
@@ -61,5 +62,27 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # signed out or cut off
+
+    user: Mapped[User] = relationship()
+
+
+class TotpFactor(db.Model):  # type: ignore[name-defined]
+    """A user's time-based one-time-password second factor (RFC 6238, an authenticator app).
+
+    The shared secret is encrypted at rest. Until ``confirmed_at`` is set the enrolment is
+    pending: the secret is shown to its owner once, and it counts for nothing until a code made
+    from it is entered. ``last_used_step`` is the 30-second time step of the last code accepted,
+    so the same code is never accepted twice.
+    """
+
+    __tablename__ = "totp_factors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="CASCADE"), unique=True)
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_step: Mapped[int | None] = mapped_column(sa.BigInteger)
 
     user: Mapped[User] = relationship()

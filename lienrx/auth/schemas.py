@@ -11,11 +11,42 @@ from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.core.security import ROLES
 
 
+def TotpCode(**kwargs: Any) -> fields.String:  # noqa: N802 - a field
+    """A 6-digit authentication code from an authenticator app (spaces allowed, dropped)."""
+    metadata = {"label": "Authentication code",
+                "hint": "The 6 digits your authenticator app shows now.",
+                **kwargs.pop("metadata", {})}
+    return TrimmedString(validate=validate.Regexp(r"^\d{3} ?\d{3}$",
+                                                  error="Enter the 6 digits your app shows."),
+                         metadata=metadata, **kwargs)
+
+
 class TokenRequestSchema(LoadSchema):
     email = TrimmedString(required=True, validate=validate.Length(max=254),
                           metadata={"label": "E-mail"})
     password = fields.String(required=True, validate=validate.Length(min=1, max=512),
                              metadata={"label": "Password"})
+    # Needed when the account has two-step sign-in on; a missing or wrong code is a 401.
+    totp = TotpCode(load_default=None, allow_none=True, metadata={
+        "hint": "Only if you turned on two-step sign-in: the 6 digits your app shows now.",
+        "description": "The current 6-digit code of the user's authenticator app; required "
+                       "when two-step sign-in is on (missing or wrong → 401)."})
+
+
+class TotpConfirmSchema(LoadSchema):
+    """The first code from a newly set-up authenticator app."""
+
+    totp = TotpCode(required=True)
+
+
+class ReauthenticationSchema(LoadSchema):
+    """The signed-in person's password (and code, when enrolled), asked again before an act
+    that carries their name."""
+
+    password = fields.String(required=True, validate=validate.Length(min=1, max=512),
+                             metadata={"label": "Your password"})
+    totp = TotpCode(load_default=None, allow_none=True, metadata={
+        "hint": "Needed when two-step sign-in is on: the 6 digits your app shows now."})
 
 
 class UserSchema(DumpSchema):

@@ -8,9 +8,13 @@ working when it is revoked (API sign-out, deactivation).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
+import pyotp
+import segno
 import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.exc import IntegrityError
@@ -19,14 +23,14 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from lienrx.audit import services as audit
 from lienrx.auth import passwords
-from lienrx.auth.models import ApiToken, User
+from lienrx.auth.models import ApiToken, TotpFactor, User
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from lienrx.core.ratelimit import FailureBackoff
 from lienrx.core.security import ATTORNEY
-from lienrx.core.unit_of_work import after_transaction
+from lienrx.core.unit_of_work import after_transaction, keeping_facts
 from lienrx.extensions import db, limiter
 from lienrx.parties.models import LawFirm
 
@@ -34,6 +38,10 @@ MIN_PASSWORD_LENGTH = passwords.MIN_LENGTH
 EMAIL_TAKEN = "An account with this e-mail already exists."
 # Checked when the e-mail is unknown, so a miss costs as much time as a wrong password.
 _DUMMY_HASH = generate_password_hash("lienrx-timing-equaliser")
+# One refusal for every failed sign-in, whichever credential was wrong: telling a wrong code
+# from a wrong password would confirm the password to whoever guessed it.
+SIGN_IN_REFUSED = ("The e-mail or password is wrong. With two-step sign-in turned on, "
+                   "the authentication code must be right too.")
 
 
 def hash_password(password: str) -> str:
@@ -87,13 +95,14 @@ def _sign_in_backoff() -> FailureBackoff:
                           window=config["LOGIN_ACCOUNT_WINDOW_SECONDS"])
 
 
-def authenticate(email: str, password: str) -> User | None:
+def authenticate(email: str, password: str, totp: str | None = None) -> User | None:
     """The active user with these credentials, or None; records the attempt.
 
     Guessing at one account is slowed down wherever the guesses come from: after a few
     failures for an e-mail (known or not), each further attempt is refused with
     :class:`RateLimited` before any password is checked, for a time that doubles with every
-    failure; a success forgets the failures.
+    failure; a success forgets the failures. A user with a second factor enrolled also needs
+    a current authentication code (``totp``).
     """
     account = email.strip().lower()
     backoff = _sign_in_backoff()
@@ -105,6 +114,11 @@ def authenticate(email: str, password: str) -> User | None:
     valid = check_password_hash(user.password_hash if user else _DUMMY_HASH, password)
     if user is None or not valid or not user.active:
         audit.record(None, "auth.failed", "user", user.id if user else None)
+        after_transaction(db.session(), lambda: backoff.failed(account))
+        return None
+    factor = _enrolled_factor(user.id)
+    if factor is not None and not _accept_code(factor, totp):
+        audit.record(None, "auth.failed", "user", user.id, {"factor": "totp"})
         after_transaction(db.session(), lambda: backoff.failed(account))
         return None
     after_transaction(db.session(), lambda: backoff.succeeded(account))
@@ -200,3 +214,149 @@ def user_for_session(session_id: str) -> User | None:
     if user is None or not user.active or user.credential_generation != int(generation):
         return None
     return user
+
+
+# --- The second factor: a time-based one-time password (RFC 6238) from an authenticator app.
+
+TOTP_ISSUER = "LienRx"
+# Codes of the time step before and after the current one are accepted too: a phone's clock
+# a little off, or a code typed as it rolled over, still signs in.
+TOTP_VALID_WINDOW = 1
+WRONG_CODE = "The code is wrong, expired or already used."
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    """A pending enrolment as its owner sees it, once: the secret and how to scan it."""
+
+    secret: str
+    provisioning_uri: str
+    qr_svg_data_uri: str
+
+
+def _factor(user_id: int, *, for_update: bool = False) -> TotpFactor | None:
+    query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id)
+    if for_update:
+        query = query.with_for_update()
+    return db.session.execute(query).scalar_one_or_none()
+
+
+def _enrolled_factor(user_id: int) -> TotpFactor | None:
+    """The user's confirmed second factor, locked: accepting a code consumes its time step."""
+    factor = _factor(user_id, for_update=True)
+    return factor if factor is not None and factor.confirmed_at is not None else None
+
+
+def _accept_code(factor: TotpFactor, code: str | None) -> bool:
+    """Whether ``code`` is a current code of the factor not used before; if so, use it up.
+
+    The time step of the accepted code is remembered, so neither that code nor an older one
+    is accepted again (a code seen over a shoulder or in a log cannot be replayed).
+    """
+    code = "".join((code or "").split())
+    if len(code) != 6 or not code.isdigit():
+        return False
+    totp = pyotp.TOTP(factor.secret)
+    now = totp.timecode(clock.utcnow())
+    for step in range(now - TOTP_VALID_WINDOW, now + TOTP_VALID_WINDOW + 1):
+        if factor.last_used_step is not None and step <= factor.last_used_step:
+            continue
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            factor.last_used_step = step
+            db.session.flush()
+            return True
+    return False
+
+
+def _enrolment(user: Actor, secret: str) -> TotpEnrolment:
+    uri = pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=TOTP_ISSUER)
+    qr = segno.make(uri, error="m").svg_data_uri(scale=4, border=2)
+    return TotpEnrolment(secret=secret, provisioning_uri=uri, qr_svg_data_uri=qr)
+
+
+def second_factor_enrolled(actor: Actor) -> bool:
+    """Whether the actor signs in (and signs documents) with an authentication code."""
+    factor = _factor(actor.id)
+    return factor is not None and factor.confirmed_at is not None
+
+
+def pending_totp_enrolment(actor: Actor) -> TotpEnrolment | None:
+    """The actor's enrolment waiting for its first code (its secret shown to its owner only);
+    None once enrolled: a confirmed secret is never shown again."""
+    factor = _factor(actor.id)
+    if factor is None or factor.confirmed_at is not None:
+        return None
+    return _enrolment(actor, factor.secret)
+
+
+def start_totp_enrolment(actor: Actor) -> TotpEnrolment:
+    """Make a new secret for the actor, pending until a code made from it is entered."""
+    factor = _factor(actor.id, for_update=True)
+    if factor is not None and factor.confirmed_at is not None:
+        raise Conflict("totp_already_enrolled",
+                       "Two-step sign-in is already on; turn it off first to change the app.")
+    secret = pyotp.random_base32()
+    if factor is None:
+        factor = TotpFactor(user_id=actor.id, secret=secret)
+        db.session.add(factor)
+    else:  # a new start replaces a secret that was never confirmed
+        factor.secret, factor.created_at, factor.last_used_step = secret, clock.utcnow(), None
+    db.session.flush()
+    audit.record(actor, "auth.totp_enrolment_started", "user", actor.id)
+    return _enrolment(actor, secret)
+
+
+def confirm_totp_enrolment(actor: Actor, *, totp: str) -> None:
+    """Turn two-step sign-in on once a code from the pending secret proves the app has it."""
+    factor = _factor(actor.id, for_update=True)
+    if factor is None or factor.confirmed_at is not None:
+        raise Conflict("totp_not_pending", "There is no two-step sign-in set-up to confirm.")
+    if not _accept_code(factor, totp):
+        audit.record(actor, "auth.totp_confirmation_failed", "user", actor.id)
+        raise keeping_facts(ValidationFailed({"totp": [WRONG_CODE]}))
+    factor.confirmed_at = clock.utcnow()
+    db.session.flush()
+    audit.record(actor, "auth.totp_enrolled", "user", actor.id)
+
+
+def _identity_errors(actor: Actor, password: str,
+                     totp: str | None) -> tuple[dict[str, list[str]], TotpFactor | None]:
+    user = db.session.get(User, actor.id)
+    if user is None or not check_password_hash(user.password_hash, password):
+        return {"password": ["The password is wrong."]}, None
+    factor = _enrolled_factor(actor.id)
+    if factor is not None and not _accept_code(factor, totp):
+        return {"totp": ["Enter a current code from your authenticator app." if not totp
+                         else WRONG_CODE]}, factor
+    return {}, factor
+
+
+def disable_totp(actor: Actor, *, password: str, totp: str | None = None) -> None:
+    """Turn two-step sign-in off: the password and a current code say the owner asks."""
+    if not second_factor_enrolled(actor):
+        raise Conflict("totp_not_enrolled", "Two-step sign-in is not on.")
+    errors, factor = _identity_errors(actor, password, totp)
+    if errors or factor is None:
+        audit.record(actor, "auth.totp_disable_failed", "user", actor.id,
+                     {"fields": sorted(errors)})
+        raise keeping_facts(ValidationFailed(errors))
+    db.session.delete(factor)
+    db.session.flush()
+    audit.record(actor, "auth.totp_disabled", "user", actor.id)
+
+
+def reauthenticate(actor: Actor, *, password: str, totp: str | None = None,
+                   purpose: str, context: dict[str, int] | None = None) -> None:
+    """Make the signed-in person prove again who they are (password, and the code when
+    enrolled) before an act that carries their name, such as signing a POGOS.
+
+    A failure is audited (with ``purpose`` and the ids in ``context``, never what was typed)
+    and the audit record survives the refusal.
+    """
+    errors, _ = _identity_errors(actor, password, totp)
+    details: dict[str, object] = {"purpose": purpose, **(context or {})}
+    if errors:
+        audit.record(actor, "auth.reauthentication_failed", "user", actor.id,
+                     {**details, "fields": sorted(errors)})
+        raise keeping_facts(ValidationFailed(errors))
+    audit.record(actor, "auth.reauthenticated", "user", actor.id, details)

@@ -33,10 +33,11 @@ def login() -> Any:
     if request.method == "GET":
         return render_template("auth/login.html", form=forms.blank(
             TokenRequestSchema(), next=request.args.get("next", "")))
-    data = forms.read(("email",))
+    data = forms.read(("email", "totp"))
     if request.form.get("password"):
         data["password"] = request.form["password"]  # as typed: spaces are part of it
     shown = {"email": request.form.get("email", ""), "next": request.form.get("next", "")}
+    # the authentication code is not shown back: it is used up or wrong either way
     form = forms.Submission.load(TokenRequestSchema(), data, raw=shown)
     if not form.ok:
         return render_template("auth/login.html", form=form), form.status
@@ -48,7 +49,7 @@ def login() -> Any:
                 {"Retry-After": str(refused.retry_after)})
     if user is None:
         g.login_failed = True
-        form.refuse("_form", "The e-mail or password is wrong.")
+        form.refuse("_form", services.SIGN_IN_REFUSED)
         return render_template("auth/login.html", form=form), 200
     session.clear()
     login_user(user)

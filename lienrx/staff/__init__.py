@@ -4,6 +4,7 @@ Pages call other domains' services and queries only; nothing imports this packag
 """
 
 from lienrx.staff import (  # noqa: F401  (each module registers its routes on the blueprint)
+    account,
     attestations,
     billing,
     cases,

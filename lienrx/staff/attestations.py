@@ -4,24 +4,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lienrx.attestations import services
-from lienrx.attestations.schemas import AttestationCreateSchema
+from lienrx.attestations import services, use_cases
+from lienrx.attestations.schemas import AttestationSignFormSchema
+from lienrx.auth import services as auth
 from lienrx.core import forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
+from lienrx.staff.account import count_failed_proof, proof_limited
 from lienrx.staff.blueprint import bp
 
 
 def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
     """Render the preview built from the records, the signed versions and the sign form."""
-    form = form or forms.blank()
+    form = form or forms.blank(AttestationSignFormSchema())
     document = services.preview_attestation(current_user, case_id,
                                             form.value("narrative") or None)
     versions = services.list_attestations(current_user, case_id)
     return render_template("staff/attestation.html", case_id=case_id, doc=document,
-                           versions=versions, form=form), form.status
+                           versions=versions, form=form,
+                           totp_enrolled=auth.second_factor_enrolled(current_user)), form.status
 
 
 @bp.route("/cases/<int:case_id>/attestation")
@@ -32,12 +35,19 @@ def attestation(case_id: int) -> Any:
 
 
 @bp.route("/cases/<int:case_id>/attestation", methods=["POST"])
+@proof_limited
 @require_roles(PHARMACIST)
 def sign_attestation(case_id: int) -> Any:
-    """Sign the POGOS with the narrative as the case's next version."""
-    form = forms.Submission.load(AttestationCreateSchema(), forms.read(("narrative",)))
-    signed = form.call(services.issue_attestation, current_user, case_id)
+    """Sign the POGOS with the narrative as the case's next version, once the pharmacist
+    has given their password (and authentication code, when enrolled) again."""
+    data = forms.read(("narrative", "totp"))
+    if request.form.get("password"):
+        data["password"] = request.form["password"]  # as typed: spaces are part of it
+    shown = {"narrative": request.form.get("narrative", "")}  # never the password or code
+    form = forms.Submission.load(AttestationSignFormSchema(), data, raw=shown)
+    signed = form.call(use_cases.sign_in_person, current_user, case_id)
     if signed is None:
+        count_failed_proof(form)
         return attestation_page(case_id, form)
     flash(f"POGOS version {signed.version} signed (SHA-256 {signed.sha256[:12]}…).", "info")
     return redirect(url_for("staff.attestation", case_id=case_id))

@@ -48,6 +48,7 @@ PHI_FREE = {
     "staff.new_case": "an empty case form",
     "staff.intake": "an empty intake form",
     "staff.export": "the export form (the workbook itself is audited when downloaded)",
+    "staff.account_security": "the caller's own two-step sign-in settings, no patient",
 }
 ID_PARAM = re.compile(r"<int:(\w+)>")
 QUERIES = {

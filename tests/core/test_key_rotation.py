@@ -48,13 +48,15 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(app, database_
         rotations = db.session.execute(
             sa.select(AuditEvent).where(AuditEvent.action == "keys.rotated")).scalars().all()
         assert [e.details["patients"] for e in rotations] == [1, 1]
+        assert [e.details["totp_factors"] for e in rotations] == [0, 0]
         db.session.remove()
 
 
 def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_models(app):
     with app.app_context():
         found = {m.table: m for m in encrypted_models()}
-    assert set(found) == {"attestations", "dispenses", "idempotency_keys", "patients"}
+    assert set(found) == {"attestations", "dispenses", "idempotency_keys", "patients",
+                          "totp_factors"}
     assert set(found["patients"].fields) == {"first_name", "last_name", "date_of_birth", "phone",
                                              "email", "address"}
     assert found["patients"].blind_indexes == {"lookup_index": ("last_name", "date_of_birth")}
@@ -62,3 +64,5 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
     assert found["attestations"].fields == ("document_json",)
     assert found["dispenses"].fields == ("label",)
     assert found["idempotency_keys"].fields == ("response_body",)
+    assert found["totp_factors"].fields == ("secret",)
+    assert found["totp_factors"].blind_indexes == {}

@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 
 from lienrx.core import clock
-from tests.factories import VALID_DEA, VALID_NPIS
+from tests.factories import PASSWORD, VALID_DEA, VALID_NPIS
 from tests.staff.conftest import text
 
 
@@ -74,7 +74,8 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
     assert "Print label" in shown
     assert rph2.get(f"/staff/dispenses/{dispense_id}/label").status_code == 200
     assert rph2.get(f"/staff/cases/{case_id}/attestation").status_code == 200
-    r = rph2.post(f"/staff/cases/{case_id}/attestation", data={"narrative": "Helps CRPS."})
+    r = rph2.post(f"/staff/cases/{case_id}/attestation", data={"narrative": "Helps CRPS.",
+                                                                  "password": PASSWORD})
     assert r.status_code == 302, text(r)
     assert desk.get(f"/staff/billing/cases/{case_id}?wi-gross=50000&wi-attorney_fees=16666.67"
                     "&wi-costs=1000").status_code == 200
