@@ -12,7 +12,7 @@ from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.canonical import dumps_canonical
 from lienrx.core.unit_of_work import QUEUE, queued
@@ -66,9 +66,8 @@ def _seal(session: Session) -> None:
     pending = session.info.pop(QUEUE, None)
     if not pending:
         return
-    head = session.execute(
-        sa.select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    head = locks.lock(sa.select(AuditChainHead).where(AuditChainHead.id == 1), AuditChainHead,
+                      session=session)  # last in lienrx.core.locks.ORDER
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS)
         session.add(head)
