@@ -15,13 +15,18 @@ import threading
 from collections import Counter as Tally
 from decimal import Decimal
 
+import psycopg
 import sqlalchemy as sa
 
+from lienrx.audit.models import AuditEvent
 from lienrx.audit.services import verify_chain
 from lienrx.compounding.models import CompoundingRecord
+from lienrx.core.idempotency import IdempotencyKey
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
+from lienrx.ledger import services as ledger
 from lienrx.ledger.invariants import check_ledger
+from lienrx.ledger.models import JournalEntry
 from lienrx.prescribing.models import Prescription
 from tests.dispensing.conftest import cream_fill
 
@@ -109,3 +114,35 @@ def test_dispenses_and_reversals_at_once_never_answer_5xx_and_keep_the_books(
           f"{dict(sorted(tally.items()))}, 5xx={fives}")
     assert fives == 0, refused
     assert refused == []  # every dispense and every reversal went through, in some order
+
+
+def test_a_dispense_that_lost_a_deadlock_is_run_again_once_with_one_claim_and_one_audit_event(
+        app, api_as, counter, monkeypatch):
+    """The rollback of the lost run takes its idempotency claim, ledger entry and audit event
+    with it; the replay of the key answers the second run's dispense."""
+    real_post_entry = ledger.post_entry
+    failures = [sa.exc.OperationalError("INSERT INTO journal_entries …", {},
+                                        psycopg.errors.DeadlockDetected("deadlock detected"))]
+
+    def post_entry_losing_once(**kwargs):
+        entry = real_post_entry(**kwargs)
+        if failures:
+            raise failures.pop()
+        return entry
+
+    monkeypatch.setattr(ledger, "post_entry", post_entry_losing_once)
+    rph = api_as("pharmacist")
+    headers = {"Idempotency-Key": "fill-after-deadlock"}
+    first = rph.post("/api/v1/dispenses", json=fill_body(counter), headers=headers)
+    assert first.status_code == 201 and failures == []
+    replay = rph.post("/api/v1/dispenses", json=fill_body(counter), headers=headers)
+    assert replay.status_code == 201 and replay.json["id"] == first.json["id"]
+    with app.app_context():
+        assert db.session.query(Dispense).count() == 1
+        assert db.session.query(JournalEntry).count() == 1
+        assert db.session.query(IdempotencyKey).count() == 1
+        created = db.session.execute(sa.select(AuditEvent.entity_id).where(
+            AuditEvent.action == "dispense.created")).scalars().all()
+        assert created == [str(first.json["id"])]
+        db.session.remove()
+    assert_books_hold(app, counter)

@@ -1,0 +1,108 @@
+"""Row locks in one order (lienrx.core.locks): case → prescription → product → batch →
+dispense → DUR alert → reduction request → audit chain head."""
+
+from __future__ import annotations
+
+import logging
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from lienrx.cases import services as cases
+from lienrx.cases.models import Case
+from lienrx.core import locks
+from lienrx.dispensing import services as dispensing
+from lienrx.extensions import db
+from lienrx.prescribing import services as prescribing
+from tests import factories
+
+PACKAGE = Path(__file__).resolve().parents[2] / "lienrx"
+
+
+def test_every_row_lock_goes_through_core_locks():
+    """No SELECT … FOR UPDATE outside lienrx/core/locks.py, so the order is kept in one place."""
+    pattern = re.compile(r"with_for_update|SELECT [^\"']* FOR UPDATE")
+    offenders = [str(path.relative_to(PACKAGE)) for path in PACKAGE.rglob("*.py")
+                 if path.name != "locks.py" and pattern.search(path.read_text())]
+    assert offenders == []
+
+
+def test_a_table_locked_after_a_later_one_is_a_lock_order_error(ctx, counter):
+    prescribing.lock_prescription(counter.cream_rx)
+    with pytest.raises(locks.LockOrderError, match="cases locked after prescriptions"):
+        cases.get_case(None, counter.case_id, for_update=True)
+    db.session.rollback()
+
+
+def test_a_row_already_held_may_be_locked_again(ctx, counter):
+    cases.get_case(None, counter.case_id, for_update=True)
+    prescribing.lock_prescription(counter.cream_rx)
+    cases.get_case(None, counter.case_id, for_update=True)  # ours already: no new lock
+    assert locks.taken() == ["cases", "prescriptions"]
+    db.session.rollback()
+
+
+def test_the_order_starts_afresh_with_each_transaction(ctx, counter):
+    prescribing.lock_prescription(counter.cream_rx)
+    db.session.rollback()
+    assert locks.taken() == []
+    cases.get_case(None, counter.case_id, for_update=True)
+    prescribing.lock_prescription(counter.cream_rx)
+    db.session.commit()
+    assert locks.taken() == []
+
+
+def test_a_table_outside_the_order_cannot_be_locked(ctx):
+    from lienrx.parties.models import LawFirm
+
+    with pytest.raises(locks.LockOrderError, match="no place"):
+        locks.lock(sa.select(LawFirm), LawFirm)
+
+
+def test_outside_tests_and_debug_a_broken_order_is_logged_not_refused(ctx, counter, caplog,
+                                                                      monkeypatch):
+    monkeypatch.setattr(ctx, "testing", False)
+    prescribing.lock_prescription(counter.cream_rx)
+    with caplog.at_level(logging.ERROR, logger="lienrx.locks"):
+        case = cases.get_case(None, counter.case_id, for_update=True)
+    assert isinstance(case, Case)
+    assert "cases locked after prescriptions" in caplog.text
+    db.session.rollback()
+
+
+def test_dispense_locks_case_then_prescription_then_batch(ctx, counter):
+    rph = factories.user("pharmacist")
+    dispensing.dispense(rph, dispensing.DispenseRequest(
+        prescription_id=counter.cream_rx, quantity=Decimal(30), days_supply=30,
+        compounding_record_id=counter.batch_id))
+    assert locks.taken() == ["cases", "prescriptions", "compounding_records"]
+    db.session.commit()
+
+
+def test_reverse_locks_case_prescription_batch_then_the_dispense(ctx, counter):
+    rph = factories.user("pharmacist")
+    fill = dispensing.dispense(rph, dispensing.DispenseRequest(
+        prescription_id=counter.cream_rx, quantity=Decimal(30), days_supply=30,
+        compounding_record_id=counter.batch_id))
+    db.session.commit()
+    dispensing.reverse(rph, fill.id, "entered in error")
+    assert locks.taken() == ["cases", "prescriptions", "compounding_records", "dispenses"]
+    db.session.commit()
+
+
+def test_the_audit_chain_head_is_locked_last_by_the_commit(ctx, counter):
+    cases.hold_case(None, counter.case_id, "client unreachable")
+    seen: list[list[str]] = []
+
+    def listener(session, _context):
+        seen.append(list(locks.taken(session)))
+
+    sa.event.listen(db.session(), "after_flush", listener)
+    try:
+        db.session.commit()
+    finally:
+        sa.event.remove(db.session(), "after_flush", listener)
+    assert seen[-1] == ["cases", "audit_chain_heads"]
