@@ -7,6 +7,7 @@ from flask.cli import FlaskGroup
 from lienrx.attestations.cli import attestations
 from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
+from lienrx.backup_cli import backup
 from lienrx.exports.cli import export
 from lienrx.keys_cli import keys
 from lienrx.ledger.cli import ledger
@@ -14,6 +15,8 @@ from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
 COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations]
+# Subcommands of `lienrx db`, the group Flask-Migrate owns (upgrade, migrate, heads, …).
+DB_COMMANDS = [backup]
 
 
 def _create_app() -> object:
