@@ -77,7 +77,8 @@ def commits_allowed(path: Path) -> bool:
     """The request's unit of work and CLI commands commit (and the seed loaders, which live
     outside the package, in seeds/); nothing else does."""
     relative = path.relative_to(PACKAGE)
-    command = path.name in ("cli.py", "keys_cli.py", "backup_cli.py", "server.py")  # `lienrx …` commands
+    # `lienrx …` commands
+    command = path.name in ("cli.py", "keys_cli.py", "backup_cli.py", "server.py")
     return relative == Path("core/unit_of_work.py") or command
 
 

@@ -61,8 +61,12 @@ def _seal(session: Session) -> None:
     """Chain the transaction's pending events, holding the head lock only until the commit.
 
     Appending at commit time keeps the one serialisation point every write shares (the chain
-    head) out of the body of the transaction.
+    head) out of the body of the transaction. SQLAlchemy also calls this when a savepoint is
+    released; the events then wait for the outermost commit, so the head stays the last lock
+    taken (``lienrx.core.locks.ORDER``) and is never held while the transaction goes on.
     """
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(QUEUE, None)
     if not pending:
         return

@@ -106,3 +106,17 @@ def test_the_audit_chain_head_is_locked_last_by_the_commit(ctx, counter):
     finally:
         sa.event.remove(db.session(), "after_flush", listener)
     assert seen[-1] == ["cases", "audit_chain_heads"]
+
+
+def test_a_released_savepoint_leaves_the_audit_chain_head_to_the_commit(ctx, counter):
+    from lienrx.audit import services as audit
+    from lienrx.audit.models import AuditEvent
+
+    cases.get_case(None, counter.case_id, for_update=True)
+    with db.session.begin_nested():
+        audit.record(None, "probe.in_savepoint", "case", counter.case_id)
+    assert locks.taken() == ["cases"]
+    prescribing.lock_prescription(counter.cream_rx)  # still in order: the head is not held
+    db.session.commit()
+    assert db.session.query(AuditEvent).filter_by(action="probe.in_savepoint").count() == 1
+    assert audit.verify_chain()[1] is None
