@@ -3,10 +3,12 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sqlite3
 import stat
 import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -16,14 +18,12 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
-from lienrx import create_app
 from lienrx.audit.models import AuditEvent
 from lienrx.core import backup
 from lienrx.extensions import db
 from lienrx.parties.models import Patient
 from tests import factories
-from tests.conftest import BACKEND, PG_ADMIN_URL
-from tests.conftest import test_settings as settings_for
+from tests.conftest import BACKEND, PG_ADMIN_URL, TEST_KEYS
 
 sqlite_only = pytest.mark.skipif(BACKEND != "sqlite", reason="SQLite's backup; PG below")
 
@@ -42,20 +42,42 @@ def books(app: Flask, world: Any) -> dict[str, Any]:
         return found
 
 
-def verify_restored(database_url: str, books: dict[str, Any]) -> None:
-    """Run the verify commands against the restored database; its PHI still decrypts."""
-    restored = create_app(settings_for(database_url))
-    runner = restored.test_cli_runner()
-    ledger = runner.invoke(args=["ledger", "verify"])
-    assert ledger.exit_code == 0, ledger.output
-    assert "ledger verified: 2 entries" in ledger.output
-    chain = runner.invoke(args=["audit", "verify"])
-    assert chain.exit_code == 0, chain.output
-    assert f"audit chain intact: {books['events']} events" in chain.output
-    with restored.app_context():
-        assert db.session.get(Patient, books["patient_id"]).last_name == books["last_name"]
-        db.session.remove()
-        db.engine.dispose()
+LIENRX = "from lienrx.cli import main; main()"  # the console script's entry point
+
+
+def production_env(database_url: str, tmp_path: Path) -> dict[str, str]:
+    """A production environment on ``database_url`` with the keys kept apart from the backup."""
+    return {**os.environ, "DATABASE_URL": database_url, "LIENRX_ENV": "production",
+            "LIENRX_INSTANCE_PATH": str(tmp_path / "restore-instance"), **TEST_KEYS}
+
+
+def run_lienrx(database_url: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    """Run ``lienrx ARGS`` in production mode on ``database_url``, in a process of its own."""
+    env = production_env(database_url, tmp_path)
+    return subprocess.run([sys.executable, "-c", LIENRX, *args], env=env, text=True,  # noqa: S603
+                          capture_output=True, timeout=120, check=False)
+
+
+def verify_restored(database_url: str, books: dict[str, Any], tmp_path: Path) -> None:
+    """`lienrx ledger verify` and `lienrx audit verify` pass on the restored database, and
+    its PHI decrypts with the data keys kept apart from it."""
+    ledger = run_lienrx(database_url, tmp_path, "ledger", "verify")
+    assert ledger.returncode == 0, ledger.stderr
+    assert "ledger verified: 2 entries" in ledger.stdout
+    chain = run_lienrx(database_url, tmp_path, "audit", "verify")
+    assert chain.returncode == 0, chain.stderr
+    assert f"audit chain intact: {books['events']} events" in chain.stdout
+    env = production_env(database_url, tmp_path)
+    reader = subprocess.run(  # noqa: S603
+        [sys.executable, "-c", "import sys\n"
+         "from lienrx import create_app\nfrom lienrx.extensions import db\n"
+         "from lienrx.parties.models import Patient\n"
+         "with create_app().app_context():\n"
+         "    print(db.session.get(Patient, int(sys.argv[1])).last_name)",
+         str(books["patient_id"])], env=env, text=True, capture_output=True, timeout=120,
+        check=False)
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.strip() == books["last_name"]
 
 
 @sqlite_only
@@ -69,7 +91,7 @@ def test_sqlite_backup_restored_to_a_fresh_file_passes_ledger_and_audit_verify(
     restored = tmp_path / "restored" / "lienrx.db"  # the restore: the file put in place
     restored.parent.mkdir()
     shutil.copyfile(target, restored)
-    verify_restored(f"sqlite:///{restored}", books)
+    verify_restored(f"sqlite:///{restored}", books, tmp_path)
 
 
 @sqlite_only
@@ -91,7 +113,7 @@ def test_sqlite_backup_while_a_write_is_open_copies_only_committed_work(app, boo
     finally:
         copy.close()
     assert "uncommitted firm" not in names and len(names) == 1
-    verify_restored(f"sqlite:///{done.path}", books)
+    verify_restored(f"sqlite:///{done.path}", books, tmp_path)
 
 
 def test_backup_refuses_a_file_that_exists(runner, tmp_path):
@@ -137,7 +159,7 @@ def test_postgresql_backup_restored_with_pg_restore_passes_ledger_and_audit_veri
     try:
         subprocess.run(["pg_restore", "--no-owner", "--exit-on-error", "-d", url, str(target)],  # noqa: S603, S607
                        check=True, capture_output=True)
-        verify_restored(url, books)
+        verify_restored(url, books, tmp_path)
     finally:
         with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
