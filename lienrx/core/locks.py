@@ -13,9 +13,12 @@ So a path that needs a row it cannot name yet (a reversal knows its dispense, no
 reads it without a lock first, takes the locks in order, and re-reads the row under its lock
 (``populate_existing``). The audit chain head comes last: it is locked by the commit itself.
 
-Taking a table out of order is a programming error: under tests and in debug mode it raises
+The order binds a request, the unit of work that runs beside others. Taking a table out of
+order there is a programming error: under tests and in debug mode it raises
 :class:`LockOrderError` at once; in production it is logged, and the unit of work's retry on
-a deadlock (``lienrx.core.unit_of_work``) keeps the request from failing.
+a deadlock (``lienrx.core.unit_of_work``) keeps the request from failing. A command or a seed
+loader may run many use cases in its one transaction (case after case, each in order); it
+runs alone, and is not checked.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import logging
 from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
-from flask import current_app, has_app_context
+from flask import current_app, has_request_context
 from sqlalchemy.orm import Session, SessionTransaction
 
 from lienrx.extensions import db
@@ -68,10 +71,10 @@ def _claim(session: Session, table: str, key: object) -> None:
     if (table, key) in held:
         return
     later = [t for t, _ in held if RANK[t] > RANK[table]]
-    if later:
+    if later and has_request_context():
         message = (f"{table} locked after {later[-1]}: the lock order is "
                    f"{' → '.join(ORDER)}")
-        if has_app_context() and (current_app.testing or current_app.debug):
+        if current_app.testing or current_app.debug:
             raise LockOrderError(message)
         log.error("lock order broken: %s", message)
     held.append((table, key))

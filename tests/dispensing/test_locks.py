@@ -30,10 +30,24 @@ def test_every_row_lock_goes_through_core_locks():
     assert offenders == []
 
 
-def test_a_table_locked_after_a_later_one_is_a_lock_order_error(ctx, counter):
+@pytest.fixture
+def request_ctx(ctx):
+    """Inside a request, as the API and the pages call the services."""
+    with ctx.test_request_context("/api/v1/dispenses", method="POST"):
+        yield ctx
+
+
+def test_a_table_locked_after_a_later_one_is_a_lock_order_error(request_ctx, counter):
     prescribing.lock_prescription(counter.cream_rx)
     with pytest.raises(locks.LockOrderError, match="cases locked after prescriptions"):
         cases.get_case(None, counter.case_id, for_update=True)
+    db.session.rollback()
+
+
+def test_a_command_running_use_case_after_use_case_is_not_checked(ctx, counter):
+    """A seed or command: case after case in one transaction, alone."""
+    prescribing.lock_prescription(counter.cream_rx)
+    assert isinstance(cases.get_case(None, counter.case_id, for_update=True), Case)
     db.session.rollback()
 
 
@@ -62,9 +76,9 @@ def test_a_table_outside_the_order_cannot_be_locked(ctx):
         locks.lock(sa.select(LawFirm), LawFirm)
 
 
-def test_outside_tests_and_debug_a_broken_order_is_logged_not_refused(ctx, counter, caplog,
-                                                                      monkeypatch):
-    monkeypatch.setattr(ctx, "testing", False)
+def test_outside_tests_and_debug_a_broken_order_is_logged_not_refused(request_ctx, counter,
+                                                                      caplog, monkeypatch):
+    monkeypatch.setattr(request_ctx, "testing", False)
     prescribing.lock_prescription(counter.cream_rx)
     with caplog.at_level(logging.ERROR, logger="lienrx.locks"):
         case = cases.get_case(None, counter.case_id, for_update=True)
