@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import click
 from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
 from flask_smorest import Api
@@ -172,7 +173,12 @@ def register_request_hooks(app: Flask) -> None:
 
 def register_cli(app: Flask) -> None:
     """Attach every domain's commands to the ``lienrx`` command."""
-    from lienrx.cli import COMMANDS
+    from lienrx.cli import COMMANDS, DB_COMMANDS
 
     for command in COMMANDS:
         app.cli.add_command(command)
+    migrate_group = app.cli.commands.get(migrate.command)  # added by migrate.init_app
+    if not isinstance(migrate_group, click.Group):
+        raise RuntimeError("Flask-Migrate's `db` command group is missing.")
+    for command in DB_COMMANDS:
+        migrate_group.add_command(command)

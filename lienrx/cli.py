@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask.cli import FlaskGroup
-from flask_migrate.cli import db
 
 from lienrx.attestations.cli import attestations
 from lienrx.audit.cli import audit
 from lienrx.auth.cli import users
+from lienrx.backup_cli import backup
 from lienrx.db_cli import grant_app_role
 from lienrx.exports.cli import export
 from lienrx.keys_cli import keys
@@ -15,10 +15,9 @@ from lienrx.ledger_cli import ledger
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
-# Flask-Migrate's `db` group (upgrade, migrate, history, …) gains the least-privilege grants.
-db.add_command(grant_app_role)
-
-COMMANDS = [db, users, audit, ledger, keys, seed, serve, export, attestations]
+COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations]
+# Subcommands of `lienrx db`, the group Flask-Migrate owns (upgrade, migrate, heads, …).
+DB_COMMANDS = [backup, grant_app_role]
 
 
 def _create_app() -> object:

@@ -12,7 +12,7 @@ from flask import g, has_request_context
 from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.canonical import dumps_canonical
 from lienrx.core.unit_of_work import QUEUE, queued
@@ -61,14 +61,17 @@ def _seal(session: Session) -> None:
     """Chain the transaction's pending events, holding the head lock only until the commit.
 
     Appending at commit time keeps the one serialisation point every write shares (the chain
-    head) out of the body of the transaction.
+    head) out of the body of the transaction. SQLAlchemy also calls this when a savepoint is
+    released; the events then wait for the outermost commit, so the head stays the last lock
+    taken (``lienrx.core.locks.ORDER``) and is never held while the transaction goes on.
     """
+    if session.in_nested_transaction():
+        return
     pending = session.info.pop(QUEUE, None)
     if not pending:
         return
-    head = session.execute(
-        sa.select(AuditChainHead).where(AuditChainHead.id == 1).with_for_update()
-    ).scalar_one_or_none()
+    head = locks.lock(sa.select(AuditChainHead).where(AuditChainHead.id == 1), AuditChainHead,
+                      session=session)  # last in lienrx.core.locks.ORDER
     if head is None:
         head = AuditChainHead(id=1, seq=0, hash=GENESIS)
         session.add(head)

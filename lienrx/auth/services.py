@@ -24,7 +24,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from lienrx.audit import services as audit
 from lienrx.auth import passwords
 from lienrx.auth.models import ApiToken, TotpFactor, User
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
@@ -237,7 +237,7 @@ class TotpEnrolment:
 def _factor(user_id: int, *, for_update: bool = False) -> TotpFactor | None:
     query = sa.select(TotpFactor).where(TotpFactor.user_id == user_id)
     if for_update:
-        query = query.with_for_update()
+        return locks.lock(query, TotpFactor)
     return db.session.execute(query).scalar_one_or_none()
 
 

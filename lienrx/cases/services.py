@@ -12,7 +12,7 @@ from lienrx.audit import services as audit
 from lienrx.auth.models import User
 from lienrx.cases import rules
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.paging import Page, fetch_page
@@ -32,9 +32,8 @@ def visible_cases(actor: Actor | None) -> sa.Select[Case]:
 def get_case(actor: Actor | None, case_id: int, *, for_update: bool = False) -> Case:
     """The case, if ``actor`` may see it; otherwise NotFound (never reveal another firm's)."""
     query = visible_cases(actor).where(Case.id == case_id)
-    if for_update:
-        query = query.with_for_update()
-    case = db.session.execute(query).scalar_one_or_none()
+    case = (locks.lock(query, Case) if for_update
+            else db.session.execute(query).scalar_one_or_none())
     if case is None:
         raise NotFound("No such case.")
     return case

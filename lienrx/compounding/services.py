@@ -12,7 +12,7 @@ from flask import current_app
 
 from lienrx.audit import services as audit
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from lienrx.core.schemas import plain_number
@@ -111,9 +111,8 @@ def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
                  qc_results: dict[str, Any] | None = None,
                  deviations: str | None = None) -> CompoundingRecord:
     """Record a compounded batch; it waits for a second pharmacist's verification."""
-    product = db.session.execute(
-        sa.select(Product).where(Product.id == product_id).with_for_update()
-    ).scalar_one_or_none()  # the lock serialises lot numbering for this product
+    # the lock serialises lot numbering for this product
+    product = locks.lock(sa.select(Product).where(Product.id == product_id), Product)
     if product is None or product.kind != "compounded" or product.formulation is None:
         raise field_error("product_id", "No such compounded product with a formulation.")
     formulation = product.formulation
@@ -158,10 +157,8 @@ def get_batch(record_id: int) -> CompoundingRecord:
 
 def lock_batch(record_id: int) -> CompoundingRecord:
     """Load a compounding record FOR UPDATE (row lock until commit), or NotFound."""
-    record = db.session.execute(
-        sa.select(CompoundingRecord).where(CompoundingRecord.id == record_id)
-        .with_for_update().execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+    record = locks.lock(sa.select(CompoundingRecord).where(CompoundingRecord.id == record_id),
+                        CompoundingRecord)
     if record is None:
         raise NotFound("No such compounding record.")
     return record

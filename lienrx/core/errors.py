@@ -47,6 +47,17 @@ class NotFound(LienRxError):
     status, code, title = 404, "not_found", "Not found"
 
 
+class ServiceUnavailable(LienRxError):
+    """The request could not finish for now (it lost a race for the database); nothing was
+    saved, and the same request may be sent again after ``retry_after`` seconds."""
+
+    status, code, title = 503, "temporarily_unavailable", "Temporarily unavailable"
+
+    def __init__(self, detail: str | None = None, *, retry_after: int = 1) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
+
 class Conflict(LienRxError):
     """A business rule refuses the action; ``code`` names the rule."""
 

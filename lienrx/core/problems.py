@@ -6,10 +6,20 @@ import logging
 import traceback
 from typing import Any
 
-from flask import Flask, Response, g, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Flask,
+    Response,
+    g,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from werkzeug.exceptions import HTTPException
 
-from lienrx.core.errors import LienRxError, RateLimited
+from lienrx.core.errors import LienRxError, RateLimited, ServiceUnavailable
 from lienrx.extensions import db
 
 log = logging.getLogger("lienrx.errors")
@@ -58,6 +68,14 @@ def _html(status: int, title: str, detail: str) -> tuple[str, int]:
 
 def handle_lienrx_error(error: LienRxError) -> Any:
     """A rule or check refused the request on purpose."""
+    if isinstance(error, ServiceUnavailable):
+        response = make_response(_problem_or_page(error))
+        response.headers["Retry-After"] = str(error.retry_after)
+        return response
+    return _problem_or_page(error)
+
+
+def _problem_or_page(error: LienRxError) -> Any:
     if wants_problem_json():
         extra = dict(error.extra)
         if getattr(error, "errors", None):

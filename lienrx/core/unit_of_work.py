@@ -9,19 +9,29 @@ One named path refuses but keeps the facts: a refusal marked :func:`keeping_fact
 refusal keeps the alerts it found; a failed sign-in keeps its audit record) commits the work
 done before it, both when it reaches the request boundary (the API) and when a page catches it
 through :func:`attempt` to show it next to the form.
+
+A transaction that loses a race it could not have avoided — PostgreSQL ends one side of a
+deadlock (40P01) or a serialization failure (40001) — is rolled back whole and the request
+run again, up to :data:`RETRIES` more times after a short random pause; nothing of the failed
+try survives it (its writes, audit events and idempotency claim go with the rollback). If
+every try loses, or SQLite's write lock stayed taken for its whole busy timeout, the answer is
+a 503 with ``Retry-After``: nothing was saved, and the client may send the request again.
 """
 
 from __future__ import annotations
 
 import logging
+import random
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, g, request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, SessionTransaction
 
-from lienrx.core.errors import LienRxError
+from lienrx.core.errors import LienRxError, ServiceUnavailable
 from lienrx.extensions import db
 
 log = logging.getLogger("lienrx.unit_of_work")
@@ -29,6 +39,14 @@ T = TypeVar("T")
 E = TypeVar("E", bound=LienRxError)
 
 QUEUE = "lienrx.unit_of_work.queue"
+
+RETRIES = 2  # runs of a request after the first, when it lost a deadlock or serialization race
+BACKOFF_SECONDS = 0.05  # the pause before a retry: random, up to this times the try number
+RETRY_AFTER_SECONDS = 1
+# SQLSTATEs after which the same transaction, run again, can succeed.
+RETRYABLE_SQLSTATES = {"40P01": "deadlock", "40001": "serialization failure"}
+
+log = logging.getLogger("lienrx.unit_of_work")
 
 
 def queued(session: Session) -> list[Any]:
@@ -126,10 +144,59 @@ def _commit() -> None:
         raise
 
 
+def lost_race(error: BaseException) -> str | None:
+    """What race ``error`` lost, if a retry of the whole transaction may succeed."""
+    if isinstance(error, DBAPIError):
+        return RETRYABLE_SQLSTATES.get(getattr(error.orig, "sqlstate", None) or "")
+    return None
+
+
+def database_busy(error: BaseException) -> bool:
+    """SQLite's write lock stayed taken for the whole busy timeout (``database is locked``).
+
+    Not retried: the connection has already waited its busy timeout (30 s) for the lock.
+    """
+    return (isinstance(error, DBAPIError) and error.orig is not None
+            and type(error.orig).__module__ == "sqlite3"
+            and "database is locked" in str(error.orig))
+
+
+def _rewind_request() -> None:
+    """Make the request readable again for the next run: the body is cached, files are not."""
+    for upload in (request.__dict__.get("files") or {}).values():
+        upload.stream.seek(0)
+
+
+def _unavailable() -> ServiceUnavailable:
+    return ServiceUnavailable(
+        "The request met a conflicting one and could not finish; nothing was saved. "
+        "Send it again in a moment.", retry_after=RETRY_AFTER_SECONDS)
+
+
 class UnitOfWorkFlask(Flask):
-    """Flask whose every request is one transaction: commit on success, roll back on error."""
+    """Flask whose every request is one transaction: commit on success, roll back on error;
+    a transaction that lost a deadlock or serialization race is run again."""
 
     def dispatch_request(self) -> Any:  # type: ignore[override]
+        tries = 1 + RETRIES
+        for try_number in range(1, tries + 1):
+            try:
+                return self._dispatch_once()
+            except DBAPIError as error:
+                race = lost_race(error)
+                if race is None and not database_busy(error):
+                    raise
+                db.session.rollback()  # already done; says so here, where the retry starts
+                if race is None or try_number == tries:
+                    log.warning("request_id=%s gave up after %d tries: %s", g.get("request_id"),
+                                try_number, race or "database busy")
+                    raise _unavailable() from error
+                log.info("request_id=%s lost a %s; running it again", g.get("request_id"), race)
+                time.sleep(random.uniform(0, BACKOFF_SECONDS * try_number))  # noqa: S311 - jitter
+                _rewind_request()
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _dispatch_once(self) -> Any:
         try:
             response = super().dispatch_request()
         except BaseException as error:

@@ -17,7 +17,7 @@ from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.compounding import services as compounding
 from lienrx.compounding.models import CompoundingRecord
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import normalize_ndc
@@ -196,11 +196,12 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     on = request.dispensed_on or clock.today()
     if on > clock.today():
         raise field_error("dispensed_on", "A fill cannot be dated in the future.")
-    try:
-        prescription = prescribing.lock_prescription(request.prescription_id)
+    try:  # read first, to learn the case: the case is locked before the prescription
+        case_id = prescribing.get_prescription(request.prescription_id).case_id
     except NotFound:
         raise field_error("prescription_id", "No such prescription.") from None
-    case = _check_case(actor, prescription.case_id)
+    case = _check_case(actor, case_id)
+    prescription = prescribing.lock_prescription(request.prescription_id)
     _check_prescription(prescription, request.quantity, on)
     _check_refill_timing(prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
@@ -243,11 +244,13 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
 
 
 def get_dispense(actor: Actor, dispense_id: int, *, for_update: bool = False) -> Dispense:
-    """A dispense the actor may see (attorneys: their firm's cases), else NotFound."""
+    """A dispense the actor may see (attorneys: their firm's cases), else NotFound.
+
+    ``for_update`` locks it: after its case, prescription and batch (``core.locks.ORDER``).
+    """
     query = sa.select(Dispense).where(Dispense.id == dispense_id)
-    if for_update:
-        query = query.with_for_update()
-    record = db.session.execute(query).scalar_one_or_none()
+    record = (locks.lock(query, Dispense) if for_update
+              else db.session.execute(query).scalar_one_or_none())
     if record is None:
         raise NotFound("No such dispense.")
     cases.get_case(actor, record.case_id)
@@ -272,16 +275,20 @@ def _charge_of(record: Dispense) -> JournalEntry:
 
 def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
+    # Read without a lock to learn what to lock, then lock in order: case, prescription,
+    # batch, and the dispense last, re-read under its lock (a twin may have reversed it).
+    found = get_dispense(actor, dispense_id)
+    case = cases.get_case(actor, found.case_id, for_update=True)
+    prescription = prescribing.lock_prescription(found.prescription_id)
+    batch = (compounding.lock_batch(found.compounding_record_id)
+             if found.compounding_record_id is not None else None)
     record = get_dispense(actor, dispense_id, for_update=True)
     if record.status == "reversed":
         raise Conflict("already_reversed", "This dispense has already been reversed.")
-    case = cases.get_case(actor, record.case_id, for_update=True)
     cases.refuse_if_closed(case, "its ledger takes no corrections")
-    prescription = prescribing.lock_prescription(record.prescription_id)
     prescribing.reverse_fill(prescription, Decimal(record.quantity))
-    if record.compounding_record_id is not None:
-        compounding.return_to_batch(compounding.lock_batch(record.compounding_record_id),
-                                    Decimal(record.quantity))
+    if batch is not None:
+        compounding.return_to_batch(batch, Decimal(record.quantity))
     entry = ledger.reverse_entry(_charge_of(record), actor=actor,
                                  memo=REVERSAL_MEMO.format(reason=reason))
     record.status, record.reversal_entry_id = "reversed", entry.id

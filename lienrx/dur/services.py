@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Forbidden, NotFound, ValidationFailed
 from lienrx.core.security import PHARMACIST
@@ -117,9 +117,7 @@ def resolve(alert_id: int, actor: Actor, resolution: str) -> DurAlert:
     resolution = (resolution or "").strip()
     if not resolution:
         raise ValidationFailed({"resolution": ["Say how the alert was resolved."]})
-    alert = db.session.execute(
-        sa.select(DurAlert).where(DurAlert.id == alert_id).with_for_update()
-    ).scalar_one_or_none()
+    alert = locks.lock(sa.select(DurAlert).where(DurAlert.id == alert_id), DurAlert)
     if alert is None:
         raise NotFound("No such DUR alert.")
     if alert.status == "resolved":

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed
 from lienrx.extensions import db
@@ -143,13 +143,14 @@ def cancel_prescription(actor: Actor | None, prescription_id: int, reason: str) 
 
 
 def lock_prescription(prescription_id: int) -> Prescription:
-    """Load a prescription FOR UPDATE (row lock until commit), or NotFound."""
-    prescription = db.session.execute(
+    """Load a prescription FOR UPDATE (row lock until commit), or NotFound.
+
+    Lock the case first, if at all (``lienrx.core.locks.ORDER``).
+    """
+    prescription = locks.lock(
         sa.select(Prescription).where(Prescription.id == prescription_id)
         .options(joinedload(Prescription.product, innerjoin=True),
-                 joinedload(Prescription.prescriber, innerjoin=True))
-        .with_for_update(of=Prescription).execution_options(populate_existing=True)
-    ).scalar_one_or_none()
+                 joinedload(Prescription.prescriber, innerjoin=True)), Prescription)
     if prescription is None:
         raise NotFound("No such prescription.")
     return prescription

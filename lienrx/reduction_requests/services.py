@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, field_error
 from lienrx.core.paging import Page, fetch_page
@@ -63,9 +63,8 @@ def file_request(actor: Actor, case_id: int, *, method: str, value: int | Decima
 def get_request(actor: Actor, request_id: int, *, for_update: bool = False) -> ReductionRequest:
     """A request on a case the actor may see (attorneys: their firm's), else NotFound."""
     query = sa.select(ReductionRequest).where(ReductionRequest.id == request_id)
-    if for_update:
-        query = query.with_for_update()
-    request = db.session.execute(query).scalar_one_or_none()
+    request = (locks.lock(query, ReductionRequest) if for_update
+               else db.session.execute(query).scalar_one_or_none())
     if request is None:
         raise NotFound("No such reduction request.")
     try:
@@ -145,6 +144,8 @@ def answer_request(actor: Actor, request_id: int, *, decision: str, note: str | 
         raise Forbidden("Only billing answers reduction requests.")
     if decision not in rules.DECISIONS:
         raise field_error("decision", "Accept, counter or decline.")
+    # The case is locked before the request (lienrx.core.locks.ORDER): the reduction locks it.
+    cases.get_case(actor, get_request(actor, request_id).case_id, for_update=True)
     request = get_request(actor, request_id, for_update=True)
     if request.status != rules.PENDING:
         raise Conflict("invalid_transition",
