@@ -9,6 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g, has_request_context
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from lienrx.audit.models import AuditChainHead, AuditEvent
@@ -70,11 +71,7 @@ def _seal(session: Session) -> None:
     pending = session.info.pop(QUEUE, None)
     if not pending:
         return
-    head = locks.lock(sa.select(AuditChainHead).where(AuditChainHead.id == 1), AuditChainHead,
-                      session=session)  # last in lienrx.core.locks.ORDER
-    if head is None:
-        head = AuditChainHead(id=1, seq=0, hash=GENESIS)
-        session.add(head)
+    head = locked_head(session)
     for event in pending:
         event.seq, event.prev_hash = head.seq + 1, head.hash
         event.hash = _digest(event)
@@ -84,6 +81,26 @@ def _seal(session: Session) -> None:
 
 
 sa.event.listen(Session, "before_commit", _seal)
+
+
+def locked_head(session: Session) -> AuditChainHead:
+    """The chain head, locked (last in ``lienrx.core.locks.ORDER``).
+
+    The first commit of a new database creates it; a concurrent first commit waits on that
+    insert, loses it, and then locks the row the winner made, instead of failing.
+    """
+    query = sa.select(AuditChainHead).where(AuditChainHead.id == 1)
+    head = locks.lock(query, AuditChainHead, session=session)
+    if head is None:
+        try:
+            with session.begin_nested():
+                session.add(AuditChainHead(id=1, seq=0, hash=GENESIS))
+        except IntegrityError:
+            pass  # a twin made it first
+        head = locks.lock(query, AuditChainHead, session=session)
+    if head is None:  # inserted above or by the twin: it cannot be missing now
+        raise RuntimeError("the audit chain head could not be created")
+    return head
 
 
 @dataclass(frozen=True)

@@ -138,3 +138,35 @@ def test_record_direct_call_chains_after_api_events(chain):
     db.session.commit()
     assert event.prev_hash == db.session.query(AuditEvent).filter(
         AuditEvent.seq == event.seq - 1).one().hash
+
+
+@pytest.mark.postgres_only
+def test_two_first_commits_on_a_new_database_both_chain(ctx):
+    """A fresh database has no chain head: the first commit creates it. A concurrent first
+    commit waits on that insert and then chains after it, instead of failing."""
+    import threading
+
+    from sqlalchemy.orm import Session
+
+    from lienrx.audit.models import AuditChainHead
+
+    assert db.session.get(AuditChainHead, 1) is None
+    first, second = Session(db.engine), Session(db.engine)
+    audit.locked_head(first)  # inserts the head, uncommitted: the twin will wait on it
+    outcome: dict[str, object] = {}
+
+    def twin() -> None:
+        try:
+            outcome["head"] = audit.locked_head(second).seq
+            second.commit()
+        except Exception as exc:  # noqa: BLE001 - the test reports what the twin hit
+            outcome["error"] = type(exc).__name__
+
+    thread = threading.Thread(target=twin)
+    thread.start()
+    thread.join(timeout=1)
+    assert thread.is_alive(), "the twin should wait for the first insert"
+    first.commit()
+    thread.join(timeout=10)
+    first.close(), second.close()
+    assert outcome == {"head": 0}
