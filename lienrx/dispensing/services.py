@@ -28,6 +28,7 @@ from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
+from lienrx.formulary import services as formulary
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import JournalEntry
@@ -148,16 +149,22 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
         return batch, None
     if request.compounding_record_id is not None:
         raise field_error("compounding_record_id", "A commercial product has no batch.")
-    ndc = product.ndc
-    if request.ndc is not None:
-        try:
-            ndc = normalize_ndc(request.ndc)
-        except ValueError as exc:
-            raise field_error("ndc", str(exc)) from None
-        if product.ndc is not None and ndc != product.ndc:
-            raise field_error("ndc", "The NDC is not the prescribed product's.")
-    if ndc is None:
-        raise field_error("ndc", "Send the NDC of the package dispensed.")
+    listed = formulary.product_ndcs(product)
+    if not listed:
+        raise Conflict("ndc_required",
+                       f"{product.name} has no package NDC in the formulary; it cannot be "
+                       "dispensed until one is listed.")
+    if request.ndc is None:
+        if len(listed) > 1:
+            raise field_error("ndc", "Send the NDC of the package dispensed: the product has "
+                                     f"{len(listed)}.")
+        return None, listed[0]
+    try:
+        ndc = normalize_ndc(request.ndc)
+    except ValueError as exc:
+        raise field_error("ndc", str(exc)) from None
+    if ndc not in listed:
+        raise field_error("ndc", "The NDC is not one of the prescribed product's.")
     return None, ndc
 
 

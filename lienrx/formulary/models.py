@@ -46,6 +46,8 @@ class Product(db.Model):  # type: ignore[name-defined]
         back_populates="product", order_by="ProductPrice.effective_from")
     formulations: Mapped[list[MasterFormulation]] = relationship(
         back_populates="product", order_by="MasterFormulation.version")
+    ndcs: Mapped[list[ProductNdc]] = relationship(
+        back_populates="product", order_by="ProductNdc.id", cascade="all, delete-orphan")
 
     __table_args__ = (
         one_of("kind", rules.KINDS, "kind_known"),
@@ -60,6 +62,27 @@ class Product(db.Model):  # type: ignore[name-defined]
     def formulation(self) -> MasterFormulation | None:
         """The newest version of the master formulation (compounded products only)."""
         return self.formulations[-1] if self.formulations else None
+
+
+class ProductNdc(db.Model):  # type: ignore[name-defined]
+    """One package NDC a commercial product may be dispensed as (11-digit 5-4-2): the NDC
+    master. ``source`` says where the NDC was read (label, SPL, NDC directory)."""
+
+    __tablename__ = "product_ndcs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("products.id", ondelete="CASCADE"), index=True)
+    ndc: Mapped[str] = mapped_column(sa.String(11))
+    labeler: Mapped[str | None] = mapped_column(sa.String(120))
+    source: Mapped[str | None] = mapped_column(sa.String(500))
+
+    product: Mapped[Product] = relationship(back_populates="ndcs")
+
+    __table_args__ = (
+        sa.UniqueConstraint("product_id", "ndc"),
+        sa.CheckConstraint("length(ndc) = 11", name="ndc_11_digits"),
+    )
 
 
 class ProductPrice(db.Model):  # type: ignore[name-defined]

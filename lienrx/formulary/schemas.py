@@ -36,6 +36,11 @@ class FormulationSchema(DumpSchema):
     ingredients = fields.List(fields.Nested(IngredientSchema))
 
 
+class ProductNdcSchema(DumpSchema):
+    ndc = fields.String()
+    labeler = fields.String(allow_none=True)
+
+
 class ProductSchema(DumpSchema):
     id = fields.Integer()
     code = fields.String()
@@ -47,6 +52,7 @@ class ProductSchema(DumpSchema):
     unit = fields.String()
     dea_schedule = fields.String(allow_none=True)
     ndc = fields.String(allow_none=True)
+    ndcs = fields.List(fields.Nested(ProductNdcSchema))
     hazardous = fields.Boolean()
     dur_classes = fields.List(fields.String())
     indication = fields.String(allow_none=True)

@@ -15,7 +15,13 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.formulary import rules
-from lienrx.formulary.models import FormulationIngredient, MasterFormulation, Product, ProductPrice
+from lienrx.formulary.models import (
+    FormulationIngredient,
+    MasterFormulation,
+    Product,
+    ProductNdc,
+    ProductPrice,
+)
 
 PRODUCT_FIELDS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
                   "unit", "dea_schedule", "ndc", "ndc_source", "hazardous", "dur_classes",
@@ -90,6 +96,7 @@ def upsert_product(actor: Actor | None, *, code: str, **fields: Any) -> tuple[Pr
         product = Product(code=code.strip().upper(), **data)
         db.session.add(product)
         db.session.flush()
+        _keep_default_ndc_listed(product)
         audit.record(actor, "product.created", "product", product.id, {"code": product.code})
         return product, True
     changed = [k for k, v in data.items() if getattr(product, k) != v]
@@ -97,8 +104,73 @@ def upsert_product(actor: Actor | None, *, code: str, **fields: Any) -> tuple[Pr
         setattr(product, key, data[key])
     if changed:
         db.session.flush()
+        _keep_default_ndc_listed(product)
         audit.record(actor, "product.updated", "product", product.id, {"fields": changed})
     return product, bool(changed)
+
+
+def _clean_ndcs(product: Product, ndcs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    if product.kind != "commercial" and ndcs:
+        raise ValidationFailed({"ndcs": ["Only commercial products carry NDCs."]})
+    cleaned: list[dict[str, Any]] = []
+    errors: list[str] = []
+    for entry in ndcs:
+        try:
+            ndc = normalize_ndc(str(entry.get("ndc") or ""))
+        except ValueError as exc:
+            errors.append(f"{entry.get('ndc')!r}: {exc}")
+            continue
+        if any(c["ndc"] == ndc for c in cleaned):
+            errors.append(f"{ndc} is listed twice.")
+            continue
+        cleaned.append({"ndc": ndc, "labeler": entry.get("labeler") or None,
+                        "source": entry.get("source") or None})
+    if errors:
+        raise ValidationFailed({"ndcs": errors})
+    return cleaned
+
+
+def set_product_ndcs(actor: Actor | None, product: Product,
+                     ndcs: list[dict[str, Any]]) -> bool:
+    """Make ``ndcs`` (``[{ndc, labeler, source}]``, first = default) the product's NDC master:
+    rows are added, updated or dropped to match, and the product's single ``ndc`` becomes the
+    first one. Says whether anything changed."""
+    wanted = _clean_ndcs(product, ndcs)
+    existing = {row.ndc: row for row in product.ndcs}
+    changed = False
+    for row in list(product.ndcs):
+        if row.ndc not in {w["ndc"] for w in wanted}:
+            product.ndcs.remove(row)
+            changed = True
+    for entry in wanted:
+        found = existing.get(entry["ndc"])
+        if found is None:
+            product.ndcs.append(ProductNdc(**entry))
+            changed = True
+        elif (found.labeler, found.source) != (entry["labeler"], entry["source"]):
+            found.labeler, found.source = entry["labeler"], entry["source"]
+            changed = True
+    default = wanted[0] if wanted else {"ndc": None, "source": None}
+    if (product.ndc, product.ndc_source) != (default["ndc"], default["source"]):
+        product.ndc, product.ndc_source = default["ndc"], default["source"]
+        changed = True
+    if changed:
+        db.session.flush()
+        audit.record(actor, "product.ndcs_set", "product", product.id,
+                     {"ndcs": [w["ndc"] for w in wanted]})
+    return changed
+
+
+def product_ndcs(product: Product) -> list[str]:
+    """The package NDCs the product may be dispensed as, the default first."""
+    return [row.ndc for row in product.ndcs]
+
+
+def _keep_default_ndc_listed(product: Product) -> None:
+    """A product given a single ``ndc`` lists it in its NDC master too."""
+    if product.ndc and product.ndc not in product_ndcs(product):
+        product.ndcs.append(ProductNdc(ndc=product.ndc, source=product.ndc_source))
+        db.session.flush()
 
 
 def set_price(actor: Actor | None, product: Product, *, effective_from: date, unit_price_cents: int,
