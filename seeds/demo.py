@@ -94,7 +94,7 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
             diagnosis_codes=["G90.511"])
         dispensing.dispense(rph, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
-            compounding_record_id=batch_id))
+            compounding_record_id=batch_id, ndc=None if batch_id else product.ndc))
 
 
 def _seeded(code: str) -> Product:

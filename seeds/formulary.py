@@ -14,7 +14,7 @@ from lienrx.formulary import services as formulary
 
 SEED_FILE = "formulary.json"
 PRODUCT_KEYS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
-                "unit", "dea_schedule", "ndc", "ndc_source", "hazardous", "dur_classes",
+                "unit", "dea_schedule", "hazardous", "dur_classes",
                 "indication")
 
 
@@ -28,6 +28,8 @@ def _load_product(item: dict[str, Any]) -> int:
     product, changed = formulary.upsert_product(
         None, code=item["code"], **{k: item.get(k) for k in PRODUCT_KEYS})
     count = int(changed)
+    if item["kind"] == "commercial":
+        count += int(formulary.set_product_ndcs(None, product, item.get("ndcs", [])))
     for price in item.get("prices", []):
         _, created = formulary.set_price(
             None, product, effective_from=date.fromisoformat(price["effective_from"]),

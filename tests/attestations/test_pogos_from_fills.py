@@ -50,7 +50,7 @@ def test_pogos_lists_every_fill_from_the_records(filled_case):
     lines = {line["dispense_id"]: line for line in document["dispense_lines"]}
     assert set(lines) == {gaba["id"], cream["id"], extra["id"]}
     gaba_line, cream_line = lines[gaba["id"]], lines[cream["id"]]
-    assert gaba_line["ndc"] == "00071-0805-24" and gaba_line["ndc_lot"] == "GB2291A"
+    assert gaba_line["ndc"] == "65162-0102-10" and gaba_line["ndc_lot"] == "GB2291A"
     assert gaba_line["charge"] == gaba["charge"] == "52.50"
     assert gaba_line["prescriber_npi"] and gaba_line["icd10_codes"] == ["G90.511"]
     assert cream_line["batch_lot"] and cream_line["beyond_use_date"]
@@ -83,6 +83,6 @@ def test_pogos_pdf_shows_the_fill_lines(filled_case):
     pdf = rph.get(f"/api/v1/attestations/{attestation['id']}.pdf")
     assert pdf.status_code == 200 and pdf.mimetype == "application/pdf"
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "00071-0805-24" in text
+    assert "65162-0102-10" in text
     assert cream["label"]["lot_number"] in text
     assert attestation["sha256"][:16] in text

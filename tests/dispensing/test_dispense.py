@@ -36,7 +36,7 @@ def test_gabapentin_fill_charges_the_lien_and_patient_pays_nothing(rph, api_as, 
     assert body["patient_paid"] == "0.00"
     assert body["charge"] == "52.50"  # 90 × 0.45 + 12.00 dispensing fee
     assert body["status"] == "dispensed" and body["case_id"] == counter.case_id
-    assert body["ndc"] == "00071080524"
+    assert body["ndc"] == "65162010210"
     assert balance(api_as, counter.case_id) == "52.50"
 
 
@@ -201,7 +201,7 @@ def test_compounded_fill_needs_a_batch_422(rph, counter):
 
 
 def test_wrong_ndc_422(rph, counter):
-    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter, ndc="0071-0401-24"))
+    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter, ndc="0378-2610-01"))
     assert response.status_code == 422
     assert "ndc" in response.json["errors"]
 

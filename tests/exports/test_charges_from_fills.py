@@ -23,7 +23,7 @@ def test_charges_sheet_row_per_fill_with_product_quantity_ndc_and_lot(api_as, co
     by_dispense = {r["Dispense ID"]: r for r in rows}
     assert by_dispense[gaba["id"]]["Product"] == "Gabapentin 300 mg capsule"
     assert by_dispense[gaba["id"]]["Quantity"] == 90
-    assert by_dispense[gaba["id"]]["NDC"] == "00071-0805-24"
+    assert by_dispense[gaba["id"]]["NDC"] == "65162-0102-10"
     assert by_dispense[gaba["id"]]["Lot"] == "GB2291A"
     assert by_dispense[cream["id"]]["Lot"] == cream["label"]["lot_number"]
     assert float(by_dispense[cream["id"]]["Amount"]) == 132.00

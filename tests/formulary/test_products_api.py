@@ -20,7 +20,17 @@ def test_products_list_the_formulary_with_prices_as_decimal_strings(seeded, tech
     assert (cream["unit_price"], cream["dispensing_fee"], cream["compounding_fee"]) == (
         "2.50", "12.00", "45.00")
     gabapentin = by_code["GABA-CAP-300"]
-    assert gabapentin["ndc"] == "00071080524" and gabapentin["compounding_fee"] is None
+    assert gabapentin["ndc"] == "65162010210" and gabapentin["compounding_fee"] is None
+    assert cream["ndcs"] == []
+
+
+def test_products_show_ndcs(seeded, tech):
+    by_code = {p["code"]: p for p in tech.get("/api/v1/products").json}
+    gabapentin_detail = tech.get(f"/api/v1/products/{seeded['GABA-CAP-300']}").json
+    assert gabapentin_detail["ndcs"][0] == {"ndc": "65162010210",
+                                            "labeler": "Amneal Pharmaceuticals"}
+    assert by_code["GABA-CAP-300"]["ndcs"] == gabapentin_detail["ndcs"]
+    assert all(set(entry) == {"ndc", "labeler"} for entry in gabapentin_detail["ndcs"])
 
 
 def test_products_filter_by_code(seeded, tech):
@@ -42,6 +52,7 @@ def test_commercial_product_has_no_formulation(seeded, tech):
     response = tech.get(f"/api/v1/products/{seeded['LIDO-PAT-5']}")
     assert response.json["formulation"] is None
     assert response.json["ndc"] == "00603188016"
+    assert response.json["ndcs"] == [{"ndc": "00603188016", "labeler": "Par Pharmaceutical"}]
 
 
 def test_unknown_product_is_404(seeded, tech):

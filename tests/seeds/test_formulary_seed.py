@@ -8,10 +8,10 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.dur.models import DurRule
 from lienrx.extensions import db
 from lienrx.formulary import rules
-from lienrx.formulary.models import MasterFormulation, Product, ProductPrice
+from lienrx.formulary.models import MasterFormulation, Product, ProductNdc, ProductPrice
 from lienrx.seeds.formulary import seed_data
 
-COUNTED = (Product, ProductPrice, MasterFormulation, DurRule)
+COUNTED = (Product, ProductNdc, ProductPrice, MasterFormulation, DurRule)
 
 
 def _counts() -> dict[str, int]:
@@ -35,13 +35,37 @@ def test_seed_formulary_loads_twice_without_duplicates(app, runner):
 
 def test_every_seeded_ndc_is_valid_and_cites_its_source():
     for item in seed_data()["products"]:
+        assert "ndc" not in item and "ndc_source" not in item, item["code"]
         if item["kind"] == "compounded":
-            assert item["ndc"] is None, item["code"]
-        elif item["ndc"] is None:
-            assert "not confirmed" in item["ndc_note"], item["code"]
-        else:
-            assert len(normalize_ndc(item["ndc"])) == 11
-            assert item["ndc_source"] and "http" in item["ndc_source"], item["code"]
+            assert not item.get("ndcs"), item["code"]
+            continue
+        ndcs = item["ndcs"]
+        if not ndcs:
+            assert "left empty rather than guessed" in item["ndc_note"], item["code"]
+        normalised = [normalize_ndc(entry["ndc"]) for entry in ndcs]
+        assert len(set(normalised)) == len(normalised), item["code"]
+        for entry in ndcs:
+            assert entry["labeler"], (item["code"], entry["ndc"])
+            assert "http" in entry["source"], (item["code"], entry["ndc"])
+            assert len(entry["source"]) <= 500, (item["code"], entry["ndc"])
+
+
+def test_no_seeded_gabapentin_ndc_is_brand_neurontin():
+    """Parke-Davis (labeler 00071) is the Neurontin brand; the seed prices generics."""
+    for item in seed_data()["products"]:
+        for entry in item.get("ndcs", []):
+            assert not normalize_ndc(entry["ndc"]).startswith("00071"), item["code"]
+
+
+def test_seeded_ndcs_load_as_the_products_ndc_master(app, runner):
+    assert runner.invoke(args=["seed", "formulary"]).exit_code == 0
+    with app.app_context():
+        for item in seed_data()["products"]:
+            product = db.session.execute(
+                sa.select(Product).where(Product.code == item["code"])).scalar_one()
+            expected = [normalize_ndc(e["ndc"]) for e in item.get("ndcs", [])]
+            assert [row.ndc for row in product.ndcs] == expected, item["code"]
+            assert product.ndc == (expected[0] if expected else None), item["code"]
 
 
 def test_every_compounded_product_has_a_formulation_in_a_known_bud_category():
