@@ -45,8 +45,8 @@ def today() -> date:
 
 
 def freeze(moment: datetime | None) -> None:
-    """Freeze the clock at an aware datetime (tests only); None unfreezes it."""
+    """Freeze the clock at an aware datetime, in any zone (tests only); None unfreezes it."""
     global _frozen
     if moment is not None and moment.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
-    _frozen = moment
+    _frozen = None if moment is None else moment.astimezone(UTC)
