@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.url_map.converters["int"] = IdConverter
     app.config.from_mapping(load_settings(instance_path, overrides=config))
     app.extensions["lienrx.keyring"] = build_keyring(app.config)
+    clock.configure(app.config["LIENRX_TIMEZONE"])  # "today" is the pharmacy's local date
     register_proxies(app)
     register_logging(app)
     register_extensions(app)
@@ -58,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_request_hooks(app)
     register_cli(app)
     app.jinja_env.filters["money"] = format_cents
+    app.jinja_env.filters["local_date"] = clock.local_date  # a UTC moment's pharmacy date
     app.jinja_env.globals["submission_key"] = new_submission_key
     return app
 

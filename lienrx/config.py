@@ -10,8 +10,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from lienrx.core import crypto
+from lienrx.cases.rules import US_STATES
+from lienrx.core import clock, crypto
 from lienrx.core.identifiers import dea_shape_valid, npi_valid
 
 log = logging.getLogger("lienrx.config")
@@ -22,7 +24,10 @@ REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
 REQUIRED_IN_PRODUCTION = ("LIENRX_PUBLIC_URL", "LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS",
                           "LIENRX_PHARMACY_PHONE", "LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA")
 # Optional settings read from the environment as they are, or as positive whole numbers.
-TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_DEFAULT_STATE")
+TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE")
+# The old name of LIENRX_PHARMACY_STATE, still read (with a warning) so existing
+# deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
+DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
 WHOLE_NUMBER_SETTINGS = ("LIENRX_PAYOFF_VALID_DAYS", "LIENRX_QUIET_LIEN_DAYS",
                          "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
 DEV_KEYS_FILE = "dev-keys.json"
@@ -72,7 +77,8 @@ class BaseConfig:
     LIENRX_PHARMACY_NPI: str | None = None
     LIENRX_PHARMACY_DEA: str | None = None
     LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
-    LIENRX_DEFAULT_STATE = "TN"
+    LIENRX_TIMEZONE = clock.DEFAULT_TIMEZONE  # the pharmacy's local date is "today" everywhere
+    LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply
     LIENRX_PAYOFF_VALID_DAYS = 30
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
 
@@ -181,6 +187,12 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     if env.get("REDIS_URL"):
         settings["RATELIMIT_STORAGE_URI"] = env["REDIS_URL"]
         settings["RATELIMIT_STORAGE_OPTIONS"] = {}
+    for old, new in DEPRECATED_ALIASES.items():
+        value = overrides.pop(old, None) or env.get(old)
+        if value:
+            log.warning("%s is deprecated; set %s instead", old, new)
+            if not (overrides.get(new) or env.get(new)):
+                settings[new] = value
     for key in TEXT_SETTINGS:
         if env.get(key):
             settings[key] = env[key]
@@ -197,7 +209,24 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
         settings["LIENRX_TRUSTED_PROXIES"] = int(proxies)
     settings.update(overrides)
     _check_pharmacy_identity(settings)
+    _check_pharmacy_place(settings)
     return settings
+
+
+def _check_pharmacy_place(settings: dict[str, Any]) -> None:
+    """Name an unknown time zone or state; the state is kept upper-case."""
+    zone = str(settings["LIENRX_TIMEZONE"]).strip()
+    try:
+        ZoneInfo(zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ConfigError(f"LIENRX_TIMEZONE must be an IANA time zone name such as "
+                          f"America/Chicago; got {zone!r}") from exc
+    settings["LIENRX_TIMEZONE"] = zone
+    state = str(settings["LIENRX_PHARMACY_STATE"]).strip().upper()
+    if state not in US_STATES:
+        raise ConfigError("LIENRX_PHARMACY_STATE must be a two-letter US state such as TN; "
+                          f"got {settings['LIENRX_PHARMACY_STATE']!r}")
+    settings["LIENRX_PHARMACY_STATE"] = state
 
 
 def _check_pharmacy_identity(settings: Mapping[str, Any]) -> None:

@@ -117,16 +117,16 @@ def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
         raise field_error("product_id", "No such compounded product with a formulation.")
     formulation = product.formulation
     moment = _compounded_moment(compounded_at)
-    problems = _ingredient_problems(formulation, quantity, ingredients, moment.date())
+    problems = _ingredient_problems(formulation, quantity, ingredients, clock.local_date(moment))
     if problems:
         raise ValidationFailed({"ingredients": problems})
-    bud, basis = beyond_use_date(formulation, moment.date(),
+    bud, basis = beyond_use_date(formulation, clock.local_date(moment),
                                  [i["expiration_date"] for i in ingredients])
     hazards = {i.component.lower() for i in formulation.ingredients if i.hazardous}
     record = CompoundingRecord(
         product_id=product.id, formulation_id=formulation.id,
         formulation_version=formulation.version,
-        lot_number=_next_lot_number(formulation.lot_prefix, moment.date()),
+        lot_number=_next_lot_number(formulation.lot_prefix, clock.local_date(moment)),
         quantity=quantity, remaining_quantity=quantity, compounded_at=moment,
         compounded_by_user_id=actor.id, status="pending_verification", beyond_use_date=bud,
         bud_basis=basis, qc_results=qc_results or {}, deviations=deviations,

@@ -1,10 +1,30 @@
-"""The one source of the current time, so tests can freeze it in one place."""
+"""The one source of the current time, so tests can freeze it in one place.
+
+Moments are UTC (:func:`utcnow`); business dates (fill dates, BUDs, prescription expiry,
+refill timing, payoff validity, aging) are the pharmacy's local date (:func:`today`,
+:func:`local_date`), in the time zone the application configures (``LIENRX_TIMEZONE``).
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, tzinfo
+from zoneinfo import ZoneInfo
+
+DEFAULT_TIMEZONE = "America/Chicago"
 
 _frozen: datetime | None = None
+_zone: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def configure(zone: str | tzinfo) -> None:
+    """Set the pharmacy's time zone (an IANA name or a tzinfo); the application does it once."""
+    global _zone
+    _zone = ZoneInfo(zone) if isinstance(zone, str) else zone
+
+
+def timezone() -> tzinfo:
+    """The pharmacy's time zone."""
+    return _zone
 
 
 def utcnow() -> datetime:
@@ -12,14 +32,21 @@ def utcnow() -> datetime:
     return _frozen if _frozen is not None else datetime.now(UTC)
 
 
+def local_date(moment: datetime) -> date:
+    """The pharmacy's calendar date at an aware ``moment``."""
+    if moment.tzinfo is None:
+        raise ValueError("local_date() needs an aware datetime")
+    return moment.astimezone(_zone).date()
+
+
 def today() -> date:
-    """Return today's date (UTC)."""
-    return utcnow().date()
+    """Return today's date at the pharmacy (its local date, not UTC's)."""
+    return local_date(utcnow())
 
 
 def freeze(moment: datetime | None) -> None:
-    """Freeze the clock at an aware datetime (tests only); None unfreezes it."""
+    """Freeze the clock at an aware datetime, in any zone (tests only); None unfreezes it."""
     global _frozen
     if moment is not None and moment.tzinfo is None:
         raise ValueError("freeze() needs an aware datetime")
-    _frozen = moment
+    _frozen = None if moment is None else moment.astimezone(UTC)

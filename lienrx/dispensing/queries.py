@@ -425,7 +425,8 @@ def firm_case_list(actor: Actor, filters: ListFilters, *, page_size: int = PAGE_
     listing = CaseList([CaseRow(
         r.id, f"{r.first_name} {r.last_name}", r.firm_file_number, r.status, balances[r.id],
         r.last_fill, min((d.due for d in due.get(r.id, [])), default=None),
-        case_rules.quiet_days(r.status, r.last_fill, r.created_at.date(), today, quiet_after))
+        case_rules.quiet_days(r.status, r.last_fill, clock.local_date(r.created_at), today,
+                              quiet_after))
         for r in rows], total, max(1, filters.page), page_size)
     audit.record(actor, "portal.cases_listed", "law_firm", firm_id,
                  {"count": len(listing.rows), "page": listing.page,

@@ -114,7 +114,9 @@ def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], in
     fills = (sa.select(Case.id, Case.status, Case.created_at, last_fill.label("last_fill"))
              .where(Case.law_firm_id == firm_id, Case.status == case_rules.ACTIVE)
              .subquery())
-    opened_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(), UTC)
+    # opened before the pharmacy's midnight that starts the day after the cutoff
+    opened_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(),
+                                     clock.timezone()).astimezone(UTC)
     rows = db.session.execute(
         sa.select(fills, sa.func.count().over().label("total"))
         .where(sa.or_(fills.c.last_fill <= cutoff,
@@ -123,7 +125,7 @@ def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], in
         .limit(shown)).all()
     found = []
     for row in rows:
-        days = quiet_days(row.status, row.last_fill, row.created_at.date(), today, after)
+        days = quiet_days(row.status, row.last_fill, clock.local_date(row.created_at), today, after)
         if days is not None:
             found.append(Notification(QUIET, row.id, clock.utcnow(), days, f"{days} days"))
     return found, (rows[0].total if rows else 0)

@@ -60,8 +60,9 @@ class StateRule:
 
 _GABAPENTIN_CV = StateRule(schedule_overrides={"gabapentin": "V"})
 
-# The case's jurisdiction picks the entry; a state without one follows the pharmacy's home
-# state (LIENRX_DEFAULT_STATE, TN by default).
+# Keyed on the pharmacy's state (LIENRX_PHARMACY_STATE, TN by default) and, for a fill shipped
+# to another state, that state too: the stricter of the two governs. Never the case's court
+# venue (its jurisdiction), which says where the lawsuit is, not where the drug is dispensed.
 STATE_RULES: dict[str, StateRule] = {
     "TN": _GABAPENTIN_CV,
     "AL": _GABAPENTIN_CV,
@@ -79,11 +80,50 @@ def add_months(day: date, months: int) -> date:
     return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
-def state_rule(jurisdiction: str | None, default_state: str) -> StateRule:
-    """The state rule for a jurisdiction, else the pharmacy's home state's, else none."""
-    if jurisdiction and jurisdiction in STATE_RULES:
-        return STATE_RULES[jurisdiction]
-    return STATE_RULES.get(default_state, StateRule())
+@dataclass(frozen=True)
+class EarliestOf(Validity):
+    """The stricter of several validities: the earliest last fill date any of them allows."""
+
+    options: tuple[Validity, ...] = ()
+
+    def last_fill_date(self, written_on: date) -> date:
+        """The earliest of the options' last fill dates."""
+        return min(option.last_fill_date(written_on) for option in self.options)
+
+
+SCHEDULE_STRICTNESS = ("II", "III", "IV", "V")  # stricter first
+
+
+def _stricter_schedule(one: str, other: str) -> str:
+    return min(one, other, key=SCHEDULE_STRICTNESS.index)
+
+
+def _validity(state: StateRule, schedule: str) -> Validity:
+    return state.validity_overrides.get(schedule, SCHEDULE_RULES[schedule].validity)
+
+
+def stricter(one: StateRule, other: StateRule) -> StateRule:
+    """The rules of two states at once: a drug either schedules is scheduled (in the stricter
+    schedule when both do), and a prescription is valid until the earlier of their dates."""
+    if one == other:
+        return one
+    schedules = dict(one.schedule_overrides)
+    for drug_class, schedule in other.schedule_overrides.items():
+        schedules[drug_class] = (_stricter_schedule(schedules[drug_class], schedule)
+                                 if drug_class in schedules else schedule)
+    validities: dict[str, Validity] = {
+        schedule: EarliestOf(options=(_validity(one, schedule), _validity(other, schedule)))
+        for schedule in {*one.validity_overrides, *other.validity_overrides}}
+    return StateRule(schedule_overrides=schedules, validity_overrides=validities)
+
+
+def state_rule(pharmacy_state: str, delivery_state: str | None = None) -> StateRule:
+    """The rules a fill follows: the pharmacy's state's and, when it is shipped to another
+    state, the stricter of the two states' (a state without an entry adds nothing)."""
+    rule = STATE_RULES.get(pharmacy_state.upper(), StateRule())
+    if delivery_state and delivery_state.upper() != pharmacy_state.upper():
+        rule = stricter(rule, STATE_RULES.get(delivery_state.upper(), StateRule()))
+    return rule
 
 
 def effective_schedule(federal: str | None, dur_classes: list[str], state: StateRule) -> str:

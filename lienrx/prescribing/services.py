@@ -72,7 +72,9 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
     """Enter a prescription after the DEA schedule and state rules; compute ``expires_on``."""
     case, prescriber, product = _load_parties(actor, case_id, prescriber_id, product_id)
     cases.refuse_if_closed(case, "no new prescriptions")
-    state = rules.state_rule(case.jurisdiction, current_app.config["LIENRX_DEFAULT_STATE"])
+    # The pharmacy's state, never the case's venue. A fill shipped to another state would add
+    # that state (rules.state_rule's delivery_state); a dispense has no shipping address yet.
+    state = rules.state_rule(current_app.config["LIENRX_PHARMACY_STATE"])
     schedule = rules.effective_schedule(product.dea_schedule, product.dur_classes or [], state)
     rule = rules.SCHEDULE_RULES[schedule]
     errors: dict[str, list[str]] = {}

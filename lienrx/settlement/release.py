@@ -11,6 +11,7 @@ from fpdf import FPDF
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
+from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents
@@ -94,7 +95,7 @@ def render_pdf(view: LetterView) -> bytes:
     pdf.set_font("Helvetica", "B", 16)
     pdf.cell(0, 10, _latin1(view.pharmacy), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 11)
-    pdf.cell(0, 8, f"Issued {view.letter.issued_at.date().isoformat()}",
+    pdf.cell(0, 8, f"Issued {clock.local_date(view.letter.issued_at).isoformat()}",
              new_x="LMARGIN", new_y="NEXT")
     pdf.ln(4)
     for line in (f"To: {view.firm_name}", f"Re: {view.client_name}",

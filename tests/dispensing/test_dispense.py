@@ -261,3 +261,30 @@ def test_price_missing_refuses_a_fill_with_no_price_in_effect(rph, app, world, p
         assert db.session.query(Dispense).count() == 0
         assert db.session.query(JournalEntry).count() == 0
         assert db.session.get(Prescription, rx_id).quantity_dispensed == 0
+
+
+def _central_evening(day):
+    """21:00 Central on ``day``, which is already the next day in UTC."""
+    from datetime import datetime, time
+    from zoneinfo import ZoneInfo
+
+    moment = datetime.combine(day, time(21), ZoneInfo("America/Chicago"))
+    assert moment.astimezone(ZoneInfo("UTC")).date() == day + timedelta(days=1)
+    return moment
+
+
+def test_a_dispense_without_a_date_is_dated_the_pharmacys_day_not_utcs(rph, counter):
+    day = clock.today() + timedelta(days=1)
+    clock.freeze(_central_evening(day))
+    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
+    assert response.status_code == 201, response.json
+    assert response.json["dispensed_on"] == day.isoformat()
+
+
+def test_a_prescription_can_be_filled_until_its_last_day_ends_at_the_pharmacy(rph, app, counter):
+    with app.app_context():
+        expires = db.session.get(Prescription, counter.gabapentin_rx).expires_on
+    clock.freeze(_central_evening(expires))  # already the day after expiry in UTC
+    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
+    assert response.status_code == 201, response.json
+    assert response.json["dispensed_on"] == expires.isoformat()

@@ -95,6 +95,27 @@ def test_gabapentin_is_state_schedule_v_in_tennessee(app, world, seeded, tech):
     assert with_dea.json["schedule"] == "V"
 
 
+def _venue(app, case_id, state):
+    from lienrx.cases.models import Case
+
+    with app.app_context():
+        db.session.get(Case, case_id).jurisdiction = state
+        db.session.commit()
+
+
+def test_schedule_rules_follow_the_pharmacy_state_not_the_case_venue(app, world, seeded, tech,
+                                                                     monkeypatch):
+    _venue(app, world.case_id, "CA")  # sued in California, dispensed in Tennessee
+    in_tennessee = tech.post("/api/v1/prescriptions", json=rx_body(world, seeded["GABA-CAP-300"]))
+    assert in_tennessee.status_code == 201 and in_tennessee.json["schedule"] == "V"
+
+    _venue(app, world.case_id, "TN")  # sued in Tennessee, dispensed in California
+    monkeypatch.setitem(app.config, "LIENRX_PHARMACY_STATE", "CA")
+    in_california = tech.post("/api/v1/prescriptions", json=rx_body(world, seeded["GABA-CAP-300"]))
+    assert in_california.status_code == 201
+    assert in_california.json["schedule"] == "non_controlled"
+
+
 @pytest.mark.parametrize("field", ["case_id", "prescriber_id", "product_id"])
 def test_unknown_ids_in_the_body_are_422_on_that_field(world, seeded, tech, field):
     body = {**rx_body(world, seeded["KET-CRM-10"]), field: 999999}

@@ -45,15 +45,44 @@ def test_state_validity_override_replaces_the_default():
 
 
 def test_gabapentin_is_schedule_v_under_tennessee_rules_only():
-    tennessee = rules.state_rule("TN", "TN")
-    california = rules.state_rule("CA", "XX")
+    tennessee = rules.state_rule("TN")
+    california = rules.state_rule("CA")
     assert rules.effective_schedule(None, ["gabapentin"], tennessee) == "V"
     assert rules.effective_schedule(None, ["gabapentin"], california) == rules.NON_CONTROLLED
     assert rules.effective_schedule("III", ["ketamine"], california) == "III"
 
 
-def test_state_without_an_entry_follows_the_pharmacys_home_state():
-    assert rules.state_rule("CA", "TN") is rules.STATE_RULES["TN"]
+def test_a_fill_in_the_pharmacys_own_state_follows_that_state_alone():
+    assert rules.state_rule("TN") is rules.STATE_RULES["TN"]
+    assert rules.state_rule("TN", "TN") is rules.STATE_RULES["TN"]
+    assert rules.state_rule("CA") == StateRule()
+
+
+@pytest.mark.parametrize(("pharmacy", "delivery"), [("CA", "TN"), ("TN", "CA")])
+def test_a_fill_shipped_to_another_state_follows_the_stricter_schedule(pharmacy, delivery):
+    state = rules.state_rule(pharmacy, delivery)
+    assert rules.effective_schedule(None, ["gabapentin"], state) == "V"
+
+
+def test_two_states_scheduling_one_drug_give_the_stricter_schedule():
+    one = StateRule(schedule_overrides={"gabapentin": "V", "tramadol": "IV"})
+    other = StateRule(schedule_overrides={"gabapentin": "III"})
+    both = rules.stricter(one, other)
+    assert rules.effective_schedule(None, ["gabapentin"], both) == "III"
+    assert rules.effective_schedule(None, ["tramadol"], both) == "IV"
+
+
+def test_a_fill_shipped_to_another_state_expires_on_the_earlier_of_their_dates():
+    six_months = StateRule(validity_overrides={rules.NON_CONTROLLED: Validity(months=6)})
+    ninety_days = StateRule(validity_overrides={rules.NON_CONTROLLED: Validity(days=90),
+                                                "V": Validity(days=200)})
+    both = rules.stricter(six_months, ninety_days)
+    assert rules.expires_on(rules.NON_CONTROLLED, date(2026, 1, 10), both) == date(2026, 4, 10)
+    assert rules.expires_on("V", date(2026, 1, 10), both) == date(2026, 7, 29)
+    # only one state shortens Schedule V: the federal year still bounds the other
+    assert rules.expires_on("V", date(2026, 1, 10), rules.stricter(StateRule(), ninety_days)) \
+        == date(2026, 7, 29)
+    assert rules.expires_on("II", date(2026, 1, 10), both) == date(2026, 4, 10)
 
 
 def test_refill_too_soon_thresholds_by_schedule():

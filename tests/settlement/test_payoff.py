@@ -92,3 +92,13 @@ def test_payoff_statement_expired_after_valid_through(billing, charged):
     assert billing.get(f"/api/v1/cases/{case_id}/payoff-statements").json[0]["status"] == "valid"
     freeze(date(2026, 3, 31) + timedelta(days=1))
     assert billing.get(f"/api/v1/cases/{case_id}/payoff-statements").json[0]["status"] == "expired"
+
+
+def test_payoff_valid_through_counts_from_the_pharmacys_date(billing, charged):
+    from zoneinfo import ZoneInfo
+
+    case_id = charged(100)
+    # 21:00 Central on March 1st is 03:00 UTC on March 2nd
+    clock.freeze(datetime(2026, 3, 1, 21, tzinfo=ZoneInfo("America/Chicago")))
+    r = billing.get(f"/api/v1/cases/{case_id}/payoff")
+    assert r.json["valid_through"] == "2026-03-31"
