@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from lienrx.cases.rules import US_STATES
 from lienrx.core import clock, crypto
 from lienrx.core.identifiers import dea_shape_valid, npi_valid
+from lienrx.core.money import to_cents
 
 log = logging.getLogger("lienrx.config")
 
@@ -81,6 +82,7 @@ class BaseConfig:
     LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply
     LIENRX_PAYOFF_VALID_DAYS = 30
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
+    LIENRX_CONFIRM_CHARGE_ABOVE = 100_000  # cents: the dispense page asks to confirm above it
 
 
 class DevelopmentConfig(BaseConfig):
@@ -201,6 +203,16 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
             if not env[key].isdigit() or int(env[key]) == 0:
                 raise ConfigError(f"{key} must be a positive whole number")
             settings[key] = int(env[key])
+    confirm_above = env.get("LIENRX_CONFIRM_CHARGE_ABOVE", "").strip()
+    if confirm_above:
+        try:
+            cents = to_cents(confirm_above.lstrip("$").replace(",", ""))
+            if cents < 0:
+                raise ValueError("negative")
+            settings["LIENRX_CONFIRM_CHARGE_ABOVE"] = cents
+        except ValueError:
+            raise ConfigError("LIENRX_CONFIRM_CHARGE_ABOVE must be an amount in dollars, "
+                              "e.g. 1000.00") from None
     proxies = env.get("LIENRX_TRUSTED_PROXIES", "").strip()
     if proxies:
         if not proxies.isdigit():

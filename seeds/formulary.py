@@ -15,7 +15,7 @@ from lienrx.formulary import services as formulary
 SEED_FILE = "formulary.json"
 PRODUCT_KEYS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
                 "unit", "dea_schedule", "hazardous", "dur_classes",
-                "indication")
+                "indication", "max_quantity_per_fill", "max_days_supply", "limits_source")
 
 
 def seed_data() -> dict[str, Any]:

@@ -52,6 +52,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     charge_cents: Mapped[int] = mapped_column(sa.BigInteger)
     patient_paid_cents: Mapped[int] = mapped_column(sa.BigInteger, default=0)
     refill_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # Why a compounded supply may run past its batch's BUD (SPEC §7.2), when it does.
+    bud_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
     dur_review: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     label: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # PHI: patient
     charge_entry_id: Mapped[int | None] = mapped_column(

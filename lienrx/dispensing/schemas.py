@@ -42,6 +42,7 @@ class DispenseCreateSchema(LoadSchema):
     dur_resolutions = fields.List(fields.Nested(DurResolutionSchema), load_default=list,
                                   validate=validate.Length(max=50))
     override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
+    bud_override = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
 
 
 class ReverseSchema(LoadSchema):
@@ -69,6 +70,7 @@ class DispenseSchema(DumpSchema):
     charge = Money(attribute="charge_cents")
     patient_paid = Money(attribute="patient_paid_cents")
     refill_override_reason = fields.String(allow_none=True)
+    bud_override_reason = fields.String(allow_none=True)
     dur_alerts = fields.List(fields.Dict(), attribute="dur_review")
     status = fields.String()
     reversal_reason = fields.String(allow_none=True)

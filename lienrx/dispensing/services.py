@@ -22,6 +22,7 @@ from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
+from lienrx.core.schemas import plain_number
 from lienrx.dispensing.labels import build_label
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import services as dur
@@ -29,6 +30,7 @@ from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
 from lienrx.formulary import services as formulary
+from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import JournalEntry
@@ -67,16 +69,19 @@ class DispenseRequest:
     delivery_method: str | None = None
     dur_resolutions: tuple[tuple[int, str], ...] = ()
     refill_override_reason: str | None = None
+    bud_override_reason: str | None = None
 
     @classmethod
     def from_loaded(cls, body: dict[str, Any]) -> DispenseRequest:
         """Build from the output of ``DispenseCreateSchema`` (the API body or the page form)."""
         body = dict(body)
         override = body.pop("override_refill_too_soon", None)
+        bud_override = body.pop("bud_override", None)
         resolutions = tuple((r["alert_id"], r["resolution"])
                             for r in body.pop("dur_resolutions", ()))
         return cls(**body, dur_resolutions=resolutions,
-                   refill_override_reason=override["reason"] if override else None)
+                   refill_override_reason=override["reason"] if override else None,
+                   bud_override_reason=bud_override["reason"] if bud_override else None)
 
 
 def _check_case(actor: Actor, case_id: int) -> Case:
@@ -100,6 +105,33 @@ def _check_prescription(prescription: Prescription, quantity: Decimal, on: date)
     if status == "exhausted" or quantity > Decimal(prescription.quantity_remaining):
         raise Conflict("refills_exhausted",
                        f"Only {prescription.quantity_remaining} remain on this prescription.")
+
+
+def check_plausible(product: Product, quantity: Decimal, days_supply: int) -> None:
+    """Refuse a fill beyond the product's limits, or a fraction of an `each` product (422)."""
+    errors: dict[str, list[str]] = {}
+    if quantity > Decimal(product.max_quantity_per_fill):
+        errors["quantity"] = [f"At most {plain_number(product.max_quantity_per_fill)} "
+                              f"{product.unit} of {product.name} go out in one fill."]
+    elif product.unit == "each" and quantity != quantity.to_integral_value():
+        errors["quantity"] = [f"{product.name} is dispensed by whole units."]
+    if days_supply > product.max_days_supply:
+        errors["days_supply"] = [f"At most {product.max_days_supply} days of {product.name} "
+                                 "go out in one fill."]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_bud(batch: CompoundingRecord, on: date, days_supply: int,
+               override: str | None) -> None:
+    """A compounded supply must not run past its batch's BUD unless a pharmacist says why."""
+    runs_to = on + timedelta(days=days_supply)
+    if runs_to > batch.beyond_use_date and not override:
+        raise Conflict("days_supply_exceeds_bud",
+                       f"{days_supply} days from {on} runs to {runs_to}, past lot "
+                       f"{batch.lot_number}'s beyond-use date {batch.beyond_use_date}. "
+                       "Shorten the supply, or a pharmacist may override with a reason.",
+                       beyond_use_date=batch.beyond_use_date.isoformat())
 
 
 def last_fill(prescription_id: int) -> Dispense | None:
@@ -143,6 +175,7 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
         if batch.product_id != product.id:
             raise field_error("compounding_record_id", "The batch is of another product.")
         compounding.check_dispensable(batch, on)
+        _check_bud(batch, on, request.days_supply, request.bud_override_reason)
         if request.quantity > Decimal(batch.remaining_quantity):
             raise field_error("quantity", f"Only {batch.remaining_quantity} {product.unit} "
                                           f"remain in lot {batch.lot_number}.")
@@ -209,6 +242,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         raise field_error("prescription_id", "No such prescription.") from None
     case = _check_case(actor, case_id)
     prescription = prescribing.lock_prescription(request.prescription_id)
+    check_plausible(prescription.product, request.quantity, request.days_supply)
     _check_prescription(prescription, request.quantity, on)
     _check_refill_timing(prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
@@ -227,6 +261,9 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         unit_price_cents=unit_price, dispensing_fee_cents=fee,
         compounding_fee_cents=compounding_fee, charge_cents=charge, patient_paid_cents=0,
         refill_override_reason=request.refill_override_reason,
+        bud_override_reason=(request.bud_override_reason if batch is not None
+                             and on + timedelta(days=request.days_supply)
+                             > batch.beyond_use_date else None),
         dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
                      "resolution": a.resolution} for a in alerts],
         label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
@@ -246,7 +283,8 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     audit.record(actor, "dispense.created", "dispense", record.id,
                  {"case_id": case.id, "prescription_id": prescription.id,
                   "fill_number": fill_number, "charge_cents": charge,
-                  "refill_override": bool(request.refill_override_reason)})
+                  "refill_override": bool(request.refill_override_reason),
+                  "bud_override": bool(record.bud_override_reason)})
     return record
 
 

@@ -39,6 +39,10 @@ class Product(db.Model):  # type: ignore[name-defined]
     hazardous: Mapped[bool] = mapped_column(default=False)
     dur_classes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     indication: Mapped[str | None] = mapped_column(sa.Text)
+    # Plausibility limits on one dispense (SPEC §7.2) and where they come from.
+    max_quantity_per_fill: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))
+    max_days_supply: Mapped[int] = mapped_column(default=rules.DEFAULT_MAX_DAYS_SUPPLY)
+    limits_source: Mapped[str | None] = mapped_column(sa.String(500))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
@@ -56,6 +60,8 @@ class Product(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("dea_schedule IS NULL OR dea_schedule IN ('II', 'III', 'IV', 'V')",
                            name="schedule_known"),
         sa.CheckConstraint("kind = 'commercial' OR ndc IS NULL", name="ndc_only_commercial"),
+        sa.CheckConstraint("max_quantity_per_fill > 0", name="max_quantity_positive"),
+        sa.CheckConstraint("max_days_supply > 0", name="max_days_supply_positive"),
     )
 
     @property

@@ -10,6 +10,15 @@ UNITS = ("g", "mL", "each")
 SCHEDULES = ("II", "III", "IV", "V")
 INGREDIENT_ROLES = ("api", "excipient")
 
+# Plausibility limits on one dispense (SPEC §7.2). These are pharmacy policy defaults, not
+# regulatory facts: no label or rule fixes a largest fill. A product without its own limits
+# in the formulary takes these: 90 days, and per unit 4 a day for 90 days (`each`), 500 g or
+# 1000 mL.
+DEFAULT_MAX_DAYS_SUPPLY = 90
+DEFAULT_MAX_QUANTITY_PER_FILL = {"each": 360, "g": 500, "mL": 1000}
+DEFAULT_LIMITS_SOURCE = ("Pharmacy policy default, not a regulatory limit: "
+                         "at most 90 days and 360 each / 500 g / 1000 mL per fill.")
+
 
 @dataclass(frozen=True)
 class BudCategory:

@@ -25,7 +25,8 @@ from lienrx.formulary.models import (
 
 PRODUCT_FIELDS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
                   "unit", "dea_schedule", "ndc", "ndc_source", "hazardous", "dur_classes",
-                  "indication", "active")
+                  "indication", "active", "max_quantity_per_fill", "max_days_supply",
+                  "limits_source")
 
 
 def list_products(*, code: str | None = None, page: int = 1, page_size: int = 50,
@@ -82,8 +83,35 @@ def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
                 errors["ndc"] = [str(exc)]
     if data.get("strength_mg_per_unit") is not None:
         data["strength_mg_per_unit"] = Decimal(str(data["strength_mg_per_unit"]))
+    _clean_limits(data, errors)
     if errors:
         raise ValidationFailed(errors)
+    return data
+
+
+def _clean_limits(data: dict[str, Any], errors: dict[str, list[str]]) -> None:
+    """Fill in the policy defaults for limits not given (SPEC §7.2) and check them."""
+    if data.get("max_quantity_per_fill") is None:
+        data.pop("max_quantity_per_fill", None)
+    else:
+        limit = Decimal(str(data["max_quantity_per_fill"]))
+        if limit <= 0 or (data.get("unit") == "each" and limit != limit.to_integral_value()):
+            errors["max_quantity_per_fill"] = ["A positive amount (whole for `each`)."]
+        data["max_quantity_per_fill"] = limit
+    if data.get("max_days_supply") is None:
+        data.pop("max_days_supply", None)
+    elif not isinstance(data["max_days_supply"], int) or data["max_days_supply"] < 1:
+        errors["max_days_supply"] = ["A positive whole number of days."]
+
+
+def _with_default_limits(data: dict[str, Any]) -> dict[str, Any]:
+    """A new product's data with the pharmacy policy defaults for limits it does not give."""
+    data = dict(data)
+    if "max_quantity_per_fill" not in data or "max_days_supply" not in data:
+        data["limits_source"] = data.get("limits_source") or rules.DEFAULT_LIMITS_SOURCE
+    data.setdefault("max_days_supply", rules.DEFAULT_MAX_DAYS_SUPPLY)
+    data.setdefault("max_quantity_per_fill",
+                    Decimal(rules.DEFAULT_MAX_QUANTITY_PER_FILL[data["unit"]]))
     return data
 
 
@@ -93,7 +121,7 @@ def upsert_product(actor: Actor | None, *, code: str, **fields: Any) -> tuple[Pr
     data.setdefault("dur_classes", [])
     product = product_by_code(code)
     if product is None:
-        product = Product(code=code.strip().upper(), **data)
+        product = Product(code=code.strip().upper(), **_with_default_limits(data))
         db.session.add(product)
         db.session.flush()
         _keep_default_ndc_listed(product)

@@ -6,13 +6,14 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock, forms
 from lienrx.core.errors import Conflict
 from lienrx.core.idempotency import claim_submission, submission_used
+from lienrx.core.money import format_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import queries, services
@@ -23,6 +24,8 @@ from lienrx.prescribing import services as prescribing
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"
+BUD_OVERRIDE = "bud_override.reason"
+CONFIRM = "confirm_charge"  # its value is the charge confirmed, in cents
 
 
 def _charge_preview(prescription: Any, quantity: Any) -> tuple[int | None, str | None]:
@@ -44,9 +47,12 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
     form = form or forms.blank(quantity=plain_number(rx.quantity),
                                days_supply=rx.days_supply, ndc=rx.product.ndc or "")
     charge, price_problem = _charge_preview(rx, form.value("quantity"))
+    confirm_above = current_app.config["LIENRX_CONFIRM_CHARGE_ABOVE"]
     page = render_template(
         "staff/prescription.html", rx=rx, status=prescribing.effective_status(rx),
         alerts=alerts, fills=fills, form=form, charge=charge, price_problem=price_problem,
+        confirm_above=confirm_above,
+        needs_confirmation=charge is not None and charge > confirm_above,
         next_due=services.refill_due_on(rx, previous) if previous else None,
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
                          f"{plain_number(b.remaining_quantity)} "
@@ -67,7 +73,32 @@ def _dispense_data(prescription_id: int) -> dict[str, Any]:
     reason = (request.form.get(OVERRIDE) or "").strip()
     if reason:
         data["override_refill_too_soon"] = {"reason": reason}
+    bud_reason = (request.form.get(BUD_OVERRIDE) or "").strip()
+    if bud_reason:
+        data["bud_override"] = {"reason": bud_reason}
     return data
+
+
+def _charge_confirmed(form: forms.Submission, prescription_id: int) -> bool:
+    """A charge above LIENRX_CONFIRM_CHARGE_ABOVE needs "I confirm this charge of $X" ticked
+    for that very amount; a fill the rules refuse anyway is left to them (no confirmation)."""
+    values = form.values or {}
+    rx = prescribing.get_prescription(prescription_id)
+    try:
+        charge = services.price(rx, values["quantity"],
+                                values.get("dispensed_on") or clock.today())[3]
+    except Conflict:
+        return True
+    if charge <= current_app.config["LIENRX_CONFIRM_CHARGE_ABOVE"]:
+        return True
+    form.attempt(services.check_plausible, rx.product, values["quantity"],
+                 values["days_supply"])
+    if form.errors:
+        return False
+    if request.form.get(CONFIRM) != str(charge):
+        form.refuse(CONFIRM, f"Confirm the charge of ${format_cents(charge)} to the lien.")
+        return False
+    return True
 
 
 @bp.route("/prescriptions/<int:prescription_id>/dispense", methods=["POST"])
@@ -77,7 +108,7 @@ def create_dispense(prescription_id: int) -> Any:
     if submission_used():
         return _already_dispensed(prescription_id)
     form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
-    if form.ok:
+    if form.ok and _charge_confirmed(form, prescription_id):
         dispense_request = services.DispenseRequest.from_loaded(form.values or {})
         record = form.attempt(services.dispense, current_user, dispense_request)
         if record is not None:

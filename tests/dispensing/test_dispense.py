@@ -160,7 +160,10 @@ def test_refill_too_soon_threshold_for_schedule_iii_is_085(rph, counter):
     assert rph.post("/api/v1/dispenses", json=cream_fill(counter)).json["code"] == (
         "refill_too_soon")
     clock.freeze(clock.utcnow() + timedelta(days=1))
-    assert rph.post("/api/v1/dispenses", json=cream_fill(counter)).status_code == 201
+    # The 35-day batch's BUD falls within this second 30-day supply.
+    assert rph.post("/api/v1/dispenses", json=cream_fill(
+        counter, bud_override={"reason": "Patient told to discard after the BUD"})
+    ).status_code == 201
 
 
 def test_compounding_not_verified_refuses(rph, app, counter):
