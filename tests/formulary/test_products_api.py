@@ -88,3 +88,24 @@ def test_price_on_follows_effective_dates(ctx):
     assert services.price_on(product.id, date(2026, 7, 1)).unit_price_cents == 50
     assert services.price_on(product.id, date(2024, 12, 31)) is None
     assert services.price_on(product.id, clock.today()).dispensing_fee_cents == 1300
+
+
+def test_products_show_their_limits(seeded, tech):
+    by_code = {p["code"]: p for p in tech.get("/api/v1/products").json}
+    gabapentin = by_code["GABA-CAP-300"]
+    assert (gabapentin["max_quantity_per_fill"], gabapentin["max_days_supply"]) == (1080, 90)
+    assert "max-dose-gabapentin" in gabapentin["limits_source"]
+    cream = tech.get(f"/api/v1/products/{seeded['KET-CRM-10']}").json
+    assert (cream["max_quantity_per_fill"], cream["max_days_supply"]) == (500, 90)
+    assert cream["limits_source"].startswith("Pharmacy policy default, not a regulatory limit")
+    assert all(p["max_quantity_per_fill"] > 0 and p["max_days_supply"] == 90
+               for p in by_code.values())
+
+
+def test_a_product_without_limits_takes_the_policy_defaults(app):
+    with app.app_context():
+        product, _ = services.upsert_product(
+            None, code="TEST-TAB", name="Test tablet", kind="commercial", dosage_form="tablet",
+            route="oral", strength="5 mg", unit="each", hazardous=False, dur_classes=[])
+        assert (product.max_quantity_per_fill, product.max_days_supply) == (360, 90)
+        assert product.limits_source.startswith("Pharmacy policy default")

@@ -218,3 +218,49 @@ def test_queue_lists_what_is_waiting(app, staff, counter):  # noqa: F811
     shown = text(staff("pharmacist").get("/staff/"))
     assert re.search(r"Ready to fill 2 ", shown)
     assert re.search(r"Batches awaiting verification 1 ", shown)
+
+
+def test_a_charge_above_the_threshold_needs_its_confirmation(app, staff, counter,  # noqa: F811
+                                                             monkeypatch):
+    monkeypatch.setitem(app.config, "LIENRX_CONFIRM_CHARGE_ABOVE", 10_000)  # $100.00
+    rph = staff("pharmacist")
+    path = f"/staff/prescriptions/{counter.cream_rx}"
+    # 30 g × $2.50 + $12.00 dispensing + $45.00 compounding = $132.00, shown before posting.
+    assert "I confirm this charge of $132.00" in text(rph.get(path))
+    fill = {"compounding_record_id": counter.batch_id, "quantity": "30", "days_supply": "30"}
+    r = rph.post(f"{path}/dispense", data=fill)
+    assert r.status_code == 422 and error_of(r, "confirm_charge")
+    r = rph.post(f"{path}/dispense", data={**fill, "confirm_charge": "13200"})
+    assert r.status_code == 302
+    assert "Charged to the lien $132.00" in text(rph.get(r.headers["Location"]))
+
+
+def test_a_confirmation_of_another_amount_does_not_count(app, staff, counter,  # noqa: F811
+                                                         monkeypatch):
+    monkeypatch.setitem(app.config, "LIENRX_CONFIRM_CHARGE_ABOVE", 10_000)
+    rph = staff("pharmacist")
+    fill = {"compounding_record_id": counter.batch_id, "quantity": "40", "days_supply": "30",
+            "confirm_charge": "13200"}  # confirmed $132.00, but 40 g charges $157.00
+    r = rph.post(f"/staff/prescriptions/{counter.cream_rx}/dispense", data=fill)
+    assert r.status_code == 422 and "I confirm this charge of $157.00" in text(r)
+
+
+def test_a_charge_at_or_below_the_threshold_needs_no_confirmation(staff, counter):  # noqa: F811
+    rph = staff("pharmacist")  # default: above $1,000.00
+    path = f"/staff/prescriptions/{counter.cream_rx}"
+    assert "I confirm this charge" not in text(rph.get(path))
+    r = rph.post(f"{path}/dispense", data={"compounding_record_id": counter.batch_id,
+                                           "quantity": "30", "days_supply": "30"})
+    assert r.status_code == 302
+
+
+def test_a_bud_override_is_shown_on_the_fill(staff, counter):  # noqa: F811
+    clock.freeze(clock.utcnow() + timedelta(days=30))
+    rph = staff("pharmacist")
+    path = f"/staff/prescriptions/{counter.cream_rx}/dispense"
+    fill = {"compounding_record_id": counter.batch_id, "quantity": "30", "days_supply": "30"}
+    r = rph.post(path, data=fill)
+    assert r.status_code == 409 and "beyond-use date" in text(r)
+    r = rph.post(path, data={**fill, "bud_override.reason": "Discard on the BUD"})
+    assert r.status_code == 302
+    assert "Supply past the BUD Discard on the BUD" in text(rph.get(r.headers["Location"]))
