@@ -30,7 +30,7 @@ TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_ST
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
 WHOLE_NUMBER_SETTINGS = ("LIENRX_PAYOFF_VALID_DAYS", "LIENRX_QUIET_LIEN_DAYS",
-                         "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
+                         "LIENRX_LATE_ENTRY_DAYS", "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
 DEV_KEYS_FILE = "dev-keys.json"
 
 
@@ -83,6 +83,7 @@ class BaseConfig:
     LIENRX_PAYOFF_VALID_DAYS = 30
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
     LIENRX_CONFIRM_CHARGE_ABOVE = 100_000  # cents: the dispense page asks to confirm above it
+    LIENRX_LATE_ENTRY_DAYS = 7  # how many days back a pharmacist may date a late-entered fill
 
 
 class DevelopmentConfig(BaseConfig):

@@ -67,6 +67,12 @@ def _prescriber(line: dict[str, Any]) -> str:
         line.get("prescriber_name"))
 
 
+def _fill_date(line: dict[str, Any]) -> str:
+    """The fill date; a late entry (SPEC §7.1) says so."""
+    day = text(line.get("dispensed_on"))
+    return f"{day} (late entry)" if line.get("late_entry") else day
+
+
 def _quantity(line: dict[str, Any]) -> str:
     return f"{text(line.get('quantity'))} {text(line.get('unit'))}".strip()
 
@@ -82,7 +88,7 @@ class Column:
 
 
 TIMELINE: tuple[Column, ...] = (
-    Column("Date", 19, lambda ln: text(ln.get("dispensed_on"))),
+    Column("Date", 19, _fill_date),
     Column("Fill #", 10, lambda ln: text(ln.get("fill_number")), numeric=True),
     Column("Product", 40, _product),
     Column("NDC or formulation / lot / BUD", 45, source_cell),

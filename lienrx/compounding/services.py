@@ -196,10 +196,18 @@ def reject_batch(actor: Actor, record_id: int, reason: str) -> CompoundingRecord
 
 
 def check_dispensable(batch: CompoundingRecord, on_date: date) -> None:
-    """Refuse a batch that is not verified (409) or whose BUD has come (409)."""
+    """Refuse a batch that is not verified (409), was compounded or verified after
+    ``on_date`` (409 ``compounding_not_verified``: a fill is judged on its fill date), or
+    whose BUD has come by ``on_date`` (409)."""
     if batch.status != "verified":
         raise Conflict("compounding_not_verified",
                        f"Batch {batch.lot_number} is {batch.status}, not verified.")
+    compounded_on = clock.local_date(batch.compounded_at)
+    verified_on = clock.local_date(batch.verified_at) if batch.verified_at else None
+    if compounded_on > on_date or verified_on is None or verified_on > on_date:
+        raise Conflict("compounding_not_verified",
+                       f"Batch {batch.lot_number} was compounded on {compounded_on} and "
+                       f"verified on {verified_on}, not by the fill date {on_date}.")
     if on_date >= batch.beyond_use_date:
         raise Conflict("beyond_use_date_passed",
                        f"Batch {batch.lot_number} reached its beyond-use date "

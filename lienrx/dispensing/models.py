@@ -23,6 +23,8 @@ STATUSES = ("dispensed", "reversed")
 # fits the memo (490 characters); the dispense keeps it too (``reversal_reason``).
 REVERSAL_MEMO = "Reversal: {reason}"
 REVERSAL_REASON_MAX = MEMO_LENGTH - len(REVERSAL_MEMO.format(reason=""))
+# A fill dated before the day it is entered (SPEC §7.1) keeps why; the charge's memo quotes it.
+LATE_ENTRY_REASON_MAX = 300
 
 
 class Dispense(db.Model):  # type: ignore[name-defined]
@@ -54,6 +56,7 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     refill_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # Why a compounded supply may run past its batch's BUD (SPEC §7.2), when it does.
     bud_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    late_entry_reason: Mapped[str | None] = mapped_column(sa.String(LATE_ENTRY_REASON_MAX))
     dur_review: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     label: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # PHI: patient
     charge_entry_id: Mapped[int | None] = mapped_column(
@@ -70,6 +73,11 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     prescription: Mapped[Prescription] = relationship()
     compounding_record: Mapped[CompoundingRecord | None] = relationship()
     pharmacist: Mapped[User] = relationship(foreign_keys=[pharmacist_user_id])
+
+    @property
+    def late_entry(self) -> bool:
+        """Entered after its fill date (SPEC §7.1): the reason says why."""
+        return self.late_entry_reason is not None
 
     __table_args__ = (
         sa.UniqueConstraint("prescription_id", "fill_number"),

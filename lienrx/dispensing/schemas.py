@@ -13,7 +13,7 @@ from lienrx.core.schemas import (
     Quantity,
     TrimmedString,
 )
-from lienrx.dispensing.models import REVERSAL_REASON_MAX
+from lienrx.dispensing.models import LATE_ENTRY_REASON_MAX, REVERSAL_REASON_MAX
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
 
@@ -32,7 +32,10 @@ class DispenseCreateSchema(LoadSchema):
     quantity = Quantity(required=True)
     days_supply = fields.Integer(required=True, strict=True, validate=validate.Range(min=1,
                                                                                    max=365))
-    dispensed_on = BoundedDate("event", load_default=None)
+    dispensed_on = BoundedDate("event", load_default=None, metadata={"label": "Fill date"})
+    late_entry_reason = TrimmedString(load_default=None, allow_none=True,
+                                      validate=validate.Length(max=LATE_ENTRY_REASON_MAX),
+                                      metadata={"label": "Late-entry reason"})
     compounding_record_id = Id(load_default=None, allow_none=True)
     ndc = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=14))
     lot_number = TrimmedString(load_default=None, allow_none=True,
@@ -71,6 +74,8 @@ class DispenseSchema(DumpSchema):
     patient_paid = Money(attribute="patient_paid_cents")
     refill_override_reason = fields.String(allow_none=True)
     bud_override_reason = fields.String(allow_none=True)
+    late_entry = fields.Boolean()
+    late_entry_reason = fields.String(allow_none=True)
     dur_alerts = fields.List(fields.Dict(), attribute="dur_review")
     status = fields.String()
     reversal_reason = fields.String(allow_none=True)

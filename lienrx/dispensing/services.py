@@ -9,6 +9,7 @@ from decimal import ROUND_CEILING, Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from lienrx.audit import services as audit
@@ -19,10 +20,11 @@ from lienrx.compounding import services as compounding
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
-from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
+from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
+from lienrx.core.security import PHARMACIST
 from lienrx.dispensing.labels import build_label
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import services as dur
@@ -33,7 +35,7 @@ from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
-from lienrx.ledger.models import JournalEntry
+from lienrx.ledger.models import MEMO_LENGTH, JournalEntry
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.models import Prescription
@@ -70,6 +72,7 @@ class DispenseRequest:
     dur_resolutions: tuple[tuple[int, str], ...] = ()
     refill_override_reason: str | None = None
     bud_override_reason: str | None = None
+    late_entry_reason: str | None = None
 
     @classmethod
     def from_loaded(cls, body: dict[str, Any]) -> DispenseRequest:
@@ -84,13 +87,54 @@ class DispenseRequest:
                    bud_override_reason=bud_override["reason"] if bud_override else None)
 
 
-def _check_case(actor: Actor, case_id: int) -> Case:
+def _fill_date(actor: Actor, request: DispenseRequest) -> tuple[date, str | None]:
+    """The fill date (today by default) and, for a late entry, why it is entered late.
+
+    SPEC §7.1: a date before today is a late entry, by a pharmacist only, at most
+    ``LIENRX_LATE_ENTRY_DAYS`` back and with a reason; a future date is refused.
+    """
+    today = clock.today()
+    on = request.dispensed_on or today
+    if on > today:
+        raise field_error("dispensed_on", "A fill cannot be dated in the future.")
+    if on == today:
+        return on, None
+    if actor.role != PHARMACIST:
+        raise Forbidden("Only a pharmacist may enter a fill dated before today.")
+    limit = int(current_app.config["LIENRX_LATE_ENTRY_DAYS"])
+    if (today - on).days > limit:
+        earliest = today - timedelta(days=limit)
+        raise field_error("dispensed_on", f"A late entry may be dated at most {limit} days "
+                                          f"back (no earlier than {earliest}).")
+    reason = (request.late_entry_reason or "").strip()
+    if not reason:
+        raise field_error("late_entry_reason", "A fill dated before today is a late entry: "
+                                               "say why it is entered late.")
+    return on, reason
+
+
+def _check_case(actor: Actor, case_id: int, on: date) -> Case:
     case = cases.get_case(actor, case_id, for_update=True)
     cases.refuse_if_closed(case, "it takes no further charges")
-    if case.status != case_rules.ACTIVE or cases.active_agreement(case.id) is None:
+    agreement = cases.active_agreement(case.id)
+    if case.status != case_rules.ACTIVE or agreement is None:
         raise Conflict("lien_not_active",
                        f"The case is {case.status}: no lien charge without an active agreement.")
+    if agreement.signed_on > on:
+        raise Conflict("lien_not_active",
+                       f"The lien agreement was signed on {agreement.signed_on}, after the fill "
+                       f"date {on}: no lien charge before the agreement.")
     return case
+
+
+def charge_memo(fill_number: int, prescription: Prescription, dispensed_on: date,
+                late_entry_reason: str | None) -> str:
+    """The charge's ledger memo; a late entry says so, with its fill date and reason."""
+    memo = f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}"
+    if late_entry_reason is not None:
+        memo += (f" (late entry on {clock.today()} for {dispensed_on}: "
+                 f"{late_entry_reason})")
+    return memo[:MEMO_LENGTH]
 
 
 def _check_prescription(prescription: Prescription, quantity: Decimal, on: date) -> None:
@@ -233,14 +277,12 @@ def price(prescription: Prescription, quantity: Decimal, on: date) -> tuple[int,
 
 def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     """Fill a prescription at $0 and charge the case's lien, or refuse with the rule's code."""
-    on = request.dispensed_on or clock.today()
-    if on > clock.today():
-        raise field_error("dispensed_on", "A fill cannot be dated in the future.")
+    on, late_entry_reason = _fill_date(actor, request)
     try:  # read first, to learn the case: the case is locked before the prescription
         case_id = prescribing.get_prescription(request.prescription_id).case_id
     except NotFound:
         raise field_error("prescription_id", "No such prescription.") from None
-    case = _check_case(actor, case_id)
+    case = _check_case(actor, case_id, on)
     prescription = prescribing.lock_prescription(request.prescription_id)
     check_plausible(prescription.product, request.quantity, request.days_supply)
     _check_prescription(prescription, request.quantity, on)
@@ -264,6 +306,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         bud_override_reason=(request.bud_override_reason if batch is not None
                              and on + timedelta(days=request.days_supply)
                              > batch.beyond_use_date else None),
+        late_entry_reason=late_entry_reason,
         dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
                      "resolution": a.resolution} for a in alerts],
         label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
@@ -276,7 +319,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     receivable, revenue = ledger.accounts(case.id, ledger.REVENUE)
     entry = ledger.post_entry(
         kind="charge", case_id=case.id, occurred_on=on, actor=actor,
-        memo=f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}",
+        memo=charge_memo(fill_number, prescription, on, late_entry_reason),
         lines=[(receivable, charge), (revenue, -charge)], source=("dispense", record.id))
     record.charge_entry_id = entry.id
     db.session.flush()
@@ -284,7 +327,8 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
                  {"case_id": case.id, "prescription_id": prescription.id,
                   "fill_number": fill_number, "charge_cents": charge,
                   "refill_override": bool(request.refill_override_reason),
-                  "bud_override": bool(record.bud_override_reason)})
+                  "bud_override": bool(record.bud_override_reason),
+                  "dispensed_on": on.isoformat(), "late_entry": late_entry_reason is not None})
     return record
 
 

@@ -45,7 +45,8 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
     alerts, fills = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
     previous = services.last_fill(rx.id)
     form = form or forms.blank(quantity=plain_number(rx.quantity),
-                               days_supply=rx.days_supply, ndc=rx.product.ndc or "")
+                               days_supply=rx.days_supply, ndc=rx.product.ndc or "",
+                               dispensed_on=clock.today().isoformat())
     charge, price_problem = _charge_preview(rx, form.value("quantity"))
     confirm_above = current_app.config["LIENRX_CONFIRM_CHARGE_ABOVE"]
     page = render_template(
@@ -58,12 +59,14 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
                          f"{plain_number(b.remaining_quantity)} "
                          f"{rx.product.unit} left")
                  for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
-        deliveries=[(m, m) for m in DELIVERY_METHODS])
+        deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
+        late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"])
     return page, form.status
 
 
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
-    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method"),
+    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "dispensed_on",
+                          "late_entry_reason"),
                          ints=("days_supply", "compounding_record_id")),
             "prescription_id": prescription_id}
     data["dur_resolutions"] = [

@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from flask import current_app
 
 from lienrx.attestations import services as attestations
 from lienrx.auth.models import User
@@ -53,11 +54,19 @@ class Book:
 
 
 def fill(pharmacist_id: int, rx_id: int, days_ago: int) -> Any:
-    """Dispense 90 gabapentin capsules ``days_ago`` days back."""
+    """Dispense 90 gabapentin capsules ``days_ago`` days back: a late entry from the paper
+    log (the late-entry window widened for it), so the fills are new to the portal."""
     pharmacist = db.session.get(User, pharmacist_id)
-    return dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-        prescription_id=rx_id, quantity=Decimal(90), days_supply=30,
-        dispensed_on=clock.today() - timedelta(days=days_ago), lot_number="GB2291A"))
+    config = current_app.config
+    window = config["LIENRX_LATE_ENTRY_DAYS"]
+    config["LIENRX_LATE_ENTRY_DAYS"] = max(window, days_ago)
+    try:
+        return dispensing.dispense(pharmacist, dispensing.DispenseRequest(
+            prescription_id=rx_id, quantity=Decimal(90), days_supply=30,
+            dispensed_on=clock.today() - timedelta(days=days_ago), lot_number="GB2291A",
+            late_entry_reason="Entered from the paper log" if days_ago else None))
+    finally:
+        config["LIENRX_LATE_ENTRY_DAYS"] = window
 
 
 def build_book(app: Any, world: Any) -> Book:
@@ -69,6 +78,9 @@ def build_book(app: Any, world: Any) -> Book:
                           written_on=clock.today() - timedelta(days=70),
                           sig="1 capsule by mouth three times daily")
         pharmacist = factories.user("pharmacist")
+        # the lien agreement in force when the fills went out
+        cases.record_lien_agreement(None, world.case_id, patient_signed=True,
+                                    signed_on=clock.today() - timedelta(days=70))
         fill(pharmacist.id, rx.id, 60)
         fill(pharmacist.id, rx.id, 20)
         cases.add_external_treatment(None, world.case_id, kind="iv_ketamine_infusion",
