@@ -66,20 +66,14 @@ def attempt(call: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
     For pages that catch a refusal to show it: the request goes on and commits what stays.
     """
-    savepoint = db.session.begin_nested()
-    try:
-        result = call(*args, **kwargs)
-    except LienRxError as error:
-        if error.keeps_facts:
-            savepoint.commit()
-        else:
-            savepoint.rollback()
-        raise
-    except BaseException:
-        savepoint.rollback()
-        raise
-    savepoint.commit()
-    return result
+    with db.session.begin_nested():  # released on return, rolled back by an error leaving it
+        try:
+            return call(*args, **kwargs)
+        except LienRxError as error:
+            if not error.keeps_facts:
+                raise
+            refusal = error
+    raise refusal
 
 
 _MARKS = "lienrx.unit_of_work.savepoint_marks"
@@ -127,13 +121,6 @@ def _end(session: Session, transaction: SessionTransaction) -> None:
 sa.event.listen(Session, "after_transaction_create", _mark_savepoint)
 sa.event.listen(Session, "after_soft_rollback", _drop_rolled_back)
 sa.event.listen(Session, "after_transaction_end", _end)
-
-
-def _finish_refused(error: BaseException) -> None:
-    if isinstance(error, LienRxError) and error.keeps_facts:
-        _commit()
-    else:
-        db.session.rollback()
 
 
 def _commit() -> None:
@@ -200,7 +187,10 @@ class UnitOfWorkFlask(Flask):
         try:
             response = super().dispatch_request()
         except BaseException as error:
-            _finish_refused(error)
+            if isinstance(error, LienRxError) and error.keeps_facts:
+                _commit()
+            else:
+                db.session.rollback()
             raise
         _commit()
         return response
