@@ -148,17 +148,6 @@ DATE_BOUNDS = {
 }
 
 
-def _bounds_error(field: fields.Field, kind: str, day: date) -> ma.ValidationError | None:
-    bounds = DATE_BOUNDS[kind]
-    if day < bounds.earliest:
-        return field.make_error("too_early", earliest=bounds.earliest.isoformat())
-    latest = bounds.latest()
-    if day > latest:
-        return field.make_error("in_future" if bounds.days_ahead == 0 else "too_late",
-                                latest=latest.isoformat())
-    return None
-
-
 _BOUND_MESSAGES: dict[str, str | list[Any] | dict[Any, Any]] = {
     "too_early": "Must be on or after {earliest}.",
     "too_late": "Must be on or before {latest}.",
@@ -166,8 +155,8 @@ _BOUND_MESSAGES: dict[str, str | list[Any] | dict[Any, Any]] = {
 }
 
 
-class BoundedDate(fields.Date):
-    """A ``YYYY-MM-DD`` date within the :data:`DATE_BOUNDS` of its ``kind``."""
+class _Bounded(fields.Field):
+    """A field whose day must fall within the :data:`DATE_BOUNDS` of its ``kind``."""
 
     default_error_messages = _BOUND_MESSAGES
 
@@ -176,31 +165,31 @@ class BoundedDate(fields.Date):
             raise ValueError(f"unknown date kind {kind!r}")
         super().__init__(**kwargs)
         self.kind = kind
+
+    def check_bounds(self, day: date) -> None:
+        bounds = DATE_BOUNDS[self.kind]
+        if day < bounds.earliest:
+            raise self.make_error("too_early", earliest=bounds.earliest.isoformat())
+        latest = bounds.latest()
+        if day > latest:
+            raise self.make_error("in_future" if bounds.days_ahead == 0 else "too_late",
+                                  latest=latest.isoformat())
+
+
+class BoundedDate(_Bounded, fields.Date):
+    """A ``YYYY-MM-DD`` date within the :data:`DATE_BOUNDS` of its ``kind``."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
         day = super()._deserialize(value, attr, data, **kwargs)
-        error = _bounds_error(self, self.kind, day)
-        if error is not None:
-            raise error
+        self.check_bounds(day)
         return day
 
 
-class Timestamp(fields.AwareDateTime):
+class Timestamp(_Bounded, fields.AwareDateTime):
     """An ISO 8601 timestamp with its offset, within the :data:`DATE_BOUNDS` of ``kind``,
     returned in UTC (so a far date with a large offset is refused, never an overflow)."""
 
-    default_error_messages = _BOUND_MESSAGES
-
-    def __init__(self, kind: str = "event", **kwargs: Any) -> None:
-        if kind not in DATE_BOUNDS:
-            raise ValueError(f"unknown date kind {kind!r}")
-        super().__init__(**kwargs)
-        self.kind = kind
-
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
         moment = super()._deserialize(value, attr, data, **kwargs)
-        # Judged on the date as written, before any arithmetic on it can overflow.
-        error = _bounds_error(self, self.kind, moment.date())
-        if error is not None:
-            raise error
+        self.check_bounds(moment.date())  # the date as written, before arithmetic can overflow
         return moment.astimezone(UTC)
