@@ -204,21 +204,20 @@ class AttorneyLienAgreementSchema(DumpSchema):
     status = fields.String()
 
 
-class AttorneyCaseSchema(DumpSchema):
-    id = fields.Integer()
-    status = fields.String()
+class AttorneyCaseSchema(CaseSchema):
+    """The staff shape, only the fields listed (``Meta.fields``): a field added to
+    :class:`CaseSchema` later stays with staff until it is listed here."""
+
     patient = fields.Nested(AttorneyCasePatientSchema)
-    law_firm_id = fields.Integer()
-    attorney_user_id = fields.Integer(allow_none=True)
-    firm_file_number = fields.String(allow_none=True)
-    date_of_injury = fields.Date()
-    injury_mechanism = fields.String()
-    mechanism_narrative = fields.String(allow_none=True)
-    jurisdiction = fields.String()
     diagnoses = fields.List(fields.Nested(AttorneyDiagnosisSchema))
     external_treatments = fields.List(fields.Nested(AttorneyExternalTreatmentSchema))
     lien_agreement = fields.Nested(AttorneyLienAgreementSchema, allow_none=True)
-    balance = Money()
+
+    class Meta:
+        fields = ("id", "status", "patient", "law_firm_id", "attorney_user_id",
+                  "firm_file_number", "date_of_injury", "injury_mechanism",
+                  "mechanism_narrative", "jurisdiction", "diagnoses", "external_treatments",
+                  "lien_agreement", "balance")
 
 
 class AttorneyLedgerLineSchema(DumpSchema):
