@@ -18,7 +18,7 @@ from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 # Internal fields that must never reach a firm, by response.
 DISPENSE_INTERNAL = {"pharmacist_user_id", "prescription_id", "compounding_record_id",
@@ -46,7 +46,8 @@ def filled(app: Any, world: Any) -> dict[str, int]:
                           quantity=Decimal(90), days_supply=30)
         pharmacist = factories.user("pharmacist")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-            prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+            prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
+            ndc=GABAPENTIN_300_NDC))
         cases.add_external_treatment(
             None, world.case_id, kind="iv_ketamine_infusion",
             started_on=clock.today() - timedelta(days=30), facility="Midtown Infusion",

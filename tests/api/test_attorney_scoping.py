@@ -49,14 +49,15 @@ def other_firms_records(app, world):
     from lienrx.attestations import services as attestations
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
-    from tests.formulary.factories import load_products, prescription
+    from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
     with app.app_context():
         load_products("GABA-CAP-300")
         rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300")
         pharmacist = factories.user("pharmacist")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-            prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+            prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
+            ndc=GABAPENTIN_300_NDC))
         attestation = attestations.issue_attestation(pharmacist, world.case_id)
         request = reduction_requests.file_request(
             factories.user("billing"), world.case_id, method="amount", value=1_000,

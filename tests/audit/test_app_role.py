@@ -26,7 +26,7 @@ from lienrx.ledger.invariants import check_ledger
 from lienrx.settlement import services as settlement
 from tests import factories
 from tests.conftest import PG_ADMIN_URL
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 APPEND_ONLY = ("audit_events", "journal_entries", "postings", "attestations")
 
@@ -84,10 +84,12 @@ def test_app_role_dispenses_posts_money_and_appends_to_the_audit_chain(ctx, gran
                       quantity=Decimal(90), days_supply=30)
     pharmacist = factories.user("pharmacist")
     fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-        prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+        prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
+        ndc=GABAPENTIN_300_NDC))
     dispensing.reverse(pharmacist, fill.id, "entered in error")
     dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-        prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+        prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
+        ndc=GABAPENTIN_300_NDC))
     settlement.record_payment(factories.user("billing"), world.case_id, amount=100,
                               received_on=clock.today(), reference="CHK-1")
     assert db.session.execute(sa.text("SELECT current_user")).scalar_one() == granted

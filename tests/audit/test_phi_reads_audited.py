@@ -22,7 +22,7 @@ from lienrx.extensions import db
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.settlement import payoff
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 from tests.portal.conftest import sign_in as portal_sign_in
 from tests.settlement.conftest import pay, settle
 from tests.staff.conftest import sign_in as staff_sign_in
@@ -77,7 +77,8 @@ def records(app: Any, world: Any) -> dict[str, int]:
         pharmacist = factories.user("pharmacist")
         billing = factories.user("billing")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
-            prescription_id=rx.id, quantity=rx.quantity, days_supply=30))
+            prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
+            ndc=GABAPENTIN_300_NDC))
         attestation = attestations.issue_attestation(pharmacist, world.case_id)
         request = reduction_requests.file_request(
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")

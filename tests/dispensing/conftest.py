@@ -13,6 +13,7 @@ from lienrx.compounding import services as compounding
 from lienrx.extensions import db
 from tests import factories
 from tests.formulary.factories import (  # noqa: F401
+    GABAPENTIN_300_NDC,
     load_products,
     lots_for,
     pharmacist,
@@ -72,7 +73,7 @@ def counter(app, world) -> Counter:
 
 def gabapentin_fill(counter: Counter, **overrides: Any) -> dict[str, Any]:
     return {"prescription_id": counter.gabapentin_rx, "quantity": 90, "days_supply": 30,
-            "lot_number": "GB2291A", **overrides}
+            "ndc": GABAPENTIN_300_NDC, "lot_number": "GB2291A", **overrides}
 
 
 def cream_fill(counter: Counter, **overrides: Any) -> dict[str, Any]:

@@ -146,7 +146,8 @@ def test_refill_too_soon_threshold_for_non_controlled_is_075(rph, app, counter):
                           quantity=30, days_supply=30, refills_authorized=3)
         db.session.commit()
         rx_id = rx.id
-    fill = {"prescription_id": rx_id, "quantity": 30, "days_supply": 30}
+    fill = {"prescription_id": rx_id, "quantity": 30, "days_supply": 30,
+            "ndc": "46708-279-90"}
     assert rph.post("/api/v1/dispenses", json=fill).status_code == 201
     clock.freeze(clock.utcnow() + timedelta(days=22))  # 22 < 0.75 × 30 = 22.5
     assert rph.post("/api/v1/dispenses", json=fill).json["code"] == "refill_too_soon"

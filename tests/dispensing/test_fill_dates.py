@@ -15,7 +15,7 @@ from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from tests import factories
 from tests.dispensing.conftest import cream_fill, gabapentin_fill, pending_batch
-from tests.formulary.factories import prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, prescription
 
 REASON = "Pharmacy system outage on the fill date; paper record entered now"
 
@@ -88,7 +88,7 @@ def test_late_entry_is_pharmacist_only(app, api_as, counter):
         technician = factories.user("technician")
         request = services.DispenseRequest(
             prescription_id=counter.gabapentin_rx, quantity=90, days_supply=30,
-            dispensed_on=today - timedelta(days=2), lot_number="GB2291A",
+            dispensed_on=today - timedelta(days=2), ndc=GABAPENTIN_300_NDC, lot_number="GB2291A",
             late_entry_reason=REASON)
         with pytest.raises(Forbidden):
             services.dispense(technician, request)

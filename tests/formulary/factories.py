@@ -19,6 +19,9 @@ from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.models import Prescription
 from lienrx.seeds.formulary import load_formulary, seed_data
 
+# A package NDC of the seeded gabapentin 300 mg (the product lists several, so a fill names it).
+GABAPENTIN_300_NDC = "65162-102-10"
+
 RX_DEFAULTS: dict[str, Any] = {"sig": "Use as directed", "quantity": Decimal(30),
                                "days_supply": 30, "refills_authorized": 0}
 

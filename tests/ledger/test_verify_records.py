@@ -18,7 +18,7 @@ from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from lienrx.settlement import services as settlement
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 
 @pytest.fixture
@@ -29,7 +29,7 @@ def books(ctx, world) -> dict[str, Any]:
                       quantity=Decimal(90), days_supply=30)
     pharmacist = factories.user("pharmacist")
     fill = dispensing.DispenseRequest(prescription_id=rx.id, quantity=rx.quantity,
-                                      days_supply=30)
+                                      days_supply=30, ndc=GABAPENTIN_300_NDC)
     reversed_fill = dispensing.dispense(pharmacist, fill)
     dispensing.reverse(pharmacist, reversed_fill.id, "entered in error")
     kept = dispensing.dispense(pharmacist, fill)

@@ -18,7 +18,7 @@ from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -63,7 +63,8 @@ def fill(pharmacist_id: int, rx_id: int, days_ago: int) -> Any:
     try:
         return dispensing.dispense(pharmacist, dispensing.DispenseRequest(
             prescription_id=rx_id, quantity=Decimal(90), days_supply=30,
-            dispensed_on=clock.today() - timedelta(days=days_ago), lot_number="GB2291A",
+            dispensed_on=clock.today() - timedelta(days=days_ago), ndc=GABAPENTIN_300_NDC,
+            lot_number="GB2291A",
             late_entry_reason="Entered from the paper log" if days_ago else None))
     finally:
         config["LIENRX_LATE_ENTRY_DAYS"] = window
