@@ -26,7 +26,8 @@ def seed_data() -> dict[str, Any]:
 
 def _load_product(item: dict[str, Any]) -> int:
     product, changed = formulary.upsert_product(
-        None, code=item["code"], **{k: item.get(k) for k in PRODUCT_KEYS})
+        None, code=item["code"], **{k: item.get(k) for k in PRODUCT_KEYS},
+        medication_guide=bool(item.get("medication_guide")))
     count = int(changed)
     if item["kind"] == "commercial":
         count += int(formulary.set_product_ndcs(None, product, item.get("ndcs", [])))

@@ -22,7 +22,8 @@ def render_attestation(document: dict[str, Any], seal: Seal) -> tuple[str, str]:
     page = render_template(
         "attestations/pogos.html", doc=document, seal=seal, css=css, steps=steps,
         summary=layout.summary_rows(document), totals=layout.totals_rows(document),
-        columns=layout.TIMELINE,
+        columns=layout.TIMELINE, exceptions=layout.exception_rows(document),
+        exception_headings=layout.EXCEPTION_HEADINGS,
         timeline=list(zip(document["dispense_lines"], layout.timeline_rows(document),
                           strict=True)),
         treatment_label=layout.treatment_label)

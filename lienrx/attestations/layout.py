@@ -56,9 +56,20 @@ def source_cell(line: dict[str, Any]) -> str:
     return " / ".join(p for p in parts if p)
 
 
+# A line's late entry and pharmacist overrides (SPEC §7.1, §7.2): the line's key holding the
+# reason, what the timeline marks the line with, and what the exceptions table calls it.
+EXCEPTIONS = (("late_entry_reason", "late entry", "Late entry"),
+              ("refill_too_soon_override", "refill override", "Refill-too-soon override"),
+              ("bud_override", "BUD override", "Supply past the BUD override"))
+
+
 def _product(line: dict[str, Any]) -> str:
+    """The product; a reversed fill says so, an overridden one names its overrides."""
     name = text(line.get("product_name"))
-    return f"{name} (REVERSED)" if line.get("status") == "reversed" else name
+    if line.get("status") == "reversed":
+        name = f"{name} (REVERSED)"
+    marks = [mark for key, mark, _ in EXCEPTIONS[1:] if line.get(key)]
+    return f"{name} [{', '.join(marks)}]" if marks else name
 
 
 def _prescriber(line: dict[str, Any]) -> str:
@@ -104,6 +115,17 @@ TIMELINE: tuple[Column, ...] = (
 def timeline_rows(document: dict[str, Any]) -> list[list[str]]:
     """The medication timeline, one row of cell texts per dispense line."""
     return [[column.cell(line) for column in TIMELINE] for line in document["dispense_lines"]]
+
+
+EXCEPTION_HEADINGS = ("Date", "Fill #", "Product", "What", "Reason given")
+
+
+def exception_rows(document: dict[str, Any]) -> list[tuple[str, str, str, str, str]]:
+    """Each late entry and pharmacist override on the timeline, with its reason."""
+    return [(_fill_date(line), text(line.get("fill_number")), text(line.get("product_name")),
+             title, text(line[key]))
+            for line in document["dispense_lines"]
+            for key, _, title in EXCEPTIONS if line.get(key)]
 
 
 def summary_rows(document: dict[str, Any]) -> list[tuple[str, str]]:

@@ -131,6 +131,9 @@ def _timeline(pdf: ExhibitPDF, doc: dict[str, Any]) -> None:
     fills = doc["fills"]
     pdf.paragraph(f"Charged on fills not reversed: {fills['charges']} ({fills['count']} fills; "
                   f"{fills['reversed']} reversed).", size=9, style="B")
+    pdf.heading("Late entries and pharmacist overrides", size=11)
+    pdf.grid(layout.EXCEPTION_HEADINGS, layout.exception_rows(doc),
+             widths=(26, 12, 55, 45, 117), empty="No late entry and no override.")
     pdf.heading("Reversals", size=11)
     pdf.grid(("Date", "Ledger entry", "Dispense", "Amount", "Memo"),
              [(r["occurred_on"], r["entry_id"], r["dispense_id"], r["amount"], r["memo"])

@@ -57,6 +57,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     # Why a compounded supply may run past its batch's BUD (SPEC §7.2), when it does.
     bud_override_reason: Mapped[str | None] = mapped_column(sa.String(500))
     late_entry_reason: Mapped[str | None] = mapped_column(sa.String(LATE_ENTRY_REASON_MAX))
+    # The FDA Medication Guide went out with the fill (21 CFR 208.24; products flagged for it).
+    medguide_provided: Mapped[bool] = mapped_column(default=False)
     dur_review: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     label: Mapped[dict[str, Any]] = mapped_column(EncryptedJSON, default=dict)  # PHI: patient
     charge_entry_id: Mapped[int | None] = mapped_column(

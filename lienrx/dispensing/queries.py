@@ -89,6 +89,7 @@ def fill_lines(case_id: int) -> list[dict[str, Any]]:
             "charge": format_cents(fill.charge_cents),
             "icd10_codes": list(rx.diagnosis_codes or case_codes),
             "status": fill.status, "refill_too_soon_override": fill.refill_override_reason,
+            "bud_override": fill.bud_override_reason,
             "late_entry": fill.late_entry, "late_entry_reason": fill.late_entry_reason,
         })
     return lines

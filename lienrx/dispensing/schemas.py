@@ -46,6 +46,8 @@ class DispenseCreateSchema(LoadSchema):
                                   validate=validate.Length(max=50))
     override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
     bud_override = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
+    medguide_provided = fields.Boolean(load_default=False,
+                                       metadata={"label": "Medication Guide provided"})
 
 
 class ReverseSchema(LoadSchema):
@@ -76,6 +78,7 @@ class DispenseSchema(DumpSchema):
     bud_override_reason = fields.String(allow_none=True)
     late_entry = fields.Boolean()
     late_entry_reason = fields.String(allow_none=True)
+    medguide_provided = fields.Boolean()
     dur_alerts = fields.List(fields.Dict(), attribute="dur_review")
     status = fields.String()
     reversal_reason = fields.String(allow_none=True)

@@ -25,7 +25,7 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
-from lienrx.dispensing.labels import build_label
+from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
@@ -73,6 +73,7 @@ class DispenseRequest:
     refill_override_reason: str | None = None
     bud_override_reason: str | None = None
     late_entry_reason: str | None = None
+    medguide_provided: bool = False
 
     @classmethod
     def from_loaded(cls, body: dict[str, Any]) -> DispenseRequest:
@@ -294,6 +295,9 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     fill_number = prescribing.record_fill(prescription, request.quantity, on)
     if batch is not None:
         compounding.draw_from_batch(batch, request.quantity, on)
+    bud_override = (request.bud_override_reason if batch is not None
+                    and on + timedelta(days=request.days_supply) > batch.beyond_use_date
+                    else None)
     record = Dispense(
         prescription_id=prescription.id, case_id=case.id, fill_number=fill_number,
         quantity=request.quantity, days_supply=request.days_supply, dispensed_on=on,
@@ -303,17 +307,21 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         unit_price_cents=unit_price, dispensing_fee_cents=fee,
         compounding_fee_cents=compounding_fee, charge_cents=charge, patient_paid_cents=0,
         refill_override_reason=request.refill_override_reason,
-        bud_override_reason=(request.bud_override_reason if batch is not None
-                             and on + timedelta(days=request.days_supply)
-                             > batch.beyond_use_date else None),
+        bud_override_reason=bud_override,
         late_entry_reason=late_entry_reason,
+        medguide_provided=request.medguide_provided,
         dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
                      "resolution": a.resolution} for a in alerts],
         label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
                           quantity=request.quantity,
                           patient_name=f"{case.patient.first_name} {case.patient.last_name}",
                           pharmacist_name=actor.name, batch=batch, ndc=ndc,
-                          lot_number=request.lot_number))
+                          lot_number=request.lot_number,
+                          initial_fill_on=initial_fill_on(prescription.id, on),
+                          late_entry_reason=late_entry_reason,
+                          refill_override_reason=request.refill_override_reason,
+                          bud_override_reason=bud_override,
+                          medguide_provided=request.medguide_provided))
     db.session.add(record)
     db.session.flush()
     receivable, revenue = ledger.accounts(case.id, ledger.REVENUE)

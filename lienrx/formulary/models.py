@@ -37,6 +37,8 @@ class Product(db.Model):  # type: ignore[name-defined]
     ndc: Mapped[str | None] = mapped_column(sa.String(11), unique=True)
     ndc_source: Mapped[str | None] = mapped_column(sa.String(500))
     hazardous: Mapped[bool] = mapped_column(default=False)
+    # The FDA requires a Medication Guide with each fill (21 CFR 208.24).
+    medication_guide: Mapped[bool] = mapped_column(default=False)
     dur_classes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     indication: Mapped[str | None] = mapped_column(sa.Text)
     # Plausibility limits on one dispense (SPEC §7.2) and where they come from.

@@ -54,6 +54,7 @@ class ProductSchema(DumpSchema):
     ndc = fields.String(allow_none=True)
     ndcs = fields.List(fields.Nested(ProductNdcSchema))
     hazardous = fields.Boolean()
+    medication_guide = fields.Boolean()
     dur_classes = fields.List(fields.String())
     indication = fields.String(allow_none=True)
     max_quantity_per_fill = Quantity()

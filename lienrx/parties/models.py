@@ -9,8 +9,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
 from lienrx.core.crypto import EncryptedText, blind_index_of
-from lienrx.core.db import UTCDateTime
+from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
+from lienrx.parties.rules import CREDENTIALS
 
 
 class LawFirm(db.Model):  # type: ignore[name-defined]
@@ -53,13 +54,15 @@ def initials(first_name: str, last_name: str) -> str:
 
 
 class Prescriber(db.Model):  # type: ignore[name-defined]
-    """A licensed prescriber; the DEA number is needed for controlled substances."""
+    """A licensed prescriber; the DEA number is needed for controlled substances, the
+    credential (MD, DO, NP, PA-C, …; ``parties.rules.CREDENTIALS``) goes on the label."""
 
     __tablename__ = "prescribers"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     first_name: Mapped[str] = mapped_column(sa.String(100))
     last_name: Mapped[str] = mapped_column(sa.String(100))
+    credential: Mapped[str | None] = mapped_column(sa.String(8))
     npi: Mapped[str] = mapped_column(sa.String(10), unique=True)
     dea_number: Mapped[str | None] = mapped_column(sa.String(9))
     state_license: Mapped[str | None] = mapped_column(sa.String(40))
@@ -67,6 +70,10 @@ class Prescriber(db.Model):  # type: ignore[name-defined]
     address: Mapped[str | None] = mapped_column(sa.String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
+    __table_args__ = (one_of("credential", CREDENTIALS, "credential_known"),)
+
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}"
+        """"Jane Roe, MD"; the name alone when no credential is recorded."""
+        name = f"{self.first_name} {self.last_name}"
+        return f"{name}, {self.credential}" if self.credential else name

@@ -7,6 +7,7 @@ from typing import Any
 from marshmallow import fields, validate
 
 from lienrx.core.schemas import BoundedDate, DumpSchema, LoadSchema, TrimmedString
+from lienrx.parties.rules import CREDENTIALS
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
@@ -64,6 +65,9 @@ class PrescriberCreateSchema(LoadSchema):
                                metadata={"label": "First name"})
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Last name"})
+    credential = TrimmedString(load_default=None, allow_none=True,
+                               validate=validate.OneOf(CREDENTIALS, error="One of {choices}."),
+                               metadata={"label": "Credential"})
     npi = TrimmedString(required=True, validate=validate.Length(max=10), metadata={"label": "NPI"})
     dea_number = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=9),
                                metadata={"label": "DEA number"})
@@ -76,6 +80,7 @@ class PrescriberSchema(DumpSchema):
     id = fields.Integer()
     first_name = fields.String()
     last_name = fields.String()
+    credential = fields.String(allow_none=True)
     npi = fields.String()
     dea_number = fields.String(allow_none=True)
     state_license = fields.String(allow_none=True)

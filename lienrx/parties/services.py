@@ -84,7 +84,8 @@ def find_patients(actor: Actor | None, last_name: str, date_of_birth: date, *, p
 
 def create_prescriber(actor: Actor | None, *, first_name: str, last_name: str, npi: str,
                       dea_number: str | None = None, state_license: str | None = None,
-                      specialty: str | None = None, address: str | None = None) -> Prescriber:
+                      specialty: str | None = None, address: str | None = None,
+                      credential: str | None = None) -> Prescriber:
     """Register a prescriber after checking the NPI and DEA number."""
     errors: dict[str, list[str]] = {}
     if not npi_valid(npi):
@@ -101,7 +102,7 @@ def create_prescriber(actor: Actor | None, *, first_name: str, last_name: str, n
         raise ValidationFailed(errors)
     prescriber = Prescriber(first_name=first_name, last_name=last_name, npi=npi,
                             dea_number=dea_number, state_license=state_license,
-                            specialty=specialty, address=address)
+                            specialty=specialty, address=address, credential=credential)
     db.session.add(prescriber)
     db.session.flush()
     audit.record(actor, "prescriber.created", "prescriber", prescriber.id)

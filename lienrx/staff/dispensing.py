@@ -26,6 +26,7 @@ from lienrx.staff.blueprint import bp
 OVERRIDE = "override_refill_too_soon.reason"
 BUD_OVERRIDE = "bud_override.reason"
 CONFIRM = "confirm_charge"  # its value is the charge confirmed, in cents
+MEDGUIDE = "medguide_provided"
 
 
 def _charge_preview(prescription: Any, quantity: Any) -> tuple[int | None, str | None]:
@@ -67,7 +68,8 @@ def prescription_page(prescription_id: int, form: forms.Submission | None) -> An
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
     data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "dispensed_on",
                           "late_entry_reason"),
-                         ints=("days_supply", "compounding_record_id")),
+                         ints=("days_supply", "compounding_record_id"),
+                         checks=(MEDGUIDE,)),
             "prescription_id": prescription_id}
     data["dur_resolutions"] = [
         {"alert_id": forms.as_int(key.split("-", 1)[1]), "resolution": value.strip()}
@@ -104,6 +106,15 @@ def _charge_confirmed(form: forms.Submission, prescription_id: int) -> bool:
     return True
 
 
+def _medguide_given(form: forms.Submission, prescription_id: int) -> bool:
+    """A product flagged for an FDA Medication Guide goes out only with it, ticked here."""
+    if (form.values or {}).get(MEDGUIDE) or not prescribing.get_prescription(
+            prescription_id).product.medication_guide:
+        return True
+    form.refuse(MEDGUIDE, "Give the patient the Medication Guide and tick this box.")
+    return False
+
+
 @bp.route("/prescriptions/<int:prescription_id>/dispense", methods=["POST"])
 @require_roles(PHARMACIST)
 def create_dispense(prescription_id: int) -> Any:
@@ -111,7 +122,8 @@ def create_dispense(prescription_id: int) -> Any:
     if submission_used():
         return _already_dispensed(prescription_id)
     form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
-    if form.ok and _charge_confirmed(form, prescription_id):
+    if form.ok and _medguide_given(form, prescription_id) and _charge_confirmed(
+            form, prescription_id):
         dispense_request = services.DispenseRequest.from_loaded(form.values or {})
         record = form.attempt(services.dispense, current_user, dispense_request)
         if record is not None:

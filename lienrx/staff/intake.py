@@ -15,6 +15,7 @@ from lienrx.core import forms
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.parties import queries as party_queries
 from lienrx.parties import services as parties
+from lienrx.parties.rules import CREDENTIALS
 from lienrx.parties.schemas import (
     LawFirmCreateSchema,
     PatientCreateSchema,
@@ -26,8 +27,8 @@ from lienrx.staff.blueprint import bp
 INTAKE_ROLES = (PHARMACIST, TECHNICIAN, BILLING)
 DIAGNOSIS_ROWS = 4
 PATIENT_FIELDS = ("first_name", "last_name", "date_of_birth", "phone", "email", "address")
-PRESCRIBER_FIELDS = ("first_name", "last_name", "npi", "dea_number", "state_license",
-                     "specialty", "address")
+PRESCRIBER_FIELDS = ("first_name", "last_name", "credential", "npi", "dea_number",
+                     "state_license", "specialty", "address")
 CASE_FIELDS = ("firm_file_number", "date_of_injury", "injury_mechanism", "mechanism_narrative",
                "jurisdiction")
 
@@ -56,7 +57,8 @@ def _intake_page(status: int = 200, **forms_: Any) -> Any:
         "staff/intake.html", search=search, patients=patients, q=q,
         prescribers_found=party_queries.find_prescribers(q) if q else None,
         patient_form=forms_.get("patient_form"), prescriber_form=forms_.get("prescriber_form"),
-        firm_form=forms_.get("firm_form")), status
+        firm_form=forms_.get("firm_form"),
+        credentials=[(c, c) for c in CREDENTIALS]), status
 
 
 @bp.route("/intake")
