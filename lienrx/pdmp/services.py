@@ -178,6 +178,11 @@ def file_name(report: PdmpReport) -> str:
     return f"{report.state}_{report.report_date:%Y%m%d}_{report.control_number}.dat"
 
 
+def sftp_configured() -> bool:
+    """Whether an SFTP destination is configured (LIENRX_PDMP_SFTP_URL)."""
+    return bool(current_app.config.get("LIENRX_PDMP_SFTP_URL"))
+
+
 def sftp_destination() -> sftp.Destination | None:
     """The configured SFTP destination, or None when uploads are not configured."""
     url = current_app.config.get("LIENRX_PDMP_SFTP_URL")

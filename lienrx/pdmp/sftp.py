@@ -7,6 +7,8 @@ configured beside it: an unknown or changed key refuses the upload.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import io
 import posixpath
 from dataclasses import dataclass
@@ -39,8 +41,9 @@ class Destination:
         if parts.scheme != "sftp" or not parts.hostname or not parts.username:
             raise UploadFailed("the SFTP URL must look like sftp://user@host[:port]/folder")
         try:
-            key = paramiko.PKey.from_type_string(*host_key.split()[:2])
-        except (ValueError, IndexError, paramiko.SSHException) as exc:
+            kind, blob = host_key.split()[:2]
+            key = paramiko.PKey.from_type_string(kind, base64.b64decode(blob, validate=True))
+        except (ValueError, binascii.Error, paramiko.SSHException) as exc:
             raise UploadFailed("the SFTP host key is not an OpenSSH public key line") from exc
         return cls(parts.hostname, parts.port or 22, unquote(parts.username),
                    unquote(parts.password) if parts.password else None,

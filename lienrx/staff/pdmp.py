@@ -31,7 +31,7 @@ def _report_page(report_id: int, form: forms.Submission | None = None) -> Any:
     form = form or forms.blank()
     return render_template("staff/pdmp_report.html", r=pdmp.get_report(report_id), form=form,
                            methods=[(m, m) for m in METHODS],
-                           sftp=pdmp.sftp_destination() is not None), form.status
+                           sftp=pdmp.sftp_configured()), form.status
 
 
 @bp.route("/pdmp")
