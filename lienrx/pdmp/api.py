@@ -37,7 +37,7 @@ def generate_report(body: dict[str, Any]) -> Any:
 @blp.response(200, ReportSchema(many=True))
 def list_reports(args: dict[str, Any]) -> Any:
     """The report log, newest report date first."""
-    return services.list_reports(**args)
+    return services.list_reports(current_user, **args)
 
 
 @blp.route("/pdmp/reports/<int:report_id>/file", methods=["GET"])

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 from lienrx.core.schemas import BoundedDate, DumpSchema, LoadSchema, Timestamp, TrimmedString
 from lienrx.pdmp.models import METHODS, STATUSES
 
+SUBMISSION_METHODS = METHODS
 STATE = validate.Regexp(r"^[A-Za-z]{2}$", error="Two letters, e.g. TN.")
 
 
@@ -24,7 +25,7 @@ class ReportListArgs(LoadSchema):
 
 
 class SubmissionSchema(LoadSchema):
-    method = fields.String(required=True, validate=validate.OneOf(METHODS),
+    method = fields.String(required=True, validate=validate.OneOf(SUBMISSION_METHODS),
                            metadata={"label": "How it was sent"})
     submitted_at = Timestamp("event", load_default=None, allow_none=True,
                              metadata={"label": "Sent at"})

@@ -96,9 +96,10 @@ def generate(actor: Actor | None, *, report_date: date, state: str | None = None
     return report
 
 
-def list_reports(*, state: str | None = None, date_from: date | None = None,
+def list_reports(actor: Actor, *, state: str | None = None, date_from: date | None = None,
                  date_to: date | None = None, status: str | None = None) -> list[PdmpReport]:
-    """Reports, newest report date first (metadata only: no file content, no PHI)."""
+    """Reports, newest report date first, with the records each left out (Rx numbers:
+    audited); never the file content."""
     query = sa.select(PdmpReport)
     if state:
         query = query.where(PdmpReport.state == state.upper())
@@ -108,8 +109,10 @@ def list_reports(*, state: str | None = None, date_from: date | None = None,
         query = query.where(PdmpReport.report_date <= date_to)
     if status:
         query = query.where(PdmpReport.status == status)
-    return list(db.session.execute(
+    found = list(db.session.execute(
         query.order_by(PdmpReport.report_date.desc(), PdmpReport.id.desc())).scalars())
+    audit.record(actor, "pdmp.report.listed", "pdmp_report", None, {"count": len(found)})
+    return found
 
 
 def get_report(report_id: int) -> PdmpReport:
@@ -117,6 +120,13 @@ def get_report(report_id: int) -> PdmpReport:
     report = db.session.get(PdmpReport, report_id)
     if report is None:
         raise NotFound("No such PDMP report.")
+    return report
+
+
+def read_report(actor: Actor, report_id: int) -> PdmpReport:
+    """A report's log entry with the records it left out (Rx numbers: audited)."""
+    report = get_report(report_id)
+    audit.record(actor, "pdmp.report.viewed", "pdmp_report", report.id)
     return report
 
 

@@ -12,9 +12,13 @@ from lienrx.core import clock, forms
 from lienrx.core.security import ADMIN, PHARMACIST, require_roles
 from lienrx.pdmp import queries as pdmp_queries
 from lienrx.pdmp import services as pdmp
-from lienrx.pdmp.models import METHODS
 from lienrx.pdmp.profiles import PROFILES
-from lienrx.pdmp.schemas import ReportCreateSchema, ResultSchema, SubmissionSchema
+from lienrx.pdmp.schemas import (
+    SUBMISSION_METHODS,
+    ReportCreateSchema,
+    ResultSchema,
+    SubmissionSchema,
+)
 from lienrx.staff.blueprint import bp
 
 WHO = (PHARMACIST, ADMIN)
@@ -29,8 +33,9 @@ def _list_page(form: forms.Submission | None = None) -> Any:
 
 def _report_page(report_id: int, form: forms.Submission | None = None) -> Any:
     form = form or forms.blank()
-    return render_template("staff/pdmp_report.html", r=pdmp.get_report(report_id), form=form,
-                           methods=[(m, m) for m in METHODS],
+    report = pdmp.read_report(current_user, report_id)
+    return render_template("staff/pdmp_report.html", r=report, form=form,
+                           methods=[(m, m) for m in SUBMISSION_METHODS],
                            sftp=pdmp.sftp_configured()), form.status
 
 

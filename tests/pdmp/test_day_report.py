@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.pdmp import services
 from tests.pdmp.asap_validator import Segment, assert_valid
-from tests.pdmp.conftest import FILL_DAY, NEXT_DAY, KETAMINE_POWDER_NDC, after
+from tests.pdmp.conftest import FILL_DAY, KETAMINE_POWDER_NDC, NEXT_DAY, after, at
 
 
 def generate(app: Any, day: Any, state: str | None = None) -> tuple[Any, list[Segment]]:
@@ -31,7 +32,7 @@ def test_a_day_of_fills_produces_a_file_the_validator_accepts(app, rph, day, ing
     assert [s.get(1) for s in segments if s.tag == "DSP"] == ["00", "00", "00"]
 
 
-def test_ketamine_compound_is_reported_with_the_compound_qualifier_and_one_cdi_per_controlled_ingredient(
+def test_ketamine_compound_is_reported_as_a_compound_with_one_cdi_per_controlled_ingredient(
         app, rph, day, ingredient_ndcs):
     after(FILL_DAY)
     _, segments = generate(app, FILL_DAY)
@@ -92,7 +93,7 @@ def test_reversal_of_a_reported_dispense_is_reported_as_a_void_the_day_it_is_rec
         app, rph, day, ingredient_ndcs):
     after(FILL_DAY)
     generate(app, FILL_DAY)
-    clock.freeze(clock.utcnow().replace(day=19))
+    clock.freeze(at(NEXT_DAY, 10))
     assert rph.post(f"/api/v1/dispenses/{day.zolpidem_partial}/reverse",
                     json={"reason": "never picked up"}).status_code == 200
     after(NEXT_DAY)
@@ -126,9 +127,8 @@ def test_a_day_with_nothing_to_report_yields_a_zero_report(app):
 
 def test_a_dispense_recorded_after_the_report_date_waits_for_its_own_report(
         app, rph, day, ingredient_ndcs):
-    after(FILL_DAY - __import__("datetime").timedelta(days=1))
-    clock.freeze(clock.utcnow())  # evening of the day before the fills
-    report, _ = generate(app, FILL_DAY.replace(day=17))
+    after(FILL_DAY)
+    report, _ = generate(app, FILL_DAY - timedelta(days=1))
     assert report.zero_report
 
 

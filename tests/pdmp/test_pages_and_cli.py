@@ -7,6 +7,7 @@ from pathlib import Path
 
 from lienrx.core import clock
 from lienrx.extensions import db
+from lienrx.pdmp import queries as pdmp_queries
 from lienrx.pdmp import services
 from tests.pdmp.asap_validator import assert_valid
 from tests.pdmp.conftest import FILL_DAY, at
@@ -99,7 +100,7 @@ def test_cli_writes_the_days_report_to_the_file_and_logs_it(app, runner, rph, da
     assert_valid(Path(out).read_text())
     assert oct(out.stat().st_mode & 0o777) == "0o600"
     with app.app_context():
-        assert [r.record_count for r in services.list_reports()] == [3]
+        assert [r.record_count for r in pdmp_queries.recent_reports()] == [3]
 
 
 def test_cli_names_the_refusal_and_writes_nothing(app, runner, tmp_path):
