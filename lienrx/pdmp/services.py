@@ -72,6 +72,13 @@ def generate(actor: Actor | None, *, report_date: date, state: str | None = None
                          file_type=("P" if current_app.config.get("LIENRX_ENV") == "production"
                                     else "T"))
     dispensings = [entry.record for entry in selection.entries]
+    if not dispensings and selection.problems:  # a zero report would say nothing was dispensed
+        raise Conflict("pdmp_records_unreportable",
+                       "Every record of the day must be corrected before it can be reported: "
+                       + "; ".join(f"{p.rx_number} (dispense {p.dispense_id}): {p.problem}"
+                                   for p in selection.problems),
+                       problems=[{"dispense_id": p.dispense_id, "rx_number": p.rx_number,
+                                  "problem": p.problem} for p in selection.problems])
     content = (asap.write(header, pharmacy, dispensings, with_air=profile.requires_air)
                if dispensings else
                asap.zero_report(header, pharmacy, report_date, with_air=profile.requires_air))

@@ -6,10 +6,12 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
-from lienrx.parties.models import Prescriber
 from lienrx.pdmp import profiles, records, services
 from lienrx.prescribing import rules as rx_rules
+from lienrx.prescribing.models import Prescription
+from tests.formulary.factories import prescriber_without_dea
 from tests.pdmp.asap_validator import assert_valid
 from tests.pdmp.conftest import FILL_DAY, after, build_day
 
@@ -37,16 +39,30 @@ def test_patient_without_address_is_listed_as_a_problem_and_left_out_of_the_file
 def test_controlled_dispense_whose_prescriber_has_no_dea_number_is_listed_not_written(
         app, rph, ingredient_ndcs):
     day = build_day(app, rph)
-    with app.app_context():  # the DEA number was removed from the record after the fills
-        db.session.execute(sa.update(Prescriber).values(dea_number=None))
+    with app.app_context():  # the prescriptions' prescriber record lost its DEA number
+        nodea = prescriber_without_dea()
+        db.session.execute(sa.update(Prescription).where(Prescription.id.in_(
+            sa.select(Dispense.prescription_id).where(Dispense.id.in_(
+                (day.zolpidem_partial, day.gabapentin))))).values(prescriber_id=nodea))
         db.session.commit()
     after(FILL_DAY)
     report = generate(app)
-    assert report.zero_report
-    assert {p["dispense_id"] for p in report.problems} == {
+    assert report.record_count == 1  # the cream, whose prescriber has one
+    assert {p["dispense_id"]: p["problem"] for p in report.problems} == {
+        day.zolpidem_partial: "prescriber has no DEA number on a controlled dispense",
+        day.gabapentin: "prescriber has no DEA number on a controlled dispense"}
+
+
+def test_pdmp_records_unreportable_409_rather_than_a_zero_report_that_hides_them(
+        app, rph, ingredient_ndcs):
+    day = build_day(app, rph, addresses={"cream": None, "zolpidem": None, "gabapentin": None})
+    after(FILL_DAY)
+    response = rph.post("/api/v1/pdmp/reports", json={"report_date": "2026-11-18"})
+    assert response.status_code == 409
+    assert response.json["code"] == "pdmp_records_unreportable"
+    assert {p["dispense_id"] for p in response.json["problems"]} == {
         day.cream, day.zolpidem_partial, day.gabapentin}
-    assert {p["problem"] for p in report.problems} == {
-        "prescriber has no DEA number on a controlled dispense"}
+    assert rph.get("/api/v1/pdmp/reports").json == []
 
 
 def test_compound_ingredient_without_an_ndc_is_listed_until_its_lot_records_one(app, rph):
