@@ -8,6 +8,7 @@ reader. A new route fails this test until it records its read or is listed here 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -87,7 +88,7 @@ def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
         request = reduction_requests.file_request(
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")
         statement = payoff.issue_statement(billing, world.case_id)
-        report = pdmp.generate(None, report_date=fill.dispensed_on)
+        report = pdmp.generate(None, report_date=fill.dispensed_on - timedelta(days=1))
         db.session.commit()
         ids = {"case_id": world.case_id, "patient_id": world.patient_id,
                "prescriber_id": world.prescriber_id, "prescription_id": rx.id,
