@@ -9,9 +9,10 @@ from lienrx.dur.api import blp as dur
 from lienrx.exports.api import blp as exports
 from lienrx.formulary.api import blp as formulary
 from lienrx.parties.api import blp as parties
+from lienrx.pdmp.api import blp as pdmp
 from lienrx.prescribing.api import blp as prescribing
 from lienrx.reduction_requests.api import blp as reduction_requests
 from lienrx.settlement.api import blp as settlement
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
-                  settlement, exports, attestations, reduction_requests]
+                  settlement, exports, attestations, reduction_requests, pdmp]

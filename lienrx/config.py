@@ -25,7 +25,8 @@ REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
 REQUIRED_IN_PRODUCTION = ("LIENRX_PUBLIC_URL", "LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS",
                           "LIENRX_PHARMACY_PHONE", "LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA")
 # Optional settings read from the environment as they are, or as positive whole numbers.
-TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE")
+TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE",
+                 "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY")
 # The old name of LIENRX_PHARMACY_STATE, still read (with a warning) so existing
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
@@ -77,6 +78,9 @@ class BaseConfig:
     LIENRX_PHARMACY_PHONE: str | None = None
     LIENRX_PHARMACY_NPI: str | None = None
     LIENRX_PHARMACY_DEA: str | None = None
+    LIENRX_PHARMACY_NCPDP: str | None = None  # PHA02 of PDMP files, when the pharmacy has one
+    LIENRX_PDMP_SFTP_URL: str | None = None  # sftp://user:password@host:port/folder (optional)
+    LIENRX_PDMP_SFTP_HOST_KEY: str | None = None  # the SFTP server's public key line
     LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
     LIENRX_TIMEZONE = clock.DEFAULT_TIMEZONE  # the pharmacy's local date is "today" everywhere
     LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply

@@ -14,6 +14,9 @@ from lienrx.core import clock
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.dur import queries as dur_queries
+from lienrx.pdmp import queries as pdmp_queries
+from lienrx.pdmp import services as pdmp
+from lienrx.pdmp.profiles import profile_for
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)
@@ -29,6 +32,10 @@ def queue() -> Any:
         due = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
         sections.update(ready=due.ready, soon=due.soon, due=due,
                         batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts())
+    home_profile = profile_for(pdmp.home_state())
+    if role in (PHARMACIST, ADMIN) and home_profile is not None:
+        sections.update(pdmp_missing=pdmp_queries.days_without_submitted_report(
+            home_profile, clock.today()), pdmp_rejected=pdmp_queries.rejected_reports())
     if role in (BILLING, ADMIN):
         sections.update(intake=case_queries.cases_with_status(case_rules.INTAKE),
                         counts=case_queries.status_counts())

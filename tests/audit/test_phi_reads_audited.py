@@ -8,6 +8,7 @@ reader. A new route fails this test until it records its read or is listed here 
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -19,10 +20,12 @@ from lienrx.audit.models import AuditEvent
 from lienrx.auth.models import User
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
+from lienrx.pdmp import services as pdmp
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.settlement import payoff
 from tests import factories
 from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.pdmp.conftest import PHARMACY as PDMP_PHARMACY
 from tests.portal.conftest import sign_in as portal_sign_in
 from tests.settlement.conftest import pay, settle
 from tests.staff.conftest import sign_in as staff_sign_in
@@ -49,6 +52,7 @@ PHI_FREE = {
     "staff.intake": "an empty intake form",
     "staff.export": "the export form (the workbook itself is audited when downloaded)",
     "staff.account_security": "the caller's own two-step sign-in settings, no patient",
+    "staff.pdmp_reports": "the PDMP log: dates, states, counts and statuses, no patient",
 }
 ID_PARAM = re.compile(r"<int:(\w+)>")
 QUERIES = {
@@ -68,8 +72,10 @@ def allowed_roles(view: Any) -> tuple[str, ...]:
 
 
 @pytest.fixture
-def records(app: Any, world: Any) -> dict[str, int]:
+def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """One of every record a GET route can name, on the world case, which ends closed paid."""
+    for key, value in PDMP_PHARMACY.items():
+        monkeypatch.setitem(app.config, key, value)
     with app.app_context():
         load_products("GABA-CAP-300")
         rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300",
@@ -83,11 +89,13 @@ def records(app: Any, world: Any) -> dict[str, int]:
         request = reduction_requests.file_request(
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")
         statement = payoff.issue_statement(billing, world.case_id)
+        report = pdmp.generate(None, report_date=fill.dispensed_on - timedelta(days=1))
         db.session.commit()
         ids = {"case_id": world.case_id, "patient_id": world.patient_id,
                "prescriber_id": world.prescriber_id, "prescription_id": rx.id,
                "dispense_id": fill.id, "attestation_id": attestation.id,
-               "reduction_request_id": request.id, "statement_id": statement.id}
+               "reduction_request_id": request.id, "statement_id": statement.id,
+               "report_id": report.id}
     return ids
 
 
