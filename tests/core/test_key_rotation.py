@@ -56,7 +56,7 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
     with app.app_context():
         found = {m.table: m for m in encrypted_models()}
     assert set(found) == {"attestations", "dispenses", "idempotency_keys", "patients",
-                          "totp_factors"}
+                          "pdmp_reports", "totp_factors"}
     assert set(found["patients"].fields) == {"first_name", "last_name", "date_of_birth", "phone",
                                              "email", "address"}
     assert found["patients"].blind_indexes == {"lookup_index": ("last_name", "date_of_birth")}
@@ -64,5 +64,6 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
     assert found["attestations"].fields == ("document_json",)
     assert found["dispenses"].fields == ("label",)
     assert found["idempotency_keys"].fields == ("response_body",)
+    assert found["pdmp_reports"].fields == ("content",)  # the ASAP file names the patients
     assert found["totp_factors"].fields == ("secret",)
     assert found["totp_factors"].blind_indexes == {}

@@ -14,7 +14,7 @@ from lienrx.parties import services as parties
 from tests.conftest import PRODUCTION_IDENTITY
 from tests.dispensing.conftest import cream_fill, gabapentin_fill
 from tests.factories import VALID_DEA
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 from tests.staff.conftest import sign_in, text
 
 IDENTITY = {k: v for k, v in PRODUCTION_IDENTITY.items() if k.startswith("LIENRX_PHARMACY_")}
@@ -121,7 +121,8 @@ def test_label_prints_the_prescriber_with_credential_never_dr(app, rph, staff, w
         db.session.commit()
         rx_id = rx.id
     body = rph.post("/api/v1/dispenses", json={"prescription_id": rx_id, "quantity": 90,
-                                               "days_supply": 30}).json
+                                               "days_supply": 30,
+                                               "ndc": GABAPENTIN_300_NDC}).json
     assert body["label"]["prescriber"] == "Jane Roe, NP"
     shown = printed(staff("pharmacist"), body["id"])
     assert "Prescriber Jane Roe, NP" in shown and "Dr." not in shown

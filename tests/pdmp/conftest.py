@@ -14,7 +14,7 @@ from lienrx.extensions import db
 from lienrx.pdmp import records
 from tests import factories
 from tests.dispensing.conftest import verified_batch
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 FILL_DAY = date(2026, 11, 18)  # a Wednesday
 NEXT_DAY = date(2026, 11, 19)
@@ -103,8 +103,8 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
         db.session.commit()
     clock.freeze(at(FILL_DAY, 14))
     day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch),
-              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10),
-              gabapentin=fill(rph, rx["gabapentin"], 90, 30),
+              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01"),
+              gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC),
               amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21"),
               zolpidem_rx=rx["zolpidem"], patient_ids=patients)
     return day

@@ -171,6 +171,7 @@ def test_refused_dispense_shows_its_reason(browser, live_server, intake_rx, arti
     rph = sign_in(browser, live_server, "rph1@x.test")
     rph.goto(f"{live_server}/staff/prescriptions/{intake_rx}")
     rph.get_by_label("NDC dispensed").fill("65162-102-10")
+    rph.get_by_label("Medication Guide provided").check()
     rph.get_by_role("button", name="Dispense").click()
     alert = rph.locator(".refusal")
     assert "Refused: Lien not active." in alert.inner_text()

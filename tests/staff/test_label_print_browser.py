@@ -15,7 +15,7 @@ from lienrx.dispensing.labels import TRANSFER_CAUTION
 from lienrx.extensions import db
 from tests import factories
 from tests.dispensing.conftest import verified_batch
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +79,7 @@ def labels(app):
         batch_id = verified_batch("KET-CRM-10", 120, factories.user("technician"),
                                   factories.user("pharmacist"))
         _dispense(cream.id, batch_id)
-        short = _dispense(gabapentin.id)
+        short = _dispense(gabapentin.id, ndc=GABAPENTIN_300_NDC)
         clock.freeze(clock.utcnow() + timedelta(days=10))
         long = _dispense(cream.id, batch_id,
                          refill_override_reason="Tube leaked in the patient's bag",

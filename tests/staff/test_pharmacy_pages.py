@@ -132,7 +132,8 @@ def pregabalin_rx(app, counter):  # noqa: F811
 
 def test_dispense_waits_for_a_dur_resolution_then_fills(staff, pregabalin_rx):
     rph = staff("pharmacist")
-    fill = {"quantity": "60", "days_supply": "30", "ndc": "46708-121-90"}
+    fill = {"quantity": "60", "days_supply": "30", "ndc": "46708-121-90",
+            "medguide_provided": "on"}
     r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense", data=fill)
     assert r.status_code == 409
     assert "Refused: Dur unresolved." in text(r)
