@@ -72,28 +72,34 @@ class PatientProfileSchema(LoadSchema):
     address = TrimmedString(allow_none=True, validate=validate.Length(max=400),
                             metadata={"label": "Address"})
 
-    @validates_schema
-    def _clearance_with_its_date(self, data: dict[str, Any], **kwargs: Any) -> None:
-        value = data.get("creatinine_clearance")
-        day = data.get("creatinine_clearance_on")
-        if value is not None and day is None:
+    @validates_schema(pass_original=True, skip_on_field_errors=False)
+    def _clearance_with_its_date(self, data: dict[str, Any], original: Any,
+                                 **kwargs: Any) -> None:
+        # judged on what was sent, so a value refused for its range still needs its date
+        if not isinstance(original, dict):
+            return  # not an object: already refused as such
+        value, day = "creatinine_clearance", "creatinine_clearance_on"
+        if original.get(value) is not None and original.get(day) is None:
             raise ValidationError("Required with the creatinine clearance: the day it was "
-                                  "measured.", "creatinine_clearance_on")
-        if day is not None and value is None:
-            raise ValidationError("Required with its date.", "creatinine_clearance")
-        if ("creatinine_clearance" in data) != ("creatinine_clearance_on" in data):
-            missing = ("creatinine_clearance" if "creatinine_clearance_on" in data
-                       else "creatinine_clearance_on")
+                                  "measured.", day)
+        if original.get(day) is not None and original.get(value) is None:
+            raise ValidationError("Required with its date.", value)
+        if (value in original) != (day in original):
             raise ValidationError("Send the creatinine clearance and its date together.",
-                                  missing)
+                                  value if day in original else day)
 
 
-class PatientCreateSchema(PatientProfileSchema):
+class PatientIdentitySchema(LoadSchema):
     first_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                                metadata={"label": "First name"})
     last_name = TrimmedString(required=True, validate=validate.Length(min=1, max=100),
                               metadata={"label": "Last name"})
     date_of_birth = BoundedDate("birth", required=True, metadata={"label": "Date of birth"})
+
+
+class PatientCreateSchema(PatientProfileSchema, PatientIdentitySchema):
+    """Who the patient is (fields first), then any of the profile."""
+
     confirm_new = fields.Boolean(
         load_default=False, metadata={
             "label": "Register a new patient anyway",
