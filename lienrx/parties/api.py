@@ -113,9 +113,13 @@ def record_outside_medication(body: dict[str, Any], patient_id: int) -> Any:
 @blp.route("/patients/<int:patient_id>/outside-medications", methods=["GET"])
 @require_roles(PHARMACIST, TECHNICIAN, BILLING)
 @blp.response(200, OutsideMedicationSchema(many=True))
-def list_outside_medications(patient_id: int) -> Any:
+@blp.paginate()
+def list_outside_medications(patient_id: int, pagination_parameters: Any) -> Any:
     """The patient's outside medications, stopped ones too (a PHI read: audited)."""
-    return services.read_outside_medications(current_user, patient_id)
+    medications = services.read_outside_medications(
+        current_user, patient_id, page=pagination_parameters.page,
+        page_size=pagination_parameters.page_size)
+    return paged(medications, pagination_parameters)
 
 
 @blp.route("/patients/<int:patient_id>/outside-medications/<int:medication_id>",

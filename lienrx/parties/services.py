@@ -142,17 +142,18 @@ def record_outside_medication(actor: Actor, patient_id: int, *, name: str, ingre
     return medication
 
 
-def _outside_medications(patient_id: int) -> list[OutsideMedication]:
-    return list(db.session.execute(
-        sa.select(OutsideMedication).where(OutsideMedication.patient_id == patient_id)
-        .order_by(OutsideMedication.id)).scalars())
+def _outside_medications(patient_id: int) -> sa.Select[OutsideMedication]:
+    return (sa.select(OutsideMedication).where(OutsideMedication.patient_id == patient_id)
+            .order_by(OutsideMedication.id))
 
 
-def read_outside_medications(actor: Actor, patient_id: int) -> list[OutsideMedication]:
-    """The patient's outside medications, in the order recorded (a PHI read: audited)."""
+def read_outside_medications(actor: Actor, patient_id: int, *, page: int = 1,
+                             page_size: int | None = None) -> Page[OutsideMedication]:
+    """The patient's outside medications in the order recorded, a page of ``page_size`` when
+    given, else all (a PHI read: audited)."""
     patient = _patient(patient_id)
     audit.record(actor, "outside_medication.read", "patient", patient.id)
-    return _outside_medications(patient.id)
+    return fetch_page(_outside_medications(patient.id), page=page, page_size=page_size)
 
 
 def stop_outside_medication(actor: Actor, patient_id: int, medication_id: int, *,
@@ -173,7 +174,8 @@ def stop_outside_medication(actor: Actor, patient_id: int, medication_id: int, *
 def active_outside_medications(patient_id: int, on: date) -> list[OutsideMedication]:
     """The patient's outside medications not stopped by ``on`` (for DUR, inside a use case
     that audits its own reads)."""
-    return [m for m in _outside_medications(patient_id) if m.active_on(on)]
+    return [m for m in db.session.execute(_outside_medications(patient_id)).scalars()
+            if m.active_on(on)]
 
 
 def find_patients(actor: Actor | None, last_name: str, date_of_birth: date, *, page: int = 1,

@@ -65,7 +65,7 @@ def _duplicates(form: forms.Submission) -> list[tuple[Any, list[Any]]] | None:
     """The registered patients a refused registration may be (each read is audited), with
     their cases; None when the registration was not refused as a possible duplicate."""
     refusal = form.refusal
-    if refusal is None or getattr(refusal, "code", None) != "possible_duplicate_patient":
+    if refusal is None or refusal.code != "possible_duplicate_patient":
         return None
     return [(parties.read_patient(current_user, match["id"]),
              case_queries.patient_cases(match["id"])) for match in refusal.extra["matches"]]

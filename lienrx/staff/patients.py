@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -32,11 +34,11 @@ MEDICATION_FIELDS = ("name", "ingredient", "dose_mg_per_day", "source", "started
 
 def _shown(value: Any) -> str:
     """A stored profile value as typed into its field."""
-    if value is None:
-        return ""
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return plain_number(value) if not isinstance(value, str) else value
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return plain_number(value)
+    return value or ""
 
 
 def _profile_form(patient: Any) -> forms.Submission:
@@ -60,7 +62,7 @@ def patient_page(patient_id: int, *, profile_form: forms.Submission | None = Non
                  status: int = 200) -> Any:
     """Render the patient: who they are, their cases, clinical profile, outside medications."""
     patient = parties.read_patient(current_user, patient_id)
-    medications = parties.read_outside_medications(current_user, patient_id)
+    medications = parties.read_outside_medications(current_user, patient_id).items
     profile = profile_form or _profile_form(patient)
     return render_template(
         "staff/patient.html", patient=patient, cases=case_queries.patient_cases(patient_id),

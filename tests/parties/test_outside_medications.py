@@ -48,9 +48,14 @@ def test_outside_medications_listed_with_an_audited_read(api_as, ctx):
     listed = billing.get(meds_path(patient_id))
     assert listed.status_code == 200
     assert [m["ingredient"] for m in listed.json] == ["oxycodone", "ibuprofen"]
-    event = db.session.execute(sa.select(AuditEvent).where(
-        AuditEvent.action == "outside_medication.read")).scalar_one()
-    assert (event.actor_user_id, event.entity_id) == (billing.user_id, str(patient_id))
+    second_page = billing.get(f"{meds_path(patient_id)}?page=2&page_size=1")
+    assert [m["ingredient"] for m in second_page.json] == ["ibuprofen"]
+    assert second_page.headers["X-Total-Count"] == "2"
+    events = db.session.execute(sa.select(AuditEvent).where(
+        AuditEvent.action == "outside_medication.read")).scalars().all()
+    assert {(e.actor_user_id, e.entity_id) for e in events} == {(billing.user_id,
+                                                                 str(patient_id))}
+    assert len(events) == 2  # one a read
 
 
 def test_outside_medication_stopped_on_a_day(api_as):
