@@ -18,7 +18,7 @@ from lienrx.formulary.models import (
 )
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.notifications.models import ReadMark
-from lienrx.parties.models import LawFirm, Patient, Prescriber
+from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber
 from lienrx.pdmp.models import PdmpReport, PdmpReportRecord
 from lienrx.prescribing.models import Prescription
 from lienrx.reduction_requests.models import ReductionRequest

@@ -52,3 +52,9 @@ def status_counts() -> dict[str, int]:
     counts.update({status: n for status, n in db.session.execute(
         sa.select(Case.status, sa.func.count()).group_by(Case.status)).all()})
     return counts
+
+
+def patient_cases(patient_id: int) -> list[Case]:
+    """A patient's cases, oldest first (the patient's own read is audited by the caller)."""
+    return list(db.session.execute(
+        sa.select(Case).where(Case.patient_id == patient_id).order_by(Case.id)).scalars())

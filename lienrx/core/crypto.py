@@ -7,6 +7,8 @@ import hashlib
 import hmac
 import json
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -140,6 +142,33 @@ class EncryptedText(sa.types.TypeDecorator[str]):
         return None if value is None else decrypt(value)
 
 
+class EncryptedDecimal(EncryptedText):
+    """A decimal number encrypted at rest (kept as its plain text, e.g. ``"72.5"``)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else super().process_bind_param(
+            format(Decimal(value).normalize(), "f"), dialect)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        text = super().process_result_value(value, dialect)
+        return None if text is None else Decimal(text)
+
+
+class EncryptedDate(EncryptedText):
+    """A date encrypted at rest (kept as ``YYYY-MM-DD``)."""
+
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        return None if value is None else super().process_bind_param(value.isoformat(), dialect)
+
+    def process_result_value(self, value: str | None, dialect: Any) -> Any:
+        text = super().process_result_value(value, dialect)
+        return None if text is None else date.fromisoformat(text)
+
+
 class EncryptedJSON(sa.types.TypeDecorator[Any]):
     """A JSON value encrypted at rest: the column keeps its JSON type and holds one JSON
     string, the Fernet token of the value's JSON text.
@@ -158,4 +187,4 @@ class EncryptedJSON(sa.types.TypeDecorator[Any]):
 
 
 ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)
-"""The column types `lienrx keys rotate` re-encrypts."""
+"""The column types `lienrx keys rotate` re-encrypts (their subclasses too)."""

@@ -143,6 +143,7 @@ class DateBounds:
 # One place for every kind of date the API reads.
 DATE_BOUNDS = {
     "birth": DateBounds(date(1900, 1, 1), days_ahead=0),      # a date of birth: not future
+    "past": DateBounds(date(1900, 1, 1), days_ahead=0),       # something already seen
     "event": DateBounds(date(1900, 1, 1), days_ahead=366),    # something done or about to be
     "expiry": DateBounds(date(1900, 1, 1), days_ahead=3653),  # an expiration: ≤ 10 years out
 }

@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
-from lienrx.core.crypto import EncryptedText, blind_index_of
+from lienrx.core.crypto import (
+    EncryptedDate,
+    EncryptedDecimal,
+    EncryptedJSON,
+    EncryptedText,
+    blind_index_of,
+)
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
-from lienrx.parties.rules import CREDENTIALS
+from lienrx.parties import rules
 
 
 class LawFirm(db.Model):  # type: ignore[name-defined]
@@ -28,10 +36,12 @@ class LawFirm(db.Model):  # type: ignore[name-defined]
 
 
 class Patient(db.Model):  # type: ignore[name-defined]
-    """An injured client. Every identifying field is encrypted at rest.
+    """An injured client. Every identifying field and the clinical profile are encrypted at
+    rest.
 
     ``lookup_index`` is a keyed HMAC of the normalised last name and date of birth, so staff
-    can find a patient without the database holding either in the clear.
+    can find a patient without the database holding either in the clear; ``duplicate_index``
+    is the same over the last name as duplicates are compared (:func:`rules.duplicate_name`).
     """
 
     __tablename__ = "patients"
@@ -45,7 +55,43 @@ class Patient(db.Model):  # type: ignore[name-defined]
     address: Mapped[str | None] = mapped_column(EncryptedText)
     lookup_index: Mapped[str] = mapped_column(
         sa.String(64), index=True, info=blind_index_of("last_name", "date_of_birth"))
+    duplicate_index: Mapped[str] = mapped_column(
+        sa.String(64), index=True, info=blind_index_of("duplicate_name", "date_of_birth"))
+    sex: Mapped[str | None] = mapped_column(EncryptedText)
+    weight_kg: Mapped[Decimal | None] = mapped_column(EncryptedDecimal)
+    height_cm: Mapped[Decimal | None] = mapped_column(EncryptedDecimal)
+    allergies: Mapped[list[dict[str, Any]] | None] = mapped_column(EncryptedJSON)
+    creatinine_clearance: Mapped[Decimal | None] = mapped_column(EncryptedDecimal)
+    creatinine_clearance_on: Mapped[date | None] = mapped_column(EncryptedDate)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    @property
+    def duplicate_name(self) -> str:
+        """The last name as duplicates are compared (what ``duplicate_index`` is made of)."""
+        return rules.duplicate_name(self.last_name)
+
+
+class OutsideMedication(db.Model):  # type: ignore[name-defined]
+    """A medication the patient takes that this pharmacy did not fill (from the patient,
+    another pharmacy, the PDMP or the prescriber): DUR counts it until it is stopped.
+    Name, ingredient, dose and dates are PHI, encrypted at rest."""
+
+    __tablename__ = "outside_medications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    patient_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("patients.id", ondelete="RESTRICT"), index=True)
+    name: Mapped[str] = mapped_column(EncryptedText)
+    ingredient: Mapped[str] = mapped_column(EncryptedText)
+    dose_mg_per_day: Mapped[Decimal | None] = mapped_column(EncryptedDecimal)
+    source: Mapped[str] = mapped_column(sa.String(20))
+    started_on: Mapped[date | None] = mapped_column(EncryptedDate)
+    stopped_on: Mapped[date | None] = mapped_column(EncryptedDate)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    def active_on(self, day: date) -> bool:
+        """Not stopped by ``day``."""
+        return self.stopped_on is None or self.stopped_on > day
 
 
 def initials(first_name: str, last_name: str) -> str:
@@ -70,7 +116,7 @@ class Prescriber(db.Model):  # type: ignore[name-defined]
     address: Mapped[str | None] = mapped_column(sa.String(400))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
-    __table_args__ = (one_of("credential", CREDENTIALS, "credential_known"),)
+    __table_args__ = (one_of("credential", rules.CREDENTIALS, "credential_known"),)
 
     @property
     def display_name(self) -> str:

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
 from lienrx.core import clock, crypto
 from lienrx.core.actors import Actor
-from lienrx.core.errors import NotFound, ValidationFailed, field_error
+from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.identifiers import dea_valid, npi_valid
 from lienrx.core.paging import Page, fetch_page
+from lienrx.core.unit_of_work import keeping_facts
 from lienrx.extensions import db
-from lienrx.parties.models import LawFirm, Patient, Prescriber
+from lienrx.parties import rules
+from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber
+
+PROFILE_FIELDS = ("sex", "weight_kg", "height_cm", "allergies", "creatinine_clearance",
+                  "creatinine_clearance_on", "phone", "email", "address")
 
 
 def create_law_firm(actor: Actor | None, *, name: str, address: str | None = None,
@@ -45,29 +52,130 @@ def patient_lookup_index(last_name: str, date_of_birth: date) -> str:
     return crypto.blind_index(last_name, date_of_birth.isoformat())
 
 
+def patient_duplicate_index(last_name: str, date_of_birth: date) -> str:
+    """The blind index duplicates are found by: keyed HMAC of the last name as duplicates
+    compare (:func:`rules.duplicate_name`) and the birth date."""
+    return crypto.blind_index(rules.duplicate_name(last_name), date_of_birth.isoformat())
+
+
 def create_patient(actor: Actor | None, *, first_name: str, last_name: str, date_of_birth: date,
-                   phone: str | None = None, email: str | None = None,
-                   address: str | None = None) -> Patient:
-    """Register a patient; every identifying field is encrypted at rest."""
+                   confirm_new: bool = False, **profile: Any) -> Patient:
+    """Register a patient; every identifying field and the clinical profile are encrypted at
+    rest. A patient with the same last name (as duplicates compare) and birth date is refused
+    (409 `possible_duplicate_patient`, naming the matches) unless ``confirm_new``."""
     if date_of_birth > clock.today():
         raise field_error("date_of_birth", "The date of birth is in the future.")
+    duplicate_index = patient_duplicate_index(last_name, date_of_birth)
+    if not confirm_new:
+        _refuse_duplicates(actor, duplicate_index)
     patient = Patient(first_name=first_name, last_name=last_name,
-                      date_of_birth=date_of_birth.isoformat(), phone=phone, email=email,
-                      address=address,
-                      lookup_index=patient_lookup_index(last_name, date_of_birth))
+                      date_of_birth=date_of_birth.isoformat(),
+                      lookup_index=patient_lookup_index(last_name, date_of_birth),
+                      duplicate_index=duplicate_index, **_profile(profile))
     db.session.add(patient)
     db.session.flush()
     audit.record(actor, "patient.created", "patient", patient.id)
     return patient
 
 
-def read_patient(actor: Actor, patient_id: int) -> Patient:
-    """Read a patient's record (a PHI read: audited)."""
+def _refuse_duplicates(actor: Actor | None, duplicate_index: str) -> None:
+    matches = list(db.session.execute(
+        sa.select(Patient.id).where(Patient.duplicate_index == duplicate_index)
+        .order_by(Patient.id)).scalars())
+    if matches:
+        # which patients the caller was told of is kept, though the registration is refused
+        audit.record(actor, "patient.duplicate_refused", "patient", None, {"matches": matches})
+        raise keeping_facts(Conflict(
+            "possible_duplicate_patient",
+            "A patient with this last name and date of birth is already registered; use that "
+            "patient, or send confirm_new: true to register another.",
+            matches=[{"id": i} for i in matches]))
+
+
+def _profile(values: dict[str, Any]) -> dict[str, Any]:
+    """The profile fields among ``values`` (anything else is a programming error: the name
+    and birth date, which the blind indexes are made of, never change through here)."""
+    unknown = set(values) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"not profile fields: {sorted(unknown)}")
+    return values
+
+
+def update_patient(actor: Actor, patient_id: int, **changes: Any) -> Patient:
+    """Change a patient's clinical profile or contact details: each field sent is set, a null
+    clears it (the name and date of birth are not changed here)."""
+    patient = _patient(patient_id)
+    for name, value in _profile(changes).items():
+        setattr(patient, name, value)
+    db.session.flush()
+    audit.record(actor, "patient.updated", "patient", patient.id, {"fields": sorted(changes)})
+    return patient
+
+
+def _patient(patient_id: int) -> Patient:
     patient = db.session.get(Patient, patient_id)
     if patient is None:
         raise NotFound("No such patient.")
+    return patient
+
+
+def read_patient(actor: Actor, patient_id: int) -> Patient:
+    """Read a patient's record (a PHI read: audited)."""
+    patient = _patient(patient_id)
     audit.record(actor, "patient.read", "patient", patient.id)
     return patient
+
+
+def record_outside_medication(actor: Actor, patient_id: int, *, name: str, ingredient: str,
+                              source: str, dose_mg_per_day: Decimal | None = None,
+                              started_on: date | None = None,
+                              stopped_on: date | None = None) -> OutsideMedication:
+    """Record a medication the patient takes that this pharmacy did not fill."""
+    patient = _patient(patient_id)
+    medication = OutsideMedication(patient_id=patient.id, name=name, ingredient=ingredient,
+                                   dose_mg_per_day=dose_mg_per_day, source=source,
+                                   started_on=started_on, stopped_on=stopped_on)
+    db.session.add(medication)
+    db.session.flush()
+    audit.record(actor, "outside_medication.recorded", "outside_medication", medication.id,
+                 {"patient_id": patient.id})
+    return medication
+
+
+def _outside_medications(patient_id: int) -> sa.Select[OutsideMedication]:
+    return (sa.select(OutsideMedication).where(OutsideMedication.patient_id == patient_id)
+            .order_by(OutsideMedication.id))
+
+
+def read_outside_medications(actor: Actor, patient_id: int, *, page: int = 1,
+                             page_size: int | None = None) -> Page[OutsideMedication]:
+    """The patient's outside medications in the order recorded, a page of ``page_size`` when
+    given, else all (a PHI read: audited)."""
+    patient = _patient(patient_id)
+    audit.record(actor, "outside_medication.read", "patient", patient.id)
+    return fetch_page(_outside_medications(patient.id), page=page, page_size=page_size)
+
+
+def stop_outside_medication(actor: Actor, patient_id: int, medication_id: int, *,
+                            stopped_on: date) -> OutsideMedication:
+    """Record the day the patient stopped an outside medication."""
+    medication = db.session.get(OutsideMedication, medication_id)
+    if medication is None or medication.patient_id != patient_id:
+        raise NotFound("No such outside medication for this patient.")
+    if medication.started_on is not None and stopped_on < medication.started_on:
+        raise field_error("stopped_on", "Must not be before the day it was started.")
+    medication.stopped_on = stopped_on
+    db.session.flush()
+    audit.record(actor, "outside_medication.stopped", "outside_medication", medication.id,
+                 {"patient_id": patient_id})
+    return medication
+
+
+def active_outside_medications(patient_id: int, on: date) -> list[OutsideMedication]:
+    """The patient's outside medications not stopped by ``on`` (for DUR, inside a use case
+    that audits its own reads)."""
+    return [m for m in db.session.execute(_outside_medications(patient_id)).scalars()
+            if m.active_on(on)]
 
 
 def find_patients(actor: Actor | None, last_name: str, date_of_birth: date, *, page: int = 1,

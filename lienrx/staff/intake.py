@@ -8,6 +8,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from lienrx.auth import queries as auth_queries
+from lienrx.cases import queries as case_queries
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.schemas import CaseCreateSchema
@@ -57,8 +58,18 @@ def _intake_page(status: int = 200, **forms_: Any) -> Any:
         "staff/intake.html", search=search, patients=patients, q=q,
         prescribers_found=party_queries.find_prescribers(q) if q else None,
         patient_form=forms_.get("patient_form"), prescriber_form=forms_.get("prescriber_form"),
-        firm_form=forms_.get("firm_form"),
-        credentials=[(c, c) for c in CREDENTIALS]), status
+        firm_form=forms_.get("firm_form"), duplicates=forms_.get("duplicates"),
+        continue_with=next_for_patient, credentials=[(c, c) for c in CREDENTIALS]), status
+
+
+def _duplicates(form: forms.Submission) -> list[tuple[Any, list[Any]]] | None:
+    """The registered patients a refused registration may be (each read is audited), with
+    their cases; None when the registration was not refused as a possible duplicate."""
+    refusal = form.refusal
+    if refusal is None or refusal.code != "possible_duplicate_patient":
+        return None
+    return [(parties.read_patient(current_user, match["id"]),
+             case_queries.patient_cases(match["id"])) for match in refusal.extra["matches"]]
 
 
 @bp.route("/intake")
@@ -73,15 +84,22 @@ def intake() -> Any:
 def create_patient() -> Any:
     """Register a patient, then go on to open their case."""
     form = forms.Submission.load(PatientCreateSchema(),
-                                 forms.read(PATIENT_FIELDS, prefix="patient-"),
+                                 forms.read(PATIENT_FIELDS, checks=("confirm_new",),
+                                            prefix="patient-"),
                                  prefix="patient-")
     patient = form.call(parties.create_patient, current_user)
     if patient is None:
-        return _intake_page(form.status, patient_form=form)
+        return _intake_page(form.status, patient_form=form, duplicates=_duplicates(form))
     flash(f"Patient {patient.id} registered.", "info")
+    return redirect(next_for_patient(patient.id))
+
+
+def next_for_patient(patient_id: int) -> str:
+    """Where intake goes on with a patient: billing and pharmacists open the case, a
+    technician records the clinical profile."""
     if current_user.role in (BILLING, PHARMACIST):
-        return redirect(url_for("staff.new_case", patient_id=patient.id))
-    return redirect(url_for("staff.intake"))
+        return url_for("staff.new_case", patient_id=patient_id)
+    return url_for("staff.patient", patient_id=patient_id)
 
 
 @bp.route("/intake/prescribers", methods=["POST"])

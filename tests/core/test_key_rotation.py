@@ -55,11 +55,16 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(app, database_
 def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_models(app):
     with app.app_context():
         found = {m.table: m for m in encrypted_models()}
-    assert set(found) == {"attestations", "dispenses", "idempotency_keys", "patients",
-                          "pdmp_reports", "totp_factors"}
-    assert set(found["patients"].fields) == {"first_name", "last_name", "date_of_birth", "phone",
-                                             "email", "address"}
-    assert found["patients"].blind_indexes == {"lookup_index": ("last_name", "date_of_birth")}
+    assert set(found) == {"attestations", "dispenses", "idempotency_keys", "outside_medications",
+                          "patients", "pdmp_reports", "totp_factors"}
+    assert set(found["patients"].fields) == {
+        "first_name", "last_name", "date_of_birth", "phone", "email", "address", "sex",
+        "weight_kg", "height_cm", "allergies", "creatinine_clearance", "creatinine_clearance_on"}
+    assert found["patients"].blind_indexes == {
+        "lookup_index": ("last_name", "date_of_birth"),
+        "duplicate_index": ("duplicate_name", "date_of_birth")}
+    assert set(found["outside_medications"].fields) == {"name", "ingredient", "dose_mg_per_day",
+                                                        "started_on", "stopped_on"}
     # the copies of the patient's name and birth date outside the patient
     assert found["attestations"].fields == ("document_json",)
     assert found["dispenses"].fields == ("label",)
