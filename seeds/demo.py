@@ -12,16 +12,18 @@ from lienrx.auth.models import User
 from lienrx.cases import services as cases
 from lienrx.compounding import services as compounding
 from lienrx.core import clock
+from lienrx.core.schemas import plain_number
 from lienrx.dispensing import services as dispensing
 from lienrx.dur.use_cases import enter_prescription
 from lienrx.extensions import db
-from lienrx.formulary.models import Product
-from lienrx.formulary.services import product_by_code
+from lienrx.formulary.models import MasterFormulation, Product
+from lienrx.formulary.services import approve_formulation, product_by_code
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
 from lienrx.seeds.formulary import load_formulary
 
 DEMO_FIRM = "Demo & Partners Injury Law"
+DEMO_BULK_NDC = "00000-0000-00"  # demo data: the demo's bulk ketamine lot has no real NDC
 DEMO_PASSWORD = "lienrx-demo-pass"  # noqa: S105 - printed for a first look, development only
 DEMO_USERS = (
     ("admin@demo.lienrx.test", "Ada Admin", "admin", None),
@@ -78,12 +80,14 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
     formulation = cream.formulation
     if formulation is None:
         raise LookupError("The formulary seed gives KET-CRM-10 no master formulation.")
+    approve_formulation(rph, formulation.id)  # the demo pharmacist reviews the cream's MFR
     lots = [{"component": i.component, "vendor": "Medisca", "lot_number": f"DEMO{n}",
+             "ndc": DEMO_BULK_NDC if i.role == "api" else None,
              "expiration_date": today + timedelta(days=730), "quantity": Decimal(i.quantity),
              "unit": i.unit} for n, i in enumerate(formulation.ingredients)]
     batch = compounding.record_batch(tech, product_id=cream.id,
                                      quantity=Decimal(formulation.batch_quantity),
-                                     ingredients=lots)
+                                     ingredients=lots, qc_results=_mid_range(formulation))
     compounding.verify_batch(verifier, batch.id)
     orders = ((cream, "Apply 1 g to the right wrist three times daily", 30, batch.id),
               (gabapentin, "1 capsule by mouth three times daily", 90, None))
@@ -95,6 +99,19 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
         dispensing.dispense(rph, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
             compounding_record_id=batch_id, ndc=None if batch_id else product.ndc))
+
+
+def _mid_range(formulation: MasterFormulation) -> dict[str, str]:
+    """Demo QC results: the middle of each range, or the expected text."""
+    results = {}
+    for check in formulation.qc_checks:
+        if check.get("min") is None and check.get("max") is None:
+            results[check["name"]] = check.get("expected", "as expected")
+            continue
+        low = Decimal(check.get("min", check.get("max")))
+        high = Decimal(check.get("max", check.get("min")))
+        results[check["name"]] = plain_number((low + high) / 2)
+    return results
 
 
 def _seeded(code: str) -> Product:

@@ -42,9 +42,11 @@ def _load_product(item: dict[str, Any]) -> int:
         count += int(created)
     for mfr in item.get("formulations", []):
         fields = {k: v for k, v in mfr.items() if k != "batch_quantity"}
-        _, created = formulary.add_formulation(
+        formulation, created = formulary.add_formulation(
             None, product, batch_quantity=Decimal(str(mfr["batch_quantity"])), **fields)
-        count += int(created)
+        # No pharmacist of this pharmacy reviewed the seed: the system approves what it
+        # loaded, marked as such, until a pharmacist approves it on the compounding page.
+        count += int(created) + int(formulary.approve_as_seeded(formulation))
     return count
 
 

@@ -23,6 +23,8 @@ class CompoundingRecord(db.Model):  # type: ignore[name-defined]
 
     ``remaining_quantity`` falls as dispensing draws from the batch; it never goes below zero.
     ``hazardous`` is copied from the product and formulation (USP <800> handling).
+    ``qc_results`` maps each QC check's name to its result (text, or a plain decimal string
+    for a numeric check). A rejected batch (who, when, why) is never dispensed.
     """
 
     __tablename__ = "compounding_records"
@@ -48,6 +50,10 @@ class CompoundingRecord(db.Model):  # type: ignore[name-defined]
     qc_results: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     deviations: Mapped[str | None] = mapped_column(sa.Text)
     rejection_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # NO ACTION, not RESTRICT: SQLite added the column in place, where an ON DELETE of a
+    # column's own REFERENCES is not read back; a referenced user is kept either way.
+    rejected_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hazardous: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
@@ -67,7 +73,8 @@ class CompoundingRecord(db.Model):  # type: ignore[name-defined]
 
 
 class IngredientLot(db.Model):  # type: ignore[name-defined]
-    """The lot of one component actually used in a batch, and how much of it."""
+    """The lot of one component actually used in a batch, and how much of it; a drug
+    substance's lot records the NDC of its bulk container."""
 
     __tablename__ = "compounding_ingredient_lots"
 
@@ -78,10 +85,14 @@ class IngredientLot(db.Model):  # type: ignore[name-defined]
     component: Mapped[str] = mapped_column(sa.String(200))
     vendor: Mapped[str | None] = mapped_column(sa.String(200))
     lot_number: Mapped[str] = mapped_column(sa.String(60))
+    ndc: Mapped[str | None] = mapped_column(sa.String(11))
     expiration_date: Mapped[date]
     quantity: Mapped[Decimal] = mapped_column(sa.Numeric(14, 4))
     unit: Mapped[str] = mapped_column(sa.String(8))
     role: Mapped[str] = mapped_column(sa.String(10))
     hazardous: Mapped[bool] = mapped_column(default=False)
 
-    __table_args__ = (sa.UniqueConstraint("record_id", "component"),)
+    __table_args__ = (
+        sa.UniqueConstraint("record_id", "component"),
+        sa.CheckConstraint("ndc IS NULL OR length(ndc) = 11", name="ndc_11_digits"),
+    )

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
 
+from marshmallow import ValidationError, fields, validate
+
+from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.schemas import (
     BoundedDate,
     DumpSchema,
@@ -16,11 +19,32 @@ from lienrx.core.schemas import (
 from lienrx.formulary.rules import INGREDIENT_UNITS
 
 
+class Ndc(TrimmedString):
+    """An NDC as printed (4-4-2, 5-3-2, 5-4-1 or 11 digits), kept as 11 digits."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not text:
+            return None
+        try:
+            return normalize_ndc(text)
+        except ValueError as exc:
+            raise ValidationError(f"{exc}.") from exc
+
+
+def QcResults() -> fields.Dict:  # noqa: N802 - a field
+    """``{<check name>: result}``: text, or a number for a check with a range."""
+    return fields.Dict(keys=fields.String(validate=validate.Length(min=1, max=40)),
+                       values=fields.Raw(allow_none=False), load_default=dict,
+                       validate=validate.Length(max=40), metadata={"label": "QC result"})
+
+
 class IngredientLotInSchema(LoadSchema):
     component = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
     vendor = TrimmedString(load_default=None, allow_none=True,
                            validate=validate.Length(max=200))
     lot_number = TrimmedString(required=True, validate=validate.Length(min=1, max=60))
+    ndc = Ndc(load_default=None, allow_none=True, metadata={"label": "NDC"})
     expiration_date = BoundedDate("expiry", required=True)
     quantity = Quantity(required=True)
     unit = fields.String(required=True, validate=validate.OneOf(INGREDIENT_UNITS))
@@ -32,9 +56,13 @@ class CompoundingRecordCreateSchema(LoadSchema):
     compounded_at = Timestamp("event", load_default=None, allow_none=True)
     ingredients = fields.List(fields.Nested(IngredientLotInSchema), required=True,
                               validate=validate.Length(min=1, max=40))
-    qc_results = fields.Dict(keys=fields.String(), load_default=dict)
+    qc_results = QcResults()
     deviations = TrimmedString(load_default=None, allow_none=True,
                                validate=validate.Length(max=5000))
+
+
+class BatchVerifySchema(LoadSchema):
+    qc_results = QcResults()
 
 
 class RejectSchema(LoadSchema):
@@ -45,6 +73,7 @@ class IngredientLotSchema(DumpSchema):
     component = fields.String()
     vendor = fields.String(allow_none=True)
     lot_number = fields.String()
+    ndc = fields.String(allow_none=True)
     expiration_date = fields.Date()
     quantity = Quantity()
     unit = fields.String()
@@ -73,4 +102,6 @@ class CompoundingRecordSchema(DumpSchema):
     qc_results = fields.Dict()
     deviations = fields.String(allow_none=True)
     rejection_reason = fields.String(allow_none=True)
+    rejected_by = fields.Integer(attribute="rejected_by_user_id", allow_none=True)
+    rejected_at = fields.DateTime(allow_none=True)
     ingredients = fields.List(fields.Nested(IngredientLotSchema), attribute="ingredient_lots")

@@ -11,17 +11,21 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lienrx.audit import services as audit
+from lienrx.compounding import qc
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed, field_error
+from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
+from lienrx.core.unit_of_work import keeping_facts
 from lienrx.extensions import db
 from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary.models import FormulationIngredient, MasterFormulation, Product
+from lienrx.formulary.services import compounding_formulation
 
-TOLERANCE = Decimal("0.05")  # each weighed amount within ±5 % of the scaled formula
+TOLERANCE = Decimal("0.05")  # each weighed amount (but a q.s. one) within ±5 % of the formula
 HAZARD_WARNING = ("HAZARDOUS DRUG (USP <800>): handle with chemotherapy gloves; "
                   "do not crush or open capsules.")
 
@@ -65,12 +69,19 @@ def _one_ingredient(formula: FormulationIngredient, item: dict[str, Any], scale:
     if item["expiration_date"] <= compounded_on:
         problems.append(f"{formula.component} lot {item['lot_number']} expired on "
                         f"{item['expiration_date']}; use an unexpired lot.")
+    if formula.role == "api" and not item.get("ndc"):
+        problems.append(f"{formula.component} is a drug substance: give its lot's NDC.")
+    elif item.get("ndc"):
+        try:
+            normalize_ndc(str(item["ndc"]))
+        except ValueError as exc:
+            problems.append(f"{formula.component} lot NDC: {exc}.")
     target = _in_base(Decimal(formula.quantity) * scale, formula.unit)
     actual = _in_base(Decimal(item["quantity"]), item["unit"])
     if target is None or actual is None or actual[0] != target[0]:
         problems.append(f"{formula.component} is measured in {formula.unit} "
                         "(or another unit of the same kind).")
-    elif abs(actual[1] - target[1]) > target[1] * TOLERANCE:
+    elif not formula.qs and abs(actual[1] - target[1]) > target[1] * TOLERANCE:
         wanted = Decimal(formula.quantity) * scale
         problems.append(f"{formula.component}: {plain_number(item['quantity'])} {item['unit']} "
                         f"is not within ±5 % of {plain_number(wanted)} {formula.unit}.")
@@ -87,13 +98,18 @@ def _next_lot_number(prefix: str, on: date) -> str:
 
 def beyond_use_date(formulation: MasterFormulation, compounded_on: date,
                     ingredient_expiries: list[date]) -> tuple[date, str]:
-    """BUD = min(compounded date + the category's default days, earliest ingredient expiry)."""
-    category = formulary_rules.BUD_CATEGORIES[formulation.bud_category]
-    default = compounded_on + timedelta(days=category.days)
+    """BUD = min(compounded date + the formulation's days, earliest ingredient expiry); the
+    days are its stability-study days when it has them, else its USP <795> category's."""
+    if formulation.stability_bud_days:
+        days, basis = formulation.stability_bud_days, "stability_study"
+    else:
+        days = formulary_rules.BUD_CATEGORIES[formulation.bud_category].days
+        basis = f"usp795_default:{formulation.bud_category}"
+    default = compounded_on + timedelta(days=days)
     earliest = min(ingredient_expiries, default=default)
     if earliest < default:
         return earliest, "ingredient_expiry"
-    return default, f"usp795_default:{formulation.bud_category}"
+    return default, basis
 
 
 def _compounded_moment(compounded_at: datetime | None) -> datetime:
@@ -106,38 +122,58 @@ def _compounded_moment(compounded_at: datetime | None) -> datetime:
     return compounded_at
 
 
+def usable_formulation(product: Product) -> MasterFormulation:
+    """The approved version a batch of ``product`` is made from; none → 409
+    ``formulation_not_approved``."""
+    formulation = compounding_formulation(product)
+    if formulation is None:
+        newest = product.formulation
+        raise Conflict("formulation_not_approved",
+                       f"Master formulation v{newest.version if newest else '?'} of "
+                       f"{product.code} is not approved by a pharmacist: nothing is "
+                       "compounded from it until one approves it.")
+    return formulation
+
+
+def _scale(record: CompoundingRecord) -> Decimal:
+    return Decimal(record.quantity) / Decimal(record.formulation.batch_quantity)
+
+
 def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
                  ingredients: list[dict[str, Any]], compounded_at: datetime | None = None,
                  qc_results: dict[str, Any] | None = None,
                  deviations: str | None = None) -> CompoundingRecord:
-    """Record a compounded batch; it waits for a second pharmacist's verification."""
+    """Record a compounded batch from the product's approved formulation (QC results given
+    now count at verification); it waits for a second pharmacist's verification."""
     # the lock serialises lot numbering for this product
     product = locks.lock(sa.select(Product).where(Product.id == product_id), Product)
     if product is None or product.kind != "compounded" or product.formulation is None:
         raise field_error("product_id", "No such compounded product with a formulation.")
-    formulation = product.formulation
+    formulation = usable_formulation(product)
     moment = _compounded_moment(compounded_at)
+    results = qc.read(formulation.qc_checks, qc_results or {})
     problems = _ingredient_problems(formulation, quantity, ingredients, clock.local_date(moment))
     if problems:
         raise ValidationFailed({"ingredients": problems})
     bud, basis = beyond_use_date(formulation, clock.local_date(moment),
                                  [i["expiration_date"] for i in ingredients])
-    hazards = {i.component.lower() for i in formulation.ingredients if i.hazardous}
+    by_name = {f.component.lower(): f for f in formulation.ingredients}
     record = CompoundingRecord(
         product_id=product.id, formulation_id=formulation.id,
         formulation_version=formulation.version,
         lot_number=_next_lot_number(formulation.lot_prefix, clock.local_date(moment)),
         quantity=quantity, remaining_quantity=quantity, compounded_at=moment,
         compounded_by_user_id=actor.id, status="pending_verification", beyond_use_date=bud,
-        bud_basis=basis, qc_results=qc_results or {}, deviations=deviations,
+        bud_basis=basis, qc_results=results, deviations=deviations,
         hazardous=product.hazardous or formulation.hazardous,
         ingredient_lots=[IngredientLot(
             position=n, component=i["component"].strip(), vendor=i.get("vendor"),
-            lot_number=i["lot_number"], expiration_date=i["expiration_date"],
+            lot_number=i["lot_number"],
+            ndc=normalize_ndc(str(i["ndc"])) if i.get("ndc") else None,
+            expiration_date=i["expiration_date"],
             quantity=Decimal(i["quantity"]), unit=i["unit"],
-            role=next(f.role for f in formulation.ingredients
-                      if f.component.lower() == i["component"].strip().lower()),
-            hazardous=i["component"].strip().lower() in hazards)
+            role=by_name[i["component"].strip().lower()].role,
+            hazardous=by_name[i["component"].strip().lower()].hazardous)
             for n, i in enumerate(ingredients)])
     db.session.add(record)
     db.session.flush()
@@ -173,12 +209,52 @@ def _pending_for_pharmacist(actor: Actor, record_id: int) -> CompoundingRecord:
     return record
 
 
-def verify_batch(actor: Actor, record_id: int) -> CompoundingRecord:
-    """A pharmacist (by default not the compounder) verifies a batch for dispensing."""
-    record = _pending_for_pharmacist(actor, record_id)
+def _judge_qc(actor: Actor, record: CompoundingRecord, qc_results: dict[str, Any]) -> None:
+    """Keep the results given now beside those recorded with the batch; a missing result →
+    422 naming each; a numeric result out of its range → 409 ``qc_out_of_spec`` (the
+    results are kept: they are why the batch may then be rejected)."""
+    checks = record.formulation.qc_checks
+    given = qc.read(checks, qc_results)
+    results = {**record.qc_results, **given}
+    missing = qc.missing(checks, results)
+    if missing:
+        raise ValidationFailed({"qc_results": {name: ["A result is needed for this check."]
+                                               for name in missing}},
+                               f"QC results missing: {', '.join(missing)}.")
+    if given:
+        record.qc_results = results
+        db.session.flush()
+        audit.record(actor, "compounding_record.qc_recorded", "compounding_record", record.id,
+                     {"qc_results": given})
+    failed = qc.out_of_spec(checks, results, _scale(record))
+    if failed:
+        named = "; ".join(f"{f['name']} {f['result']} (spec {f['spec']})" for f in failed)
+        raise keeping_facts(Conflict(
+            "qc_out_of_spec", f"Out of specification: {named}. The batch may be rejected.",
+            checks=failed))
+
+
+def _own_batch(actor: Actor, record: CompoundingRecord) -> bool:
+    """Whether ``actor`` compounded the batch while the verifier must be someone else
+    (``LIENRX_VERIFIER_MUST_DIFFER``, on unless configured off)."""
     must_differ = current_app.config.get("LIENRX_VERIFIER_MUST_DIFFER", True)
-    if must_differ and record.compounded_by_user_id == actor.id:
+    return bool(must_differ) and record.compounded_by_user_id == actor.id
+
+
+def may_verify(actor: Actor, record: CompoundingRecord) -> bool:
+    """Whether ``actor`` may verify the batch now (pages offer Verify only then)."""
+    return (actor.role == PHARMACIST and record.status == "pending_verification"
+            and not _own_batch(actor, record))
+
+
+def verify_batch(actor: Actor, record_id: int,
+                 qc_results: dict[str, Any] | None = None) -> CompoundingRecord:
+    """A pharmacist (by default not the compounder) verifies a batch for dispensing once
+    every QC check has a result within its range."""
+    record = _pending_for_pharmacist(actor, record_id)
+    if _own_batch(actor, record):
         raise Conflict("invalid_transition", "The verifier must not be the compounder.")
+    _judge_qc(actor, record, qc_results or {})
     record.status, record.verified_by_user_id = "verified", actor.id
     record.verified_at = clock.utcnow()
     db.session.flush()
@@ -187,9 +263,11 @@ def verify_batch(actor: Actor, record_id: int) -> CompoundingRecord:
 
 
 def reject_batch(actor: Actor, record_id: int, reason: str) -> CompoundingRecord:
-    """A pharmacist rejects a batch; nothing is ever dispensed from it."""
+    """A pharmacist rejects a batch (who, when and why are kept); nothing is ever dispensed
+    from it."""
     record = _pending_for_pharmacist(actor, record_id)
     record.status, record.rejection_reason = "rejected", reason
+    record.rejected_by_user_id, record.rejected_at = actor.id, clock.utcnow()
     db.session.flush()
     audit.record(actor, "compounding_record.rejected", "compounding_record", record.id)
     return record

@@ -123,7 +123,14 @@ class ProductPrice(db.Model):  # type: ignore[name-defined]
 class MasterFormulation(db.Model):  # type: ignore[name-defined]
     """A USP <795> master formulation record (the recipe), versioned per product.
 
-    Ingredient amounts make ``batch_quantity`` of the product (in the product's unit).
+    Ingredient amounts make ``batch_quantity`` of the product (in the product's unit), any
+    salt factor already applied: ``strength_basis`` says whether the product's strength is
+    of the salt or the base, ``salt_factor`` how many g of the salt weigh for 1 g of base.
+    ``qc_checks`` are ``[{name, expected?, min?, max?, unit?, scales_with_batch?}]`` (limits
+    as decimal strings, for ``batch_quantity``). ``stability_bud_days`` (with its literature
+    reference) replaces the USP <795> category default when set. A version is used to
+    compound only once approved: by a pharmacist (``approved_by_user_id``) or, for a version
+    loaded from the seed, by the system (no user; ``approval_note`` says so).
     """
 
     __tablename__ = "master_formulations"
@@ -135,6 +142,10 @@ class MasterFormulation(db.Model):  # type: ignore[name-defined]
     batch_quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))
     bud_category: Mapped[str] = mapped_column(sa.String(30))
     bud_reference: Mapped[str | None] = mapped_column(sa.String(300))
+    stability_bud_days: Mapped[int | None]
+    stability_reference: Mapped[str | None] = mapped_column(sa.String(500))
+    strength_basis: Mapped[str] = mapped_column(sa.String(4), default="salt")
+    salt_factor: Mapped[Decimal] = mapped_column(sa.Numeric(8, 4), default=Decimal(1))
     storage: Mapped[str] = mapped_column(sa.String(200))
     container_closure: Mapped[str] = mapped_column(sa.String(300))
     lot_prefix: Mapped[str] = mapped_column(sa.String(12))
@@ -142,7 +153,11 @@ class MasterFormulation(db.Model):  # type: ignore[name-defined]
     qc_checks: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
     auxiliary_labels: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     description: Mapped[str | None] = mapped_column(sa.Text)
-    approved_by: Mapped[str] = mapped_column(sa.String(200))
+    # NO ACTION, not RESTRICT: SQLite added the column in place, where an ON DELETE of a
+    # column's own REFERENCES is not read back; a referenced user is kept either way.
+    approved_by_user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    approved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    approval_note: Mapped[str | None] = mapped_column(sa.String(300))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
     product: Mapped[Product] = relationship(back_populates="formulations")
@@ -152,16 +167,34 @@ class MasterFormulation(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         sa.UniqueConstraint("product_id", "version"),
         one_of("bud_category", tuple(rules.BUD_CATEGORIES), "bud_category_known"),
+        one_of("strength_basis", rules.STRENGTH_BASES, "strength_basis_known"),
         sa.CheckConstraint("batch_quantity > 0", name="batch_positive"),
+        sa.CheckConstraint("salt_factor >= 1", name="salt_factor_at_least_one"),
+        sa.CheckConstraint(
+            f"stability_bud_days IS NULL OR (stability_bud_days > 0 AND stability_bud_days <= "
+            f"{rules.MAX_STABILITY_BUD_DAYS} AND stability_reference IS NOT NULL)",
+            name="stability_bud_referenced"),
+        sa.CheckConstraint("approved_by_user_id IS NULL OR approved_at IS NOT NULL",
+                           name="approver_has_a_time"),
     )
 
     @property
     def hazardous(self) -> bool:
         return any(i.hazardous for i in self.ingredients)
 
+    @property
+    def approved(self) -> bool:
+        return self.approved_at is not None
+
 
 class FormulationIngredient(db.Model):  # type: ignore[name-defined]
-    """One component of a master formulation: what, how much for one batch, and its role."""
+    """One component of a master formulation: what, how much for one batch, and its role.
+
+    ``qs`` (quantum sufficit) marks a filler or vehicle added to a final weight or volume:
+    ``quantity`` is then its nominal amount, and what is used is recorded, not held to ±5 %.
+    ``dea_schedule`` is the component's federal schedule; ``ndc`` the NDC of the bulk
+    product the formula names, when it names one.
+    """
 
     __tablename__ = "formulation_ingredients"
 
@@ -174,9 +207,15 @@ class FormulationIngredient(db.Model):  # type: ignore[name-defined]
     unit: Mapped[str] = mapped_column(sa.String(8))
     role: Mapped[str] = mapped_column(sa.String(10))
     hazardous: Mapped[bool] = mapped_column(default=False)
+    qs: Mapped[bool] = mapped_column(default=False)
+    dea_schedule: Mapped[str | None] = mapped_column(sa.String(3))
+    ndc: Mapped[str | None] = mapped_column(sa.String(11))
 
     __table_args__ = (
         sa.UniqueConstraint("formulation_id", "component"),
         one_of("role", rules.INGREDIENT_ROLES, "role_known"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("dea_schedule IS NULL OR dea_schedule IN ('II', 'III', 'IV', 'V')",
+                           name="schedule_known"),
+        sa.CheckConstraint("ndc IS NULL OR length(ndc) = 11", name="ndc_11_digits"),
     )

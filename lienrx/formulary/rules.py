@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 
 KINDS = ("commercial", "compounded")
 ROUTES = ("oral", "sublingual", "topical", "transdermal")
 UNITS = ("g", "mL", "each")
 SCHEDULES = ("II", "III", "IV", "V")
 INGREDIENT_ROLES = ("api", "excipient")
+# An MFR's strength is of the salt weighed (e.g. ketamine HCl 10 %) or of the base it carries.
+STRENGTH_BASES = ("salt", "base")
 
 # Plausibility limits on one dispense (SPEC §7.2). These are pharmacy policy defaults, not
 # regulatory facts: no label or rule fixes a largest fill. A product without its own limits
@@ -34,6 +38,17 @@ BUD_CATEGORIES: dict[str, BudCategory] = {
     "nonaqueous_oral_liquid": BudCategory(90, "controlled room temperature or refrigerator"),
     "nonaqueous_other": BudCategory(180, "controlled room temperature or refrigerator"),
 }
+
+# The drug substance's amount may differ from strength × batch (× salt factor) by rounding.
+SALT_BASIS_TOLERANCE = Decimal("0.005")
+# A QC check's name is also the key of its result and part of a page's input names.
+QC_CHECK_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,39}")
+# What the seed loader records when it approves a version it loaded (no pharmacist did).
+SEED_APPROVAL = ("Approved by the system when the seed formulary was loaded, not by a "
+                 "pharmacist of this pharmacy: review and approve before relying on it.")
+
+# USP <795> (2023): a BUD extended by a stability study may not exceed 180 days.
+MAX_STABILITY_BUD_DAYS = 180
 
 # Units an ingredient may be weighed or measured in, as a multiple of the base unit.
 MASS = {"kg": "1000", "g": "1", "mg": "0.001", "mcg": "0.000001"}

@@ -18,6 +18,18 @@ class IngredientSchema(DumpSchema):
     unit = fields.String()
     role = fields.String()
     hazardous = fields.Boolean()
+    qs = fields.Boolean()
+    dea_schedule = fields.String(allow_none=True)
+    ndc = fields.String(allow_none=True)
+
+
+class QcCheckSchema(DumpSchema):
+    name = fields.String()
+    expected = fields.String()
+    min = Quantity()
+    max = Quantity()
+    unit = fields.String()
+    scales_with_batch = fields.Boolean()
 
 
 class FormulationSchema(DumpSchema):
@@ -25,13 +37,21 @@ class FormulationSchema(DumpSchema):
     version = fields.Integer()
     batch_quantity = Quantity()
     bud_category = fields.String()
-    bud_days = fields.Function(lambda f: rules.BUD_CATEGORIES[f.bud_category].days)
+    bud_days = fields.Function(
+        lambda f: f.stability_bud_days or rules.BUD_CATEGORIES[f.bud_category].days)
+    bud_reference = fields.String(allow_none=True)
+    stability_bud_days = fields.Integer(allow_none=True)
+    stability_reference = fields.String(allow_none=True)
+    strength_basis = fields.String()
+    salt_factor = Quantity()
     storage = fields.String()
     container_closure = fields.String()
     steps = fields.List(fields.String())
-    qc_checks = fields.List(fields.Dict())
+    qc_checks = fields.List(fields.Nested(QcCheckSchema))
     auxiliary_labels = fields.List(fields.String())
-    approved_by = fields.String()
+    approved_by = fields.Integer(attribute="approved_by_user_id", allow_none=True)
+    approved_at = fields.DateTime(allow_none=True)
+    approval_note = fields.String(allow_none=True)
     hazardous = fields.Boolean()
     ingredients = fields.List(fields.Nested(IngredientSchema))
 

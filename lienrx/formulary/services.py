@@ -1,4 +1,5 @@
-"""Read the formulary and price list; add products, prices and formulations (seeds, admin)."""
+"""Read the formulary and price list; add products, prices and formulations (seeds, admin);
+approve formulation versions."""
 
 from __future__ import annotations
 
@@ -9,10 +10,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
-from lienrx.core.errors import NotFound, ValidationFailed
+from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.paging import Page, fetch_page
+from lienrx.core.schemas import plain_number
+from lienrx.core.security import PHARMACIST
 from lienrx.extensions import db
 from lienrx.formulary import rules
 from lienrx.formulary.models import (
@@ -224,13 +228,137 @@ def set_price(actor: Actor | None, product: Product, *, effective_from: date, un
     return price, True
 
 
-def add_formulation(actor: Actor | None, product: Product, *, version: int, batch_quantity: Decimal,
-                    bud_category: str, storage: str, container_closure: str, lot_prefix: str,
-                    approved_by: str, ingredients: list[dict[str, Any]],
+def _plain(value: Any) -> str | None:
+    """A QC limit as a plain decimal string, or None when it is not a finite number."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str | Decimal):
+        return None
+    try:
+        number = Decimal(str(value))
+    except ArithmeticError:
+        return None
+    return plain_number(number) if number.is_finite() else None
+
+
+def _clean_qc_check(check: dict[str, Any], seen: set[str]) -> tuple[dict[str, Any], list[str]]:
+    name = str(check.get("name") or "")
+    problems = []
+    if not rules.QC_CHECK_NAME.fullmatch(name):
+        problems.append(f"QC check {name!r}: a name of letters, digits and _ (≤ 40).")
+    elif name in seen:
+        problems.append(f"QC check {name} is listed twice.")
+    seen.add(name)
+    cleaned: dict[str, Any] = {"name": name}
+    if check.get("expected"):
+        cleaned["expected"] = str(check["expected"]).strip()[:300]
+    for limit in ("min", "max"):
+        if check.get(limit) is not None:
+            value = _plain(check[limit])
+            if value is None:
+                problems.append(f"QC check {name}: {limit} must be a number.")
+            cleaned[limit] = value
+    low, high = cleaned.get("min"), cleaned.get("max")
+    if low is not None and high is not None and Decimal(low) > Decimal(high):
+        problems.append(f"QC check {name}: min is above max.")
+    if "expected" not in cleaned and low is None and high is None:
+        problems.append(f"QC check {name}: give the expected result or a min/max range.")
+    if check.get("unit"):
+        cleaned["unit"] = str(check["unit"]).strip()[:12]
+    if check.get("scales_with_batch"):
+        cleaned["scales_with_batch"] = True
+    return cleaned, problems
+
+
+def _clean_qc_checks(checks: list[dict[str, Any]], errors: dict[str, list[str]]
+                     ) -> list[dict[str, Any]]:
+    seen: set[str] = set()
+    cleaned = []
+    for check in checks:
+        one, problems = _clean_qc_check(check, seen)
+        cleaned.append(one)
+        if problems:
+            errors.setdefault("qc_checks", []).extend(problems)
+    return cleaned
+
+
+def _check_salt_basis(product: Product, batch_quantity: Decimal, strength_basis: str,
+                      salt_factor: Decimal, ingredients: list[dict[str, Any]],
+                      errors: dict[str, list[str]]) -> None:
+    """The drug substance's amount must carry the product's strength on its stated basis:
+    strength × batch, times the salt factor when the strength is of the base."""
+    if strength_basis not in rules.STRENGTH_BASES:
+        errors["strength_basis"] = [f"One of {', '.join(rules.STRENGTH_BASES)}."]
+        return
+    if salt_factor < 1:
+        errors["salt_factor"] = ["Grams of the salt per gram of base: at least 1."]
+        return
+    apis = [i for i in ingredients if i.get("role") == "api"]
+    if product.strength_mg_per_unit is None or len(apis) != 1 or \
+            apis[0].get("unit") not in rules.MASS:
+        return
+    factor = salt_factor if strength_basis == "base" else Decimal(1)
+    wanted_g = (Decimal(product.strength_mg_per_unit) * batch_quantity * factor
+                / Decimal(1000))
+    given_g = Decimal(str(apis[0]["quantity"])) * Decimal(rules.MASS[apis[0]["unit"]])
+    if abs(given_g - wanted_g) > wanted_g * rules.SALT_BASIS_TOLERANCE:
+        errors.setdefault("ingredients", []).append(
+            f"{apis[0]['component']}: {product.strength} as {strength_basis} for "
+            f"{plain_number(batch_quantity)} {product.unit} needs "
+            f"{plain_number(wanted_g.quantize(Decimal('0.0001')))} g"
+            + (f" (salt factor {plain_number(salt_factor)})" if strength_basis == "base" else "")
+            + f", not {plain_number(given_g)} g.")
+
+
+def _clean_ingredients(ingredients: list[dict[str, Any]], errors: dict[str, list[str]]
+                       ) -> list[FormulationIngredient]:
+    names = [i["component"].strip().lower() for i in ingredients]
+    if not ingredients or len(set(names)) != len(names):
+        errors["ingredients"] = ["List each component once."]
+    problems = errors.setdefault("ingredients", [])
+    if any(i["unit"] not in rules.INGREDIENT_UNITS for i in ingredients):
+        problems.append(f"Units are {', '.join(rules.INGREDIENT_UNITS)}.")
+    rows = []
+    for n, item in enumerate(ingredients):
+        schedule, ndc = item.get("dea_schedule"), item.get("ndc") or None
+        if schedule not in (None, *rules.SCHEDULES):
+            problems.append(f"{item['component']}: a DEA schedule is one of II, III, IV, V.")
+        if ndc is not None:
+            try:
+                ndc = normalize_ndc(str(ndc))
+            except ValueError as exc:
+                problems.append(f"{item['component']}: {exc}.")
+        rows.append(FormulationIngredient(
+            position=n, component=item["component"].strip(),
+            quantity=Decimal(str(item["quantity"])), unit=item["unit"], role=item["role"],
+            hazardous=bool(item.get("hazardous")), qs=bool(item.get("qs")),
+            dea_schedule=schedule, ndc=ndc))
+    if not problems:
+        errors.pop("ingredients")
+    return rows
+
+
+def _check_stability(days: int | None, reference: str | None,
+                     errors: dict[str, list[str]]) -> None:
+    if days is None:
+        return
+    if isinstance(days, bool) or not isinstance(days, int) or \
+            not 0 < days <= rules.MAX_STABILITY_BUD_DAYS:
+        errors["stability_bud_days"] = [
+            f"Whole days, at most {rules.MAX_STABILITY_BUD_DAYS} (USP <795>)."]
+    if not (reference or "").strip():
+        errors["stability_reference"] = ["Cite the stability study that supports it."]
+
+
+def add_formulation(actor: Actor | None, product: Product, *, version: int,
+                    batch_quantity: Decimal, bud_category: str, storage: str,
+                    container_closure: str, lot_prefix: str, ingredients: list[dict[str, Any]],
+                    strength_basis: str = "salt", salt_factor: Decimal | str | int = 1,
                     steps: list[str] | None = None, qc_checks: list[dict[str, Any]] | None = None,
                     auxiliary_labels: list[str] | None = None, description: str | None = None,
-                    bud_reference: str | None = None) -> tuple[MasterFormulation, bool]:
-    """Add a master formulation version; an existing version is never rewritten."""
+                    bud_reference: str | None = None, stability_bud_days: int | None = None,
+                    stability_reference: str | None = None) -> tuple[MasterFormulation, bool]:
+    """Add a master formulation version, not yet approved; an existing version is never
+    rewritten. Its drug substance must carry the product's strength on the stated salt or
+    base basis (422 on ``ingredients``)."""
     existing = db.session.execute(
         sa.select(MasterFormulation).where(MasterFormulation.product_id == product.id,
                                            MasterFormulation.version == version)
@@ -242,27 +370,78 @@ def add_formulation(actor: Actor | None, product: Product, *, version: int, batc
         errors["product_id"] = ["Only compounded products have a master formulation."]
     if bud_category not in rules.BUD_CATEGORIES:
         errors["bud_category"] = [f"One of {', '.join(rules.BUD_CATEGORIES)}."]
-    names = [i["component"].strip().lower() for i in ingredients]
-    if not ingredients or len(set(names)) != len(names):
-        errors["ingredients"] = ["List each component once."]
-    if any(i["unit"] not in rules.INGREDIENT_UNITS for i in ingredients):
-        errors.setdefault("ingredients", []).append(
-            f"Units are {', '.join(rules.INGREDIENT_UNITS)}.")
+    batch, factor = Decimal(str(batch_quantity)), Decimal(str(salt_factor))
+    rows = _clean_ingredients(ingredients, errors)
+    checks = _clean_qc_checks(qc_checks or [], errors)
+    _check_salt_basis(product, batch, strength_basis, factor, ingredients, errors)
+    _check_stability(stability_bud_days, stability_reference, errors)
     if errors:
         raise ValidationFailed(errors)
     formulation = MasterFormulation(
-        product_id=product.id, version=version, batch_quantity=Decimal(str(batch_quantity)),
+        product_id=product.id, version=version, batch_quantity=batch,
         bud_category=bud_category, storage=storage, container_closure=container_closure,
-        lot_prefix=lot_prefix, approved_by=approved_by, steps=steps or [],
-        qc_checks=qc_checks or [], auxiliary_labels=auxiliary_labels or [],
-        description=description, bud_reference=bud_reference,
-        ingredients=[FormulationIngredient(position=n, component=i["component"].strip(),
-                                           quantity=Decimal(str(i["quantity"])), unit=i["unit"],
-                                           role=i["role"], hazardous=bool(i.get("hazardous")))
-                     for n, i in enumerate(ingredients)])
+        lot_prefix=lot_prefix, steps=steps or [], qc_checks=checks,
+        auxiliary_labels=auxiliary_labels or [], description=description,
+        bud_reference=bud_reference, stability_bud_days=stability_bud_days,
+        stability_reference=stability_reference, strength_basis=strength_basis,
+        salt_factor=factor, ingredients=rows)
     db.session.add(formulation)
     db.session.flush()
     db.session.refresh(product, ["formulations"])
     audit.record(actor, "formulation.created", "master_formulation", formulation.id,
                  {"product_id": product.id, "version": version})
     return formulation, True
+
+
+def get_formulation(formulation_id: int) -> MasterFormulation:
+    """The master formulation version, or NotFound."""
+    formulation = db.session.get(MasterFormulation, formulation_id)
+    if formulation is None:
+        raise NotFound("No such master formulation.")
+    return formulation
+
+
+def compounding_formulation(product: Product) -> MasterFormulation | None:
+    """The version a batch of ``product`` is made from: its newest approved one."""
+    approved = [f for f in product.formulations if f.approved]
+    return approved[-1] if approved else None
+
+
+def unreviewed_formulations() -> list[MasterFormulation]:
+    """Versions no pharmacist has approved yet (new ones, and those the seed loaded)."""
+    return list(db.session.execute(
+        sa.select(MasterFormulation).where(MasterFormulation.approved_by_user_id.is_(None))
+        .order_by(MasterFormulation.product_id, MasterFormulation.version)).scalars())
+
+
+def approve_formulation(actor: Actor, formulation_id: int) -> MasterFormulation:
+    """A pharmacist approves a version (their account and the time are recorded); from then
+    on it is used to compound. Approved by a pharmacist already → 409 ``invalid_transition``."""
+    if actor.role != PHARMACIST:
+        raise Forbidden("Only a pharmacist approves a master formulation.")
+    formulation = get_formulation(formulation_id)
+    # the product's lock serialises approval with batches being recorded from it
+    locks.lock(sa.select(Product).where(Product.id == formulation.product_id), Product)
+    db.session.refresh(formulation)
+    if formulation.approved_by_user_id is not None:
+        raise Conflict("invalid_transition",
+                       f"Version {formulation.version} is already approved by a pharmacist.")
+    formulation.approved_by_user_id, formulation.approved_at = actor.id, clock.utcnow()
+    formulation.approval_note = None
+    db.session.flush()
+    audit.record(actor, "formulation.approved", "master_formulation", formulation.id,
+                 {"product_id": formulation.product_id, "version": formulation.version})
+    return formulation
+
+
+def approve_as_seeded(formulation: MasterFormulation) -> bool:
+    """The seed loader's approval of a version it loaded: by the system, not a pharmacist,
+    and marked so. A version approved before is left as it is; says whether it changed."""
+    if formulation.approved:
+        return False
+    formulation.approved_at, formulation.approval_note = clock.utcnow(), rules.SEED_APPROVAL
+    db.session.flush()
+    audit.record(None, "formulation.approved", "master_formulation", formulation.id,
+                 {"product_id": formulation.product_id, "version": formulation.version,
+                  "by": "seed"})
+    return True

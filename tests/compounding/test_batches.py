@@ -12,7 +12,7 @@ from lienrx.compounding import services
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products, lots_for
+from tests.formulary.factories import load_products, lots_for, passing_qc
 
 
 def _batch(code: str = "KET-CRM-10", *, verify: bool = True) -> int:
@@ -21,7 +21,8 @@ def _batch(code: str = "KET-CRM-10", *, verify: bool = True) -> int:
     lots = [{**lot, "expiration_date": date.fromisoformat(lot["expiration_date"]),
              "quantity": Decimal(str(lot["quantity"]))} for lot in lots_for(code, 100)]
     record = services.record_batch(compounder, product_id=load_products(code)[code],
-                                   quantity=Decimal(100), ingredients=lots)
+                                   quantity=Decimal(100), ingredients=lots,
+                                   qc_results=passing_qc(code, 100))
     if verify:
         services.verify_batch(checker, record.id)
     db.session.commit()

@@ -11,19 +11,22 @@ from lienrx.compounding.services import beyond_use_date
 from lienrx.core import clock
 from lienrx.formulary import rules
 from lienrx.formulary.models import MasterFormulation
-from tests.formulary.factories import lots_for
+from tests.formulary.factories import lots_for, passing_qc
 
 
 def batch_body(app, code, product_id, quantity=100, **fields):
+    """A batch of ``code`` weighed to the formula, with passing QC results unless given."""
     with app.app_context():
         lots = fields.pop("ingredients", None) or lots_for(code, quantity)
+        fields.setdefault("qc_results", passing_qc(code, quantity))
     return {"product_id": product_id, "quantity": quantity, "ingredients": lots, **fields}
 
 
 def test_technician_records_ketamine_cream_and_another_pharmacist_verifies(
         app, seeded, tech, api_as):
     body = batch_body(app, "KET-CRM-10", seeded["KET-CRM-10"],
-                      qc_results={"appearance": "smooth white cream", "final_weight_g": 99.6},
+                      qc_results={"appearance": "smooth white cream", "final_weight": 99.6,
+                                  "pH": "4.8"},
                       deviations="Mill speed reduced; no effect on appearance.")
     response = tech.post("/api/v1/compounding-records", json=body)
     assert response.status_code == 201, response.json
@@ -32,7 +35,9 @@ def test_technician_records_ketamine_cream_and_another_pharmacist_verifies(
     assert record["lot_number"] == f"KC10-{clock.today():%Y%m%d}-001"
     assert record["beyond_use_date"] == (clock.today() + timedelta(days=35)).isoformat()
     assert record["compounded_by"] == tech.user_id and record["remaining_quantity"] == 100
-    assert record["qc_results"]["final_weight_g"] == 99.6 and "Mill" in record["deviations"]
+    assert record["qc_results"] == {"appearance": "smooth white cream", "final_weight": "99.6",
+                                    "pH": "4.8"}
+    assert "Mill" in record["deviations"]
     assert [lot["vendor"] for lot in record["ingredients"]] == ["Medisca"] * 3
     verifier = api_as("pharmacist")
     verified = verifier.post(f"/api/v1/compounding-records/{record['id']}/verify", json={})

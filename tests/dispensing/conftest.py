@@ -16,6 +16,7 @@ from tests.formulary.factories import (  # noqa: F401
     GABAPENTIN_300_NDC,
     load_products,
     lots_for,
+    passing_qc,
     pharmacist,
     prescription,
     seeded,
@@ -37,11 +38,13 @@ class Counter:
 
 
 def pending_batch(code: str, quantity: int, compounder: Any) -> int:
-    """A batch recorded and awaiting a pharmacist's verification."""
+    """A batch recorded with passing QC results, awaiting a pharmacist's verification."""
+    product_id = load_products(code)[code]
     lots = [{**lot, "expiration_date": date.fromisoformat(lot["expiration_date"]),
              "quantity": Decimal(str(lot["quantity"]))} for lot in lots_for(code, quantity)]
-    batch = compounding.record_batch(compounder, product_id=load_products(code)[code],
-                                     quantity=Decimal(quantity), ingredients=lots)
+    batch = compounding.record_batch(compounder, product_id=product_id,
+                                     quantity=Decimal(quantity), ingredients=lots,
+                                     qc_results=passing_qc(code, quantity))
     return batch.id
 
 

@@ -60,20 +60,48 @@ def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool 
     return prescribing.create_prescription(None, **values)
 
 
+BULK_NDC = "38779-0466-05"  # a drug substance lot's NDC, as printed (test data)
+
+
+def _formulation(code: str) -> Any:
+    product = formulary.product_by_code(code)
+    assert product is not None
+    formulation = formulary.compounding_formulation(product)
+    assert formulation is not None, f"{code} has no approved formulation"
+    return formulation
+
+
 def lots_for(code: str, batch_quantity: Decimal | int, *, expires: date | None = None,
              factor: Decimal | str = "1") -> list[dict[str, Any]]:
-    """Ingredient lots for a batch of ``batch_quantity``: the formula scaled exactly
-    (times ``factor``), each lot expiring on ``expires`` (two years ahead by default)."""
-    product = formulary.product_by_code(code)
-    assert product is not None and product.formulation is not None
-    formulation = product.formulation
+    """Ingredient lots for a batch of ``batch_quantity``: the approved formula scaled exactly
+    (times ``factor``), each lot expiring on ``expires`` (two years ahead by default), the
+    drug substance's with its NDC."""
+    formulation = _formulation(code)
     scale = Decimal(batch_quantity) / Decimal(formulation.batch_quantity) * Decimal(factor)
     expires = expires or clock.today() + timedelta(days=730)
     return [{"component": i.component, "vendor": "Medisca", "lot_number": f"L{n:04d}",
+             **({"ndc": BULK_NDC} if i.role == "api" else {}),
              "expiration_date": expires.isoformat(),
              "quantity": float((Decimal(i.quantity) * scale).quantize(Decimal("0.001"))),
              "unit": i.unit}
             for n, i in enumerate(formulation.ingredients)]
+
+
+def passing_qc(code: str, batch_quantity: Decimal | int) -> dict[str, Any]:
+    """A result for every QC check of the approved formula that passes it: the expected text,
+    or the middle of the range scaled to ``batch_quantity``."""
+    formulation = _formulation(code)
+    scale = Decimal(batch_quantity) / Decimal(formulation.batch_quantity)
+    results: dict[str, Any] = {}
+    for check in formulation.qc_checks:
+        if check.get("min") is None and check.get("max") is None:
+            results[check["name"]] = check.get("expected", "as expected")
+            continue
+        factor = scale if check.get("scales_with_batch") else Decimal(1)
+        low = Decimal(check.get("min", check.get("max"))) * factor
+        high = Decimal(check.get("max", check.get("min"))) * factor
+        results[check["name"]] = float(((low + high) / 2).quantize(Decimal("0.001")))
+    return results
 
 
 @pytest.fixture

@@ -42,10 +42,26 @@ def test_compounded_product_carries_its_formulation(seeded, tech):
     response = tech.get(f"/api/v1/products/{seeded['KET-CRM-10']}")
     assert response.status_code == 200
     formulation = response.json["formulation"]
-    assert formulation["version"] == 1 and formulation["batch_quantity"] == 100
+    assert formulation["version"] == 2 and formulation["batch_quantity"] == 100
     assert formulation["bud_category"] == "aqueous_preserved"
     assert [(i["quantity"], i["unit"], i["role"]) for i in formulation["ingredients"]] == [
         (10, "g", "api"), (5, "g", "excipient"), (85, "g", "excipient")]
+
+
+def test_formulation_shows_its_qc_checks_approval_and_ingredient_schedules(seeded, tech):
+    formulation = tech.get(f"/api/v1/products/{seeded['KET-CRM-10']}").json["formulation"]
+    assert formulation["qc_checks"] == [
+        {"name": "appearance", "expected": "smooth, uniform white cream, no grit"},
+        {"name": "final_weight", "min": 95, "max": 105, "unit": "g", "scales_with_batch": True},
+        {"name": "pH", "expected": "1 g dispersed in 9 mL purified water", "min": 3.5,
+         "max": 6.5}]
+    assert formulation["approved_by"] is None and formulation["approved_at"]
+    assert "not by a pharmacist" in formulation["approval_note"]
+    assert (formulation["strength_basis"], formulation["salt_factor"]) == ("salt", 1.153)
+    assert formulation["stability_bud_days"] is None and formulation["bud_days"] == 35
+    ketamine, glycol, base = formulation["ingredients"]
+    assert (ketamine["dea_schedule"], ketamine["ndc"], ketamine["qs"]) == ("III", None, False)
+    assert (glycol["dea_schedule"], base["qs"]) == (None, True)
 
 
 def test_commercial_product_has_no_formulation(seeded, tech):

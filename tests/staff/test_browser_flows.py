@@ -81,10 +81,12 @@ def test_intake_prescription_batch_verify_dispense_label(browser, live_server, t
     tech.get_by_role("link", name="Compounding", exact=True).click()
     tech.get_by_role("button", name="Open batch form").click()
     expiry = (today + timedelta(days=365)).isoformat()
-    for n in range(3):
+    for n, weighed in enumerate(("10.02", "5", "84.9")):
         tech.locator(f"#f-ingredients-{n}-lot_number").fill(f"LOT{n}")
         tech.locator(f"#f-ingredients-{n}-expiration_date").fill(expiry)
-    tech.get_by_label("Appearance (expected: smooth, uniform white cream, no grit)").fill("ok")
+        tech.locator(f"#f-ingredients-{n}-quantity").fill(weighed)
+    tech.locator("#f-ingredients-0-ndc").fill("38779-0466-05")
+    tech.get_by_label("Appearance (smooth, uniform white cream, no grit)").fill("ok")
     tech.get_by_role("button", name="Check and show BUD").click()
     assert tech.locator("#bud").inner_text() == (today + timedelta(days=35)).isoformat()
     tech.get_by_role("button", name="Save batch").click()
@@ -94,6 +96,8 @@ def test_intake_prescription_batch_verify_dispense_label(browser, live_server, t
     rph = sign_in(browser, live_server, "rph1@x.test")
     assert "1" in rph.get_by_role("region", name="Batches awaiting verification").inner_text()
     rph.goto(batch_url)
+    rph.get_by_label("Final weight").fill("99.7")
+    rph.get_by_label("pH").fill("5.0")
     rph.get_by_role("button", name="Verify batch").click()
     assert rph.locator("#batch-status").inner_text() == "verified"
     rph.goto(rx_url)

@@ -12,7 +12,12 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
 from tests.dispensing.conftest import counter  # noqa: F401
-from tests.formulary.factories import load_products, lots_for, prescriber_without_dea
+from tests.formulary.factories import (
+    load_products,
+    lots_for,
+    passing_qc,
+    prescriber_without_dea,
+)
 from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
 
@@ -59,11 +64,15 @@ def test_billing_may_not_enter_prescriptions(staff, world):
 
 
 def batch_form(code, quantity, **overrides):
+    """The batch page's fields: lots weighed to the formula and passing QC results."""
     data = {"product_id": load_products(code)[code], "quantity": str(quantity),
             "action": "save"}
     for n, lot in enumerate(lots_for(code, quantity)):
-        for part in ("component", "lot_number", "expiration_date", "quantity", "unit"):
-            data[f"ingredients.{n}.{part}"] = str(lot[part])
+        for part in ("component", "lot_number", "ndc", "expiration_date", "quantity", "unit"):
+            if part in lot:
+                data[f"ingredients.{n}.{part}"] = str(lot[part])
+    for name, result in passing_qc(code, quantity).items():
+        data[f"qc_results.{name}"] = str(result)
     return {**data, **overrides}
 
 
@@ -72,7 +81,8 @@ def test_batch_form_is_prefilled_from_the_master_formulation(staff, products):
                                    "&quantity=200")
     html = page.get_data(as_text=True)
     assert 'name="ingredients.0.component" value="Ketamine hydrochloride USP powder"' in html
-    assert 'name="ingredients.0.quantity" type="text" value="20"' in html  # 10 g per 100 g
+    assert re.search(r'id="target-0">20 g<', html)  # 10 g per 100 g
+    assert 'name="ingredients.0.quantity" type="text" value=""' in html  # weighed, not copied
     assert "35 days" in text(page)
 
 
@@ -109,7 +119,9 @@ def test_compounder_cannot_verify_their_own_batch_and_is_told_why(app, staff, pr
         data = batch_form("KET-CRM-10", 100)
     r = rph.post("/staff/batches/new", data=data)
     batch = r.headers["Location"]
-    assert "You compounded this batch" in text(rph.get(batch))
+    shown = rph.get(batch)
+    assert "You compounded this batch" in text(shown)
+    assert "Verify batch" not in text(shown)
     r = rph.post(f"{batch}/verify")
     assert r.status_code == 409
     assert "The verifier must not be the compounder." in text(r)

@@ -56,14 +56,17 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
     for n in range(3):
         data[f"ingredients.{n}.component"] = re.search(
             rf'name="ingredients.{n}.component" value="([^"]+)"', html).group(1)
-        data[f"ingredients.{n}.quantity"] = re.search(
-            rf'name="ingredients.{n}.quantity" type="text" value="([^"]+)"', html).group(1)
+        data[f"ingredients.{n}.quantity"] = re.search(  # weighed to the target shown
+            rf'id="target-{n}">(?:q\.s\. ≈ )?([0-9.]+) g<', html).group(1)
         data[f"ingredients.{n}.unit"] = "g"
         data[f"ingredients.{n}.lot_number"] = f"L{n}"
         data[f"ingredients.{n}.expiration_date"] = (today + timedelta(days=400)).isoformat()
+    data["ingredients.0.ndc"] = "38779-0466-05"  # the drug substance's bulk NDC
+    data["qc_results.appearance"] = "smooth, uniform white cream"
     r = tech.post("/staff/batches/new", data=data)
     batch_id = location_id(r, r"/batches/(\d+)")
-    assert rph.post(f"/staff/batches/{batch_id}/verify").status_code == 302
+    assert rph.post(f"/staff/batches/{batch_id}/verify", data={
+        "qc_results.final_weight": "99.8", "qc_results.pH": "5.2"}).status_code == 302
     page = rph2.get(f"/staff/prescriptions/{rx_id}")
     assert "Patient pays $0.00" in text(page)
     r = rph2.post(f"/staff/prescriptions/{rx_id}/dispense", data={
