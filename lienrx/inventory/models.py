@@ -13,6 +13,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
+from lienrx.formulary.models import Product
 from lienrx.inventory import rules
 
 QUANTITY = sa.Numeric(14, 3)
@@ -51,6 +52,8 @@ class InventoryLot(db.Model):  # type: ignore[name-defined]
     on_hand: Mapped[Decimal] = mapped_column(QUANTITY)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
+    product: Mapped[Product | None] = relationship()
+
     __table_args__ = (
         sa.UniqueConstraint("ndc", "lot_number"),
         sa.CheckConstraint("(component IS NULL) <> (product_id IS NULL)",
@@ -65,6 +68,11 @@ class InventoryLot(db.Model):  # type: ignore[name-defined]
     @property
     def controlled(self) -> bool:
         return self.dea_schedule is not None
+
+    @property
+    def drug(self) -> str:
+        """What the lot holds, by name: its component, else its product's name."""
+        return self.component or (self.product.name if self.product is not None else "")
 
 
 class InventoryMovement(db.Model):  # type: ignore[name-defined]

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.orm import selectinload
 
 from lienrx.core import clock
 from lienrx.core.paging import Page, fetch_page
@@ -108,7 +109,8 @@ def list_lots(*, component: str | None = None, product_id: int | None = None,
                             else InventoryLot.dea_schedule.is_(None))
     if in_stock:
         query = query.where(InventoryLot.on_hand > 0)
-    return fetch_page(query, page=page, page_size=page_size)
+    return fetch_page(query, page=page, page_size=page_size,
+                      options=[selectinload(InventoryLot.product)])
 
 
 def movements(lot_id: int, *, page: int = 1, page_size: int | None = 50
@@ -116,15 +118,6 @@ def movements(lot_id: int, *, page: int = 1, page_size: int | None = 50
     """A lot's journal, oldest first."""
     return fetch_page(sa.select(InventoryMovement).where(InventoryMovement.lot_id == lot_id)
                       .order_by(InventoryMovement.id), page=page, page_size=page_size)
-
-
-def drug_names(lots: list[InventoryLot]) -> dict[int, str]:
-    """Each lot's drug name by lot id (products named in one query)."""
-    ids = {lot.product_id for lot in lots if lot.product_id is not None}
-    names = dict(db.session.execute(
-        sa.select(Product.id, Product.name).where(Product.id.in_(ids))).tuples().all()) \
-        if ids else {}
-    return {lot.id: lot.component or names.get(lot.product_id or 0, "") for lot in lots}
 
 
 def open_destructions() -> list[InventoryDestruction]:
