@@ -55,11 +55,12 @@ def component_schedule(component: str) -> str | None:
     """The schedule of a bulk component: the strictest of the products it is the active
     ingredient of (ketamine HCl powder → III, as KET-CRM-10 is), None when none is controlled.
     """
-    products = db.session.execute(
-        sa.select(Product).join(MasterFormulation, MasterFormulation.product_id == Product.id)
-        .join(FormulationIngredient, FormulationIngredient.formulation_id == MasterFormulation.id)
-        .where(FormulationIngredient.component == component,
-               FormulationIngredient.role == "api").distinct()).scalars()
+    using = (sa.select(MasterFormulation.product_id)
+             .join(FormulationIngredient,
+                   FormulationIngredient.formulation_id == MasterFormulation.id)
+             .where(FormulationIngredient.component == component,
+                    FormulationIngredient.role == "api"))
+    products = db.session.execute(sa.select(Product).where(Product.id.in_(using))).scalars()
     found = [s for p in products if (s := product_schedule(p)) is not None]
     return min(found, key=prescribing_rules.SCHEDULE_STRICTNESS.index) if found else None
 
