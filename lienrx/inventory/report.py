@@ -97,7 +97,9 @@ def build(start: date, end: date) -> Report:
              .where(InventoryLot.dea_schedule.is_not(None))
              .group_by(InventoryLot.id, drug_name())
              .order_by(drug_name(), InventoryLot.expiration_date, InventoryLot.id))
-    lots, drugs, moved = [], {}, 0
+    lots: list[Line] = []
+    drugs: dict[tuple[str, str], Line] = {}
+    moved = 0
     for row in db.session.execute(query):
         lot: InventoryLot = row.InventoryLot
         if row.opening == 0 and row.moves == 0:

@@ -353,6 +353,9 @@ def _count_errors(kind: str, business_hours: str, counted_at: datetime,
             errors[f"lines.{n}.lot_id"] = ["No such inventory lot."]
         elif line["lot_id"] in seen:
             errors[f"lines.{n}.lot_id"] = ["This lot is already on the count."]
+        elif lot.created_at > counted_at:
+            errors[f"lines.{n}.lot_id"] = ["This lot was first received after the count was "
+                                           "taken; check the time of the count."]
         elif line.get("estimated") and lot.dea_schedule in rules.EXACT_COUNT_SCHEDULES:
             errors[f"lines.{n}.estimated"] = [
                 f"Schedule {lot.dea_schedule} is counted exactly, never estimated."]

@@ -14,6 +14,7 @@ from lienrx.core import clock
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.dur import queries as dur_queries
+from lienrx.inventory import queries as inventory_queries
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)
@@ -28,7 +29,10 @@ def queue() -> Any:
     if role in PHARMACY or role == ADMIN:
         due = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
         sections.update(ready=due.ready, soon=due.soon, due=due,
-                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts())
+                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts(),
+                        biennial=inventory_queries.biennial_status(),
+                        variances=inventory_queries.lots_with_variance(),
+                        losses=inventory_queries.loss_notices(clock.today()))
     if role in (BILLING, ADMIN):
         sections.update(intake=case_queries.cases_with_status(case_rules.INTAKE),
                         counts=case_queries.status_counts())

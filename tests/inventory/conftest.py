@@ -15,6 +15,7 @@ from lienrx.extensions import db
 from lienrx.inventory import services
 from tests import factories
 from tests.formulary.factories import load_products
+from tests.staff.conftest import staff  # noqa: F401
 
 KETAMINE = "Ketamine hydrochloride USP powder"
 KETAMINE_NDC = "62991-1087-2"  # Letco Medical ketamine HCl bulk powder, 100 g jar (openFDA)

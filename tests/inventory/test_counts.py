@@ -84,6 +84,8 @@ def test_a_schedule_ii_lot_is_never_estimated(app, api_as, stock):
 
 @pytest.mark.parametrize(("lines", "fields", "errors"), [
     ([{"lot_id": 999, "counted_quantity": 1}], {}, {"lines.0.lot_id"}),
+    ("one", {"counted_at": (datetime.now(UTC) - timedelta(days=2)).isoformat()},
+     {"lines.0.lot_id"}),  # before the lot was first received
     ([{"lot_id": "LOT", "counted_quantity": 1}], {}, {"lines"}),
     ("twice", {}, {"lines.1.lot_id"}),
     ([], {}, {"lines"}),
