@@ -135,8 +135,7 @@ def _count_page(form: forms.Submission) -> Any:
 @require_roles(PHARMACIST)
 def count_sheet() -> Any:
     """Show the count sheet: every controlled lot with a box for what was counted."""
-    now = clock.utcnow().astimezone(clock.timezone()).strftime("%Y-%m-%dT%H:%M:%S")
-    return _count_page(forms.blank(CountCreateSchema(), counted_at=now, kind="periodic",
+    return _count_page(forms.blank(CountCreateSchema(), kind="periodic",
                                    business_hours="opening"))
 
 
@@ -155,8 +154,8 @@ def record_count() -> Any:
     if submission_used():
         return _already_done()
     data = forms.read(("kind", "business_hours"))
-    if counted_at := (request.form.get("counted_at") or "").strip():
-        data["counted_at"] = _aware(counted_at)
+    counted_at = (request.form.get("counted_at") or "").strip()
+    data["counted_at"] = _aware(counted_at) if counted_at else clock.utcnow().isoformat()
     rows, lines = [], []  # the sheet's rows counted, and their lines (blank rows left out)
     for row in range(len(request.form.getlist("row"))):
         line = forms.read(("counted_quantity",), ints=("lot_id",), checks=("estimated",),
