@@ -298,8 +298,8 @@ def _open_destruction(destruction_id: int, lot: InventoryLot,
 def record_movement(actor: Actor, *, lot_id: int, kind: str, quantity: Decimal,
                     reason: str | None = None, witnesses: Sequence[str] | None = None,
                     method: str | None = None, discovered_on: date | None = None,
-                    direction: str | None = None, destruction_id: int | None = None,
-                    occurred_on: date | None = None) -> InventoryMovement:
+                    direction: str | None = None,
+                    destruction_id: int | None = None) -> InventoryMovement:
     """Record waste (a witness), a destruction (method, two witnesses; DEA Form 41), a loss
     or theft (date discovered, circumstances; DEA Form 106) or an adjustment (a reason and
     a direction) of a positive ``quantity``.
@@ -322,7 +322,7 @@ def record_movement(actor: Actor, *, lot_id: int, kind: str, quantity: Decimal,
     floor = (held - Decimal(pending.quantity) if pending is not None
              else held if kind in ("waste", "destruction") else ZERO)
     movement = _post(lot, kind, sign * quantity, actor, floor=floor,
-                     occurred_on=occurred_on or discovered_on or clock.today(),
+                     occurred_on=discovered_on or clock.today(),
                      reason=reason, witnesses=names or None, method=method,
                      discovered_on=discovered_on,
                      source=("inventory_destruction", pending.id) if pending else None)
