@@ -16,6 +16,13 @@ from lienrx.formulary.models import (
     Product,
     ProductPrice,
 )
+from lienrx.inventory.models import (
+    InventoryCount,
+    InventoryCountLine,
+    InventoryDestruction,
+    InventoryLot,
+    InventoryMovement,
+)
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.notifications.models import ReadMark
 from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber

@@ -8,6 +8,7 @@ from lienrx.dispensing.api import blp as dispensing
 from lienrx.dur.api import blp as dur
 from lienrx.exports.api import blp as exports
 from lienrx.formulary.api import blp as formulary
+from lienrx.inventory.api import blp as inventory
 from lienrx.parties.api import blp as parties
 from lienrx.pdmp.api import blp as pdmp
 from lienrx.prescribing.api import blp as prescribing
@@ -15,4 +16,5 @@ from lienrx.reduction_requests.api import blp as reduction_requests
 from lienrx.settlement.api import blp as settlement
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
-                  settlement, exports, attestations, reduction_requests, pdmp]
+                  settlement, exports, attestations, reduction_requests, pdmp,
+                  inventory]

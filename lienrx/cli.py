@@ -10,13 +10,15 @@ from lienrx.auth.cli import users
 from lienrx.backup_cli import backup
 from lienrx.db_cli import grant_app_role
 from lienrx.exports.cli import export
+from lienrx.inventory.cli import inventory
 from lienrx.keys_cli import keys
 from lienrx.ledger_cli import ledger
 from lienrx.pdmp.cli import pdmp
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
-COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations, pdmp]
+COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations, pdmp,
+            inventory]
 # Subcommands of `lienrx db`, the group Flask-Migrate owns (upgrade, migrate, heads, …).
 DB_COMMANDS = [backup, grant_app_role]
 

@@ -18,13 +18,21 @@ from lienrx.dur.use_cases import enter_prescription
 from lienrx.extensions import db
 from lienrx.formulary.models import MasterFormulation, Product
 from lienrx.formulary.services import approve_formulation, product_by_code
+from lienrx.inventory import services as inventory
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
 from lienrx.seeds.formulary import load_formulary
 
 DEMO_FIRM = "Demo & Partners Injury Law"
-DEMO_BULK_NDC = "00000-0000-00"  # demo data: the demo's bulk ketamine lot has no real NDC
 DEMO_PASSWORD = "lienrx-demo-pass"  # noqa: S105 - printed for a first look, development only
+# Bulk ketamine HCl received against an invoice, so the demo batch's ketamine lot is real stock.
+# The NDC is Letco Medical's ketamine hydrochloride bulk powder, 100 g jar (product 62991-1087,
+# C-III, a bulk ingredient), as the openFDA NDC directory lists it:
+# https://api.fda.gov/drug/ndc.json?search=packaging.package_ndc:"62991-1087-4"
+KETAMINE_BULK_NDC = "62991-1087-2"
+# The supplier and its DEA number are made up for the demo (the check digit holds).
+DEMO_SUPPLIER = "Demo Compounding Supply (demo distributor)"
+DEMO_SUPPLIER_DEA = "RD1234563"
 DEMO_USERS = (
     ("admin@demo.lienrx.test", "Ada Admin", "admin", None),
     ("pharmacist@demo.lienrx.test", "Pat Pharmacist, PharmD", "pharmacist", "TN-RPH-10001"),
@@ -81,10 +89,17 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
     if formulation is None:
         raise LookupError("The formulary seed gives KET-CRM-10 no master formulation.")
     approve_formulation(rph, formulation.id)  # the demo pharmacist reviews the cream's MFR
+    expires = today + timedelta(days=730)
     lots = [{"component": i.component, "vendor": "Medisca", "lot_number": f"DEMO{n}",
-             "ndc": DEMO_BULK_NDC if i.role == "api" else None,
-             "expiration_date": today + timedelta(days=730), "quantity": Decimal(i.quantity),
+             "ndc": KETAMINE_BULK_NDC if i.role == "api" else None,
+             "expiration_date": expires, "quantity": Decimal(i.quantity),
              "unit": i.unit} for n, i in enumerate(formulation.ingredients)]
+    ketamine = lots[0]  # the formulation's API
+    inventory.receive(rph, component=ketamine["component"], ndc=KETAMINE_BULK_NDC,
+                      lot_number=ketamine["lot_number"], expiration_date=expires,
+                      quantity=Decimal(100), unit="g", supplier=DEMO_SUPPLIER,
+                      supplier_dea_number=DEMO_SUPPLIER_DEA, invoice_number="DEMO-INV-0001",
+                      received_on=today - timedelta(days=35))
     batch = compounding.record_batch(tech, product_id=cream.id,
                                      quantity=Decimal(formulation.batch_quantity),
                                      ingredients=lots, qc_results=_mid_range(formulation))

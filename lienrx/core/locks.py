@@ -6,8 +6,8 @@ prescription). Every ``SELECT … FOR UPDATE`` in LienRx goes through :func:`loc
 the rows of a table only after every table before it in :data:`ORDER` and never after a table
 that comes later:
 
-    totp_factors → cases → prescriptions → products → compounding_records → dispenses
-          → dur_alerts → reduction_requests → audit_chain_heads
+    totp_factors → cases → prescriptions → products → compounding_records → inventory_lots
+          → dispenses → dur_alerts → reduction_requests → audit_chain_heads
 
 So a path that needs a row it cannot name yet (a reversal knows its dispense, not the case)
 reads it without a lock first, takes the locks in order, and re-reads the row under its lock
@@ -40,6 +40,7 @@ ORDER: tuple[str, ...] = (
     "prescriptions",
     "products",
     "compounding_records",
+    "inventory_lots",  # a batch or dispense draws stock after locking its own rows
     "dispenses",
     "dur_alerts",
     "reduction_requests",

@@ -14,6 +14,7 @@ from lienrx.core import clock
 from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.dur import queries as dur_queries
+from lienrx.inventory import queries as inventory_queries
 from lienrx.pdmp import queries as pdmp_queries
 from lienrx.pdmp import services as pdmp
 from lienrx.pdmp.profiles import profile_for
@@ -31,7 +32,10 @@ def queue() -> Any:
     if role in PHARMACY or role == ADMIN:
         due = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
         sections.update(ready=due.ready, soon=due.soon, due=due,
-                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts())
+                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts(),
+                        biennial=inventory_queries.biennial_status(),
+                        variances=inventory_queries.lots_with_variance(),
+                        losses=inventory_queries.loss_notices(clock.today()))
     home_profile = profile_for(pdmp.home_state())
     if role in (PHARMACIST, ADMIN) and home_profile is not None:
         sections.update(pdmp_missing=pdmp_queries.days_without_submitted_report(

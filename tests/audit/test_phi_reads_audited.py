@@ -53,6 +53,16 @@ PHI_FREE = {
     "staff.export": "the export form (the workbook itself is audited when downloaded)",
     "staff.account_security": "the caller's own two-step sign-in settings, no patient",
     "staff.pdmp_reports": "the PDMP log: dates, states, counts and statuses, no patient",
+    # The controlled-substance inventory names drugs, lots, suppliers and staff; a draw names
+    # its compounding record or dispense by id only, never a patient.
+    "inventory_api.list_lots": "inventory lots name drugs and suppliers, no patient",
+    "inventory_api.lot_movements": "a lot's journal names records by id, no patient",
+    "inventory_api.report_xlsx": "drug totals per lot, no patient (the export is audited)",
+    "inventory_api.report_pdf": "drug totals per lot, no patient (the export is audited)",
+    "staff.inventory": "inventory lots name drugs and suppliers, no patient",
+    "staff.receive_form": "an empty receiving form",
+    "staff.inventory_lot": "a lot's journal names records by id, no patient",
+    "staff.count_sheet": "the count sheet lists lots, no patient",
 }
 ID_PARAM = re.compile(r"<int:(\w+)>")
 QUERIES = {
