@@ -19,9 +19,8 @@ TRANSFER_CAUTION_SCHEDULES = ("II", "III", "IV")
 
 
 def refills_left(prescription: Prescription) -> int:
-    """Whole fills of the prescribed quantity still available."""
-    remaining = Decimal(prescription.quantity_remaining)
-    return int(remaining // Decimal(prescription.quantity)) if remaining > 0 else 0
+    """Fills not yet begun (SPEC §7.2): the rest of a partial fill is no refill."""
+    return prescription.refills_remaining
 
 
 def build_label(*, prescription: Prescription, fill_number: int, dispensed_on: Any,

@@ -46,6 +46,8 @@ class DispenseCreateSchema(LoadSchema):
                                   validate=validate.Length(max=50))
     override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
     bud_override = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
+    combine_refills = fields.Boolean(load_default=False,
+                                     metadata={"label": "Combine refills"})
 
 
 class ReverseSchema(LoadSchema):
@@ -54,11 +56,23 @@ class ReverseSchema(LoadSchema):
                            metadata={"label": "Reason"})
 
 
+class FillPartSchema(DumpSchema):
+    """What a dispense drew from one fill (several parts: refills combined)."""
+
+    refill_number = fields.Integer()
+    quantity = Quantity()
+    partial_sequence = fields.Integer()
+
+
 class DispenseSchema(DumpSchema):
     id = fields.Integer()
     prescription_id = fields.Integer()
     case_id = fields.Integer()
     fill_number = fields.Integer()
+    refill_number = fields.Integer()
+    partial_sequence = fields.Integer()
+    starts_fill = fields.Boolean()
+    fill_parts = fields.List(fields.Nested(FillPartSchema))
     quantity = Quantity()
     days_supply = fields.Integer()
     dispensed_on = fields.Date()
@@ -100,6 +114,9 @@ class AttorneyDispenseSchema(DumpSchema):
     id = fields.Integer()
     case_id = fields.Integer()
     fill_number = fields.Integer()
+    refill_number = fields.Integer()
+    partial_sequence = fields.Integer()
+    late_entry = fields.Boolean()
     drug = fields.Nested(DrugSchema, attribute="prescription.product")
     ndc = fields.String(allow_none=True)
     quantity = Quantity()

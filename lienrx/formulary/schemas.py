@@ -55,6 +55,7 @@ class ProductSchema(DumpSchema):
     ndcs = fields.List(fields.Nested(ProductNdcSchema))
     hazardous = fields.Boolean()
     dur_classes = fields.List(fields.String())
+    active_ingredient = fields.String(allow_none=True)
     indication = fields.String(allow_none=True)
     max_quantity_per_fill = Quantity()
     max_days_supply = fields.Integer()
