@@ -135,7 +135,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
                  for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
         late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"])
-    return page, form.status
+    return page, (close_form or form).status
 
 
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
