@@ -190,14 +190,6 @@ def _check_bud(batch: CompoundingRecord, on: date, days_supply: int,
                        beyond_use_date=batch.beyond_use_date.isoformat())
 
 
-def last_fill(prescription_id: int) -> Dispense | None:
-    """The latest fill of a prescription that still stands."""
-    return db.session.execute(
-        sa.select(Dispense).where(Dispense.prescription_id == prescription_id,
-                                  Dispense.status == "dispensed")
-        .order_by(Dispense.fill_number.desc()).limit(1)).scalar_one_or_none()
-
-
 def refill_due_on(prescription: Prescription, previous: Dispense) -> date:
     """The first day the next fill is not too soon (SPEC §4.4 thresholds)."""
     threshold = rx_rules.refill_too_soon_threshold(prescription.schedule)

@@ -488,3 +488,42 @@ def test_combine_refills_checkbox_is_offered_for_a_non_controlled_product(
                                            "combine_refills": "on"})
     assert r.status_code == 302, text(r)
     assert "refills combined" in text(rph.get(r.headers["Location"]))
+
+
+# --- the migration --------------------------------------------------------------------------
+
+
+def _placements(app, rx_ids):
+    from lienrx.dispensing.models import Dispense
+    from lienrx.prescribing.models import PrescriptionFill
+
+    with app.app_context():
+        dispenses = sorted(
+            (d.prescription_id, d.fill_number, d.status, d.refill_number, d.partial_sequence,
+             [{**p, "quantity": Decimal(str(p["quantity"]))} for p in d.fill_parts],
+             d.starts_fill)
+            for d in db.session.query(Dispense).filter(Dispense.prescription_id.in_(rx_ids)))
+        fills = sorted((f.prescription_id, f.refill_number, Decimal(f.quantity_dispensed),
+                        f.last_partial) for f in db.session.query(PrescriptionFill))
+        db.session.remove()
+        return dispenses, fills
+
+
+def test_migration_places_existing_dispenses_in_their_fills(rph, app, counter, duloxetine_rx):
+    """Built again from the dispenses alone, fills and partials come out as they were made."""
+    from flask_migrate import downgrade, upgrade
+
+    for quantity in (10, 10, 10, 10):
+        dispense(rph, cream_fill(counter, quantity=quantity, **early()))
+    last = dispense(rph, cream_fill(counter, quantity=5, **early()))
+    rph.post(f"/api/v1/dispenses/{last['id']}/reverse", json={"reason": "entered twice"})
+    dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 75, "days_supply": 75,
+                   "combine_refills": True})
+    dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15})
+    before = _placements(app, [counter.cream_rx, duloxetine_rx])
+    with app.app_context():
+        directory = app.extensions["migrate"].directory
+        db.session.remove()
+        downgrade(directory=directory, revision="a3f9d2c4b816-1")
+        upgrade(directory=directory)
+    assert _placements(app, [counter.cream_rx, duloxetine_rx]) == before
