@@ -139,8 +139,8 @@ def charge_memo(fill_number: int, prescription: Prescription, dispensed_on: date
     """The charge's ledger memo; it marks an early-refill or BUD override, and a late entry
     says so, with its fill date and reason."""
     memo = f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}"
-    marks = [mark for mark, used in ((OVERRIDE_MARKS["refill_too_soon"], refill_override),
-                                     (OVERRIDE_MARKS["bud"], bud_override)) if used]
+    used = {"refill_too_soon": refill_override, "bud": bud_override}
+    marks = [mark for rule, mark in OVERRIDE_MARKS.items() if used[rule]]
     if marks:
         memo += f" [{'; '.join(marks)}]"
     if late_entry_reason is not None:
