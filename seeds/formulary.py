@@ -15,7 +15,8 @@ from lienrx.formulary import services as formulary
 SEED_FILE = "formulary.json"
 PRODUCT_KEYS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
                 "unit", "dea_schedule", "hazardous", "dur_classes",
-                "indication", "max_quantity_per_fill", "max_days_supply", "limits_source")
+                "indication", "max_quantity_per_fill", "max_days_supply", "limits_source",
+                "active_ingredient")
 
 
 def seed_data() -> dict[str, Any]:

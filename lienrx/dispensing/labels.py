@@ -30,9 +30,8 @@ COMPOUNDED_RESTATEMENTS = ("compounded", "compounded preparation",
 
 
 def refills_left(prescription: Prescription) -> int:
-    """Whole fills of the prescribed quantity still available."""
-    remaining = Decimal(prescription.quantity_remaining)
-    return int(remaining // Decimal(prescription.quantity)) if remaining > 0 else 0
+    """Fills not yet begun (SPEC §7.2): the rest of a partial fill is no refill."""
+    return prescription.refills_remaining
 
 
 def initial_fill_on(prescription_id: int, on: date) -> date | None:

@@ -39,6 +39,14 @@ class Dispense(db.Model):  # type: ignore[name-defined]
         sa.ForeignKey("prescriptions.id", ondelete="RESTRICT"), index=True)
     case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"))
     fill_number: Mapped[int]
+    # Which fill it went out as (SPEC §7.2): 0 is the original fill; partials count from 1.
+    # ``fill_parts`` says what it drew from each fill ([{refill_number, quantity,
+    # partial_sequence}]; more than one when refills were combined); ``starts_fill`` that it
+    # began a fill, so it carries that fill's dispensing and compounding fees.
+    refill_number: Mapped[int]
+    partial_sequence: Mapped[int]
+    fill_parts: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    starts_fill: Mapped[bool]
     quantity: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))
     days_supply: Mapped[int]
     dispensed_on: Mapped[date]
@@ -77,6 +85,11 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     pharmacist: Mapped[User] = relationship(foreign_keys=[pharmacist_user_id])
 
     @property
+    def refills_combined(self) -> bool:
+        """It drew on more than one fill (a non-controlled product, combine_refills)."""
+        return len(self.fill_parts or ()) > 1
+
+    @property
     def late_entry(self) -> bool:
         """Entered after its fill date (SPEC §7.1): the reason says why."""
         return self.late_entry_reason is not None
@@ -88,6 +101,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("charge_cents >= 0", name="charge_not_negative"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
         sa.CheckConstraint("days_supply > 0", name="days_supply_positive"),
+        sa.CheckConstraint("refill_number >= 0 AND partial_sequence >= 1",
+                           name="fill_position_known"),
         sa.CheckConstraint("(compounding_record_id IS NULL) <> (ndc IS NULL)",
                            name="batch_xor_ndc"),
         sa.CheckConstraint("(status = 'reversed') = (reversal_entry_id IS NOT NULL)",

@@ -29,7 +29,7 @@ from lienrx.core.money import format_cents
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.schemas import plain_number
 from lienrx.dispensing.models import Dispense
-from lienrx.dispensing.services import last_fill, refill_due_on
+from lienrx.dispensing.services import next_fill_due, refill_due_on
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
 from lienrx.formulary.models import MasterFormulation, Product
@@ -37,6 +37,7 @@ from lienrx.ledger.invariants import Booked
 from lienrx.ledger.models import LedgerAccount, Posting
 from lienrx.ledger.queries import case_balances
 from lienrx.parties.models import Patient, Prescriber
+from lienrx.prescribing import fills
 from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import effective_status
 
@@ -174,7 +175,7 @@ def _fillable(today: date) -> Page[Any]:
         sa.select(Prescription, Case).join(Case, Case.id == Prescription.case_id)
         .where(Prescription.status == "active", Prescription.expires_on >= today,
                Case.status == case_rules.ACTIVE,
-               Prescription.quantity_dispensed
+               Prescription.quantity_dispensed + Prescription.quantity_forfeited
                < Prescription.quantity * (1 + Prescription.refills_authorized))
         .order_by(Prescription.id), page_size=SCANNED, scalars=False)
 
@@ -193,14 +194,23 @@ class DueLists:
         return iter((self.ready, self.soon))
 
 
+def _due(rx: Prescription, today: date) -> date:
+    """Today for the rest of a fill in progress (no refill timing); else the day the
+    patient's supplies of the drug allow a new fill (SPEC §7.2), today at the earliest."""
+    current = fills.current_fill(rx)
+    if current is not None and current.begun:
+        return today
+    found = next_fill_due(rx, today)
+    return max(today, found[0]) if found else today
+
+
 def prescriptions_by_due_date(actor: Actor, today: date) -> DueLists:
     """(ready to fill today, refills coming due within a week), each at most ``LIMIT`` shown
     with its total; audited, as the queue names the patients."""
     ready, soon = [], []
     fillable = _fillable(today)
     for rx, case in fillable:
-        previous = last_fill(rx.id)
-        due = today if previous is None else refill_due_on(rx, previous)
+        due = _due(rx, today)
         if due <= today:
             ready.append(RxDue(rx, case, due))
         elif due <= today + timedelta(days=DUE_SOON_DAYS):

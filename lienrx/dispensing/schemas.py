@@ -48,6 +48,8 @@ class DispenseCreateSchema(LoadSchema):
     bud_override = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
     medguide_provided = fields.Boolean(load_default=False,
                                        metadata={"label": "Medication Guide provided"})
+    combine_refills = fields.Boolean(load_default=False,
+                                     metadata={"label": "Combine refills"})
 
 
 class ReverseSchema(LoadSchema):
@@ -56,11 +58,23 @@ class ReverseSchema(LoadSchema):
                            metadata={"label": "Reason"})
 
 
+class FillPartSchema(DumpSchema):
+    """What a dispense drew from one fill (several parts: refills combined)."""
+
+    refill_number = fields.Integer()
+    quantity = Quantity()
+    partial_sequence = fields.Integer()
+
+
 class DispenseSchema(DumpSchema):
     id = fields.Integer()
     prescription_id = fields.Integer()
     case_id = fields.Integer()
     fill_number = fields.Integer()
+    refill_number = fields.Integer()
+    partial_sequence = fields.Integer()
+    starts_fill = fields.Boolean()
+    fill_parts = fields.List(fields.Nested(FillPartSchema))
     quantity = Quantity()
     days_supply = fields.Integer()
     dispensed_on = fields.Date()
@@ -103,6 +117,9 @@ class AttorneyDispenseSchema(DumpSchema):
     id = fields.Integer()
     case_id = fields.Integer()
     fill_number = fields.Integer()
+    refill_number = fields.Integer()
+    partial_sequence = fields.Integer()
+    late_entry = fields.Boolean()
     drug = fields.Nested(DrugSchema, attribute="prescription.product")
     ndc = fields.String(allow_none=True)
     quantity = Quantity()

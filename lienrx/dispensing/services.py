@@ -31,14 +31,19 @@ from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
+from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import MEMO_LENGTH, JournalEntry
+from lienrx.prescribing import fills
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.models import Prescription
+
+# How the charge's memo marks a rule a pharmacist overrode (short: the memo holds 500).
+OVERRIDE_MARKS = {"refill_too_soon": "early refill override", "bud": "BUD override"}
 
 
 class DurUnresolved(Conflict):
@@ -74,6 +79,7 @@ class DispenseRequest:
     bud_override_reason: str | None = None
     late_entry_reason: str | None = None
     medguide_provided: bool = False
+    combine_refills: bool = False
 
     @classmethod
     def from_loaded(cls, body: dict[str, Any]) -> DispenseRequest:
@@ -129,9 +135,15 @@ def _check_case(actor: Actor, case_id: int, on: date) -> Case:
 
 
 def charge_memo(fill_number: int, prescription: Prescription, dispensed_on: date,
-                late_entry_reason: str | None) -> str:
-    """The charge's ledger memo; a late entry says so, with its fill date and reason."""
+                late_entry_reason: str | None, *, refill_override: bool = False,
+                bud_override: bool = False) -> str:
+    """The charge's ledger memo; it marks an early-refill or BUD override, and a late entry
+    says so, with its fill date and reason."""
     memo = f"Fill {fill_number} of RX{prescription.id:07d}: {prescription.product.name}"
+    used = {"refill_too_soon": refill_override, "bud": bud_override}
+    marks = [mark for rule, mark in OVERRIDE_MARKS.items() if used[rule]]
+    if marks:
+        memo += f" [{'; '.join(marks)}]"
     if late_entry_reason is not None:
         memo += (f" (late entry on {clock.today()} for {dispensed_on}: "
                  f"{late_entry_reason})")
@@ -179,14 +191,6 @@ def _check_bud(batch: CompoundingRecord, on: date, days_supply: int,
                        beyond_use_date=batch.beyond_use_date.isoformat())
 
 
-def last_fill(prescription_id: int) -> Dispense | None:
-    """The latest fill of a prescription that still stands."""
-    return db.session.execute(
-        sa.select(Dispense).where(Dispense.prescription_id == prescription_id,
-                                  Dispense.status == "dispensed")
-        .order_by(Dispense.fill_number.desc()).limit(1)).scalar_one_or_none()
-
-
 def refill_due_on(prescription: Prescription, previous: Dispense) -> date:
     """The first day the next fill is not too soon (SPEC §4.4 thresholds)."""
     threshold = rx_rules.refill_too_soon_threshold(prescription.schedule)
@@ -194,16 +198,66 @@ def refill_due_on(prescription: Prescription, previous: Dispense) -> date:
     return previous.dispensed_on + timedelta(days=int(wait))
 
 
-def _check_refill_timing(prescription: Prescription, on: date, override: str | None) -> None:
-    previous = last_fill(prescription.id)
-    if previous is None:
+# Supplies older than this cannot make a fill too soon (the longest supply is 365 days).
+SUPPLY_LOOKBACK = timedelta(days=366)
+
+
+def patient_supplies(prescription: Prescription, on: date) -> list[Dispense]:
+    """The patient's standing fills of the same drug and route group (SPEC §7.2): every case
+    and prescription of the patient; the same active ingredient, or the same product when
+    the product names none."""
+    product = prescription.product
+    same_drug = (Product.active_ingredient == product.active_ingredient
+                 if product.active_ingredient else Product.id == product.id)
+    patient_cases = sa.select(Case.id).where(
+        Case.patient_id == sa.select(Case.patient_id).where(Case.id == prescription.case_id)
+        .scalar_subquery())
+    return list(db.session.execute(
+        sa.select(Dispense)
+        .join(Prescription, Prescription.id == Dispense.prescription_id)
+        .join(Product, Product.id == Prescription.product_id)
+        .where(Dispense.case_id.in_(patient_cases), Dispense.status == "dispensed",
+               Dispense.dispensed_on >= on - SUPPLY_LOOKBACK, same_drug,
+               Product.route.in_(formulary_rules.routes_in_group(product.route)))
+        .order_by(Dispense.dispensed_on, Dispense.id)).scalars())
+
+
+def next_fill_due(prescription: Prescription, on: date | None = None
+                  ) -> tuple[date, Dispense] | None:
+    """The first day a new fill of ``prescription`` is not too soon, and the standing fill of
+    the patient's that sets it; None when no supply stands in the way."""
+    due = [(refill_due_on(prescription, supply), supply)
+           for supply in patient_supplies(prescription, on or clock.today())]
+    return max(due, key=lambda item: (item[0], item[1].id)) if due else None
+
+
+def _check_refill_timing(prescription: Prescription, on: date, override: str | None) -> bool:
+    """Refuse a new fill before the patient's supply allows it; say if an override let it."""
+    found = next_fill_due(prescription, on)
+    if found is None or on >= found[0]:
+        return False
+    due, supply = found
+    if override:
+        return True
+    drug = supply.prescription.product.name
+    raise Conflict("refill_too_soon",
+                   f"Too soon: {drug} ({supply.days_supply} days) went out on "
+                   f"{supply.dispensed_on} on RX{supply.prescription_id:07d}; the next fill "
+                   f"is due on {due}. A pharmacist may override with a reason.",
+                   due_on=due.isoformat())
+
+
+def _check_partial_window(prescription: Prescription, plan: fills.FillPlan, on: date) -> None:
+    """The rest of a partial fill goes out only within its schedule's window (C-II: 30 days
+    from the written date, 21 CFR 1306.13(b))."""
+    days = rx_rules.SCHEDULE_RULES[prescription.schedule].partial_remainder_days
+    if plan.starts_fill or days is None:
         return
-    due = refill_due_on(prescription, previous)
-    if on < due and not override:
-        raise Conflict("refill_too_soon",
-                       f"Too soon: fill {previous.fill_number} ({previous.days_supply} days) "
-                       f"was on {previous.dispensed_on}; the next fill is due on {due}. "
-                       "A pharmacist may override with a reason.", due_on=due.isoformat())
+    last_day = prescription.written_on + timedelta(days=days)
+    if on > last_day:
+        raise Conflict("prescription_expired",
+                       f"The rest of a partial Schedule {prescription.schedule} fill could go "
+                       f"out until {last_day}, {days} days from the written date.")
 
 
 def _source_for(prescription: Prescription, request: DispenseRequest, on: date
@@ -263,17 +317,29 @@ def _review_dur(actor: Actor, prescription: Prescription,
     return alerts
 
 
-def price(prescription: Prescription, quantity: Decimal, on: date) -> tuple[int, int, int, int]:
-    """(unit price, dispensing fee, compounding fee, charge) in cents, from the price list."""
+def price(prescription: Prescription, quantity: Decimal, on: date, *,
+          starts_fill: bool = True) -> tuple[int, int, int, int]:
+    """(unit price, dispensing fee, compounding fee, charge) in cents, from the price list.
+
+    The fees are charged once per fill, on the dispense that starts it (SPEC §7.2).
+    """
     listed = price_on(prescription.product_id, on)
     if listed is None:
         raise Conflict("price_missing", f"No price is in effect for {prescription.product.name} "
                                         f"on {on}.")
+    fee = listed.dispensing_fee_cents if starts_fill else 0
     compounding_fee = (listed.compounding_fee_cents or 0
-                       if prescription.product.kind == "compounded" else 0)
-    charge = (round_cents(quantity * listed.unit_price_cents / 100)
-              + listed.dispensing_fee_cents + compounding_fee)
-    return listed.unit_price_cents, listed.dispensing_fee_cents, compounding_fee, charge
+                       if starts_fill and prescription.product.kind == "compounded" else 0)
+    charge = round_cents(quantity * listed.unit_price_cents / 100) + fee + compounding_fee
+    return listed.unit_price_cents, fee, compounding_fee, charge
+
+
+def quote(prescription: Prescription, quantity: Decimal, on: date, *,
+          combine: bool = False) -> tuple[fills.FillPlan, int]:
+    """The fill a dispense of ``quantity`` would draw on and its charge in cents (for the
+    page, before posting); the refusals are the dispense's own."""
+    plan = fills.plan_fill(prescription, quantity, combine=combine)
+    return plan, price(prescription, quantity, on, starts_fill=plan.starts_fill)[3]
 
 
 def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
@@ -285,29 +351,39 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         raise field_error("prescription_id", "No such prescription.") from None
     case = _check_case(actor, case_id, on)
     prescription = prescribing.lock_prescription(request.prescription_id)
+    if request.combine_refills and prescription.controlled:
+        raise field_error("combine_refills", f"Schedule {prescription.schedule}: a controlled "
+                                             "product never combines refills.")
     check_plausible(prescription.product, request.quantity, request.days_supply)
     _check_prescription(prescription, request.quantity, on)
-    _check_refill_timing(prescription, on, request.refill_override_reason)
+    plan = fills.plan_fill(prescription, request.quantity, combine=request.combine_refills)
+    _check_partial_window(prescription, plan, on)
+    refill_override = plan.starts_fill and _check_refill_timing(
+        prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
-    unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on)
+    unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on,
+                                                     starts_fill=plan.starts_fill)
     alerts = _review_dur(actor, prescription, request.dur_resolutions)
 
-    fill_number = prescribing.record_fill(prescription, request.quantity, on)
+    fill_number = prescribing.record_fill(prescription, plan, on)
     if batch is not None:
         compounding.draw_from_batch(batch, request.quantity, on)
-    bud_override = (request.bud_override_reason if batch is not None
-                    and on + timedelta(days=request.days_supply) > batch.beyond_use_date
-                    else None)
+    bud_override = (batch is not None
+                    and on + timedelta(days=request.days_supply) > batch.beyond_use_date)
+    # A reason is kept (and printed) only where its override was needed.
+    refill_override_reason = request.refill_override_reason if refill_override else None
+    bud_override_reason = request.bud_override_reason if bud_override else None
     record = Dispense(
         prescription_id=prescription.id, case_id=case.id, fill_number=fill_number,
+        refill_number=plan.refill_number, partial_sequence=plan.partial_sequence,
+        fill_parts=plan.parts_json, starts_fill=plan.starts_fill,
         quantity=request.quantity, days_supply=request.days_supply, dispensed_on=on,
         compounding_record_id=batch.id if batch else None, ndc=ndc,
         lot_number=batch.lot_number if batch else request.lot_number,
         delivery_method=request.delivery_method, pharmacist_user_id=actor.id,
         unit_price_cents=unit_price, dispensing_fee_cents=fee,
         compounding_fee_cents=compounding_fee, charge_cents=charge, patient_paid_cents=0,
-        refill_override_reason=request.refill_override_reason,
-        bud_override_reason=bud_override,
+        refill_override_reason=refill_override_reason, bud_override_reason=bud_override_reason,
         late_entry_reason=late_entry_reason,
         medguide_provided=request.medguide_provided,
         dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
@@ -319,23 +395,24 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
                           lot_number=request.lot_number,
                           initial_fill_on=initial_fill_on(prescription.id, on),
                           late_entry_reason=late_entry_reason,
-                          refill_override_reason=request.refill_override_reason,
-                          bud_override_reason=bud_override,
+                          refill_override_reason=refill_override_reason,
+                          bud_override_reason=bud_override_reason,
                           medguide_provided=request.medguide_provided))
     db.session.add(record)
     db.session.flush()
     receivable, revenue = ledger.accounts(case.id, ledger.REVENUE)
     entry = ledger.post_entry(
         kind="charge", case_id=case.id, occurred_on=on, actor=actor,
-        memo=charge_memo(fill_number, prescription, on, late_entry_reason),
+        memo=charge_memo(fill_number, prescription, on, late_entry_reason,
+                         refill_override=refill_override, bud_override=bud_override),
         lines=[(receivable, charge), (revenue, -charge)], source=("dispense", record.id))
     record.charge_entry_id = entry.id
     db.session.flush()
     audit.record(actor, "dispense.created", "dispense", record.id,
                  {"case_id": case.id, "prescription_id": prescription.id,
-                  "fill_number": fill_number, "charge_cents": charge,
-                  "refill_override": bool(request.refill_override_reason),
-                  "bud_override": bool(record.bud_override_reason),
+                  "fill_number": fill_number, "refill_number": plan.refill_number,
+                  "partial_sequence": plan.partial_sequence, "charge_cents": charge,
+                  "refill_override": refill_override, "bud_override": bud_override,
                   "dispensed_on": on.isoformat(), "late_entry": late_entry_reason is not None})
     return record
 
@@ -370,6 +447,25 @@ def _charge_of(record: Dispense) -> JournalEntry:
     return charge
 
 
+def _refuse_if_fees_carried_for_later_partials(record: Dispense, parts: list[fills.Part]
+                                               ) -> None:
+    """A dispense that started a fill carries that fill's fees: while later partials of the
+    fill stand, reversing it would leave them without, so they are reversed first."""
+    started = {part.refill_number for part in parts if part.partial_sequence == 1}
+    if not record.starts_fill or not started:
+        return
+    later = db.session.execute(
+        sa.select(Dispense).where(Dispense.prescription_id == record.prescription_id,
+                                  Dispense.status == "dispensed", Dispense.id != record.id,
+                                  Dispense.fill_number > record.fill_number)).scalars()
+    blocking = sorted(d.fill_number for d in later
+                      if started & {int(item["refill_number"]) for item in d.fill_parts})
+    if blocking:
+        raise Conflict("invalid_transition",
+                       "This dispense started its fill and carries the fill's fees: reverse "
+                       f"the fill's later partials first (fill {', '.join(map(str, blocking))}).")
+
+
 def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
     # Read without a lock to learn what to lock, then lock in order: case, prescription,
@@ -383,7 +479,9 @@ def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     if record.status == "reversed":
         raise Conflict("already_reversed", "This dispense has already been reversed.")
     cases.refuse_if_closed(case, "its ledger takes no corrections")
-    prescribing.reverse_fill(prescription, Decimal(record.quantity))
+    parts = [fills.Part.from_json(item) for item in record.fill_parts]
+    _refuse_if_fees_carried_for_later_partials(record, parts)
+    prescribing.reverse_fill(prescription, parts)
     if batch is not None:
         compounding.return_to_batch(batch, Decimal(record.quantity))
     entry = ledger.reverse_entry(_charge_of(record), actor=actor,

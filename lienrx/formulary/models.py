@@ -40,6 +40,8 @@ class Product(db.Model):  # type: ignore[name-defined]
     # The FDA requires a Medication Guide with each fill (21 CFR 208.24).
     medication_guide: Mapped[bool] = mapped_column(default=False)
     dur_classes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # The drug substance, e.g. "ketamine": refill timing compares the patient's supplies of it.
+    active_ingredient: Mapped[str | None] = mapped_column(sa.String(80))
     indication: Mapped[str | None] = mapped_column(sa.Text)
     # Plausibility limits on one dispense (SPEC §7.2) and where they come from.
     max_quantity_per_fill: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3))

@@ -8,6 +8,9 @@ from decimal import Decimal
 
 KINDS = ("commercial", "compounded")
 ROUTES = ("oral", "sublingual", "topical", "transdermal")
+# Route groups for refill timing (SPEC §7.2): a topical supply does not overlap a systemic one.
+ROUTE_GROUPS = {"oral": "systemic", "sublingual": "systemic", "topical": "topical",
+                "transdermal": "topical"}
 UNITS = ("g", "mL", "each")
 SCHEDULES = ("II", "III", "IV", "V")
 INGREDIENT_ROLES = ("api", "excipient")
@@ -30,6 +33,12 @@ class BudCategory:
 
     days: int
     storage: str
+
+
+def routes_in_group(route: str) -> tuple[str, ...]:
+    """Every route in ``route``'s group (an unknown route is a group of its own)."""
+    group = ROUTE_GROUPS.get(route)
+    return tuple(r for r, g in ROUTE_GROUPS.items() if g == group) if group else (route,)
 
 
 BUD_CATEGORIES: dict[str, BudCategory] = {

@@ -76,6 +76,7 @@ class ProductSchema(DumpSchema):
     hazardous = fields.Boolean()
     medication_guide = fields.Boolean()
     dur_classes = fields.List(fields.String())
+    active_ingredient = fields.String(allow_none=True)
     indication = fields.String(allow_none=True)
     max_quantity_per_fill = Quantity()
     max_days_supply = fields.Integer()

@@ -30,7 +30,7 @@ from lienrx.formulary.models import (
 PRODUCT_FIELDS = ("name", "kind", "dosage_form", "route", "strength", "strength_mg_per_unit",
                   "unit", "dea_schedule", "ndc", "ndc_source", "hazardous", "dur_classes",
                   "indication", "active", "max_quantity_per_fill", "max_days_supply",
-                  "limits_source", "medication_guide")
+                  "limits_source", "medication_guide", "active_ingredient")
 
 
 def list_products(*, code: str | None = None, page: int = 1, page_size: int = 50,

@@ -13,7 +13,7 @@ from lienrx.dur import use_cases
 from lienrx.dur.queries import PrescriptionView
 from lienrx.dur.schemas import PrescriptionWithAlertsSchema
 from lienrx.prescribing import services
-from lienrx.prescribing.schemas import CancelSchema, PrescriptionCreateSchema
+from lienrx.prescribing.schemas import CancelSchema, CloseFillSchema, PrescriptionCreateSchema
 
 blp = ApiBlueprint("prescribing_api", __name__, description="Prescriptions")
 
@@ -44,5 +44,17 @@ def get_prescription(prescription_id: int) -> Any:
 def cancel_prescription(body: dict[str, Any], prescription_id: int) -> Any:
     """Cancel an active prescription (409 `invalid_transition` otherwise)."""
     prescription = services.cancel_prescription(current_user, prescription_id, body["reason"])
+    view = PrescriptionView(prescription, dur.alerts_for(prescription.id))
+    return view
+
+
+@blp.route("/prescriptions/<int:prescription_id>/close-fill", methods=["POST"])
+@require_roles(PHARMACIST)
+@blp.arguments(CloseFillSchema)
+@blp.response(200, PrescriptionWithAlertsSchema)
+def close_fill(body: dict[str, Any], prescription_id: int) -> Any:
+    """Close the fill in progress short with a reason: the rest of it is forfeited and the
+    next dispense starts the next fill (409 `invalid_transition` when none is in progress)."""
+    prescription = services.close_fill(current_user, prescription_id, body["reason"])
     view = PrescriptionView(prescription, dur.alerts_for(prescription.id))
     return view

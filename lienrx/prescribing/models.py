@@ -19,9 +19,11 @@ from lienrx.prescribing import rules
 class Prescription(db.Model):  # type: ignore[name-defined]
     """A prescription for one product on one case.
 
-    ``quantity`` is per fill; up to ``quantity × (1 + refills_authorized)`` may be dispensed
-    in total, partial fills allowed. Dispensing maintains ``quantity_dispensed`` and
-    ``fills_dispensed`` through :func:`lienrx.prescribing.services.record_fill`. ``schedule``
+    It authorises ``1 + refills_authorized`` fills of ``quantity`` each (SPEC §7.2), a fill
+    going out in one or more partial dispenses (``fills``, one row per fill begun).
+    Dispensing maintains ``quantity_dispensed`` and ``fills_dispensed`` (dispenses so far)
+    through :mod:`lienrx.prescribing.fills`; ``quantity_forfeited`` is what fills closed short
+    gave up. ``schedule``
     is the schedule that governed it at entry (federal, or the state's own for drugs a state
     schedules, e.g. gabapentin in TN); ``non_controlled`` otherwise.
     """
@@ -46,6 +48,7 @@ class Prescription(db.Model):  # type: ignore[name-defined]
     status: Mapped[str] = mapped_column(sa.String(12), default="active")
     quantity_dispensed: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3), default=Decimal(0))
     fills_dispensed: Mapped[int] = mapped_column(default=0)
+    quantity_forfeited: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3), default=Decimal(0))
     entered_by_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     cancelled_by_user_id: Mapped[int | None] = mapped_column(
@@ -58,6 +61,9 @@ class Prescription(db.Model):  # type: ignore[name-defined]
 
     product: Mapped[Product] = relationship()
     prescriber: Mapped[Prescriber] = relationship()
+    fills: Mapped[list[PrescriptionFill]] = relationship(
+        order_by="PrescriptionFill.refill_number", cascade="all, delete-orphan",
+        back_populates="prescription")
 
     __table_args__ = (
         one_of("status", rules.STORED_STATUSES, "status_known"),
@@ -70,6 +76,9 @@ class Prescription(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("quantity_dispensed >= 0 AND "
                            "quantity_dispensed <= quantity * (1 + refills_authorized)",
                            name="dispensed_within_authorized"),
+        sa.CheckConstraint("quantity_forfeited >= 0 AND quantity_dispensed + quantity_forfeited"
+                           " <= quantity * (1 + refills_authorized)",
+                           name="consumed_within_authorized"),
     )
 
     @property
@@ -79,4 +88,64 @@ class Prescription(db.Model):  # type: ignore[name-defined]
 
     @property
     def quantity_remaining(self) -> Decimal:
-        return self.quantity_authorized - Decimal(self.quantity_dispensed)
+        """What may still go out: authorised, less dispensed and forfeited by short closes."""
+        return (self.quantity_authorized - Decimal(self.quantity_dispensed)
+                - Decimal(self.quantity_forfeited or 0))
+
+    @property
+    def fills_authorized(self) -> int:
+        """The original fill and its refills."""
+        return 1 + self.refills_authorized
+
+    @property
+    def refills_remaining(self) -> int:
+        """Fills not yet begun (the label's "refills remaining")."""
+        begun = sum(1 for fill in self.fills if fill.begun)
+        return max(0, self.fills_authorized - begun)
+
+    @property
+    def controlled(self) -> bool:
+        """Scheduled where the pharmacy is (SPEC §7: the effective schedule is not null)."""
+        return self.schedule != rules.NON_CONTROLLED
+
+
+class PrescriptionFill(db.Model):  # type: ignore[name-defined]
+    """One of a prescription's authorised fills (``refill_number`` 0 is the original), once
+    begun: how much of it has gone out, the last partial's sequence number, and, when a
+    pharmacist closed it short, who, when and why (the rest of the fill is forfeited).
+
+    Changed only under its prescription's row lock.
+    """
+
+    __tablename__ = "prescription_fills"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("prescriptions.id", ondelete="CASCADE"), index=True)
+    refill_number: Mapped[int]
+    quantity_dispensed: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3), default=Decimal(0))
+    last_partial: Mapped[int] = mapped_column(default=0)
+    closed_short_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_short_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    closed_short_reason: Mapped[str | None] = mapped_column(sa.String(500))
+
+    prescription: Mapped[Prescription] = relationship(back_populates="fills")
+
+    __table_args__ = (
+        sa.UniqueConstraint("prescription_id", "refill_number"),
+        sa.CheckConstraint("refill_number >= 0", name="refill_number_not_negative"),
+        sa.CheckConstraint("quantity_dispensed >= 0", name="dispensed_not_negative"),
+        sa.CheckConstraint("last_partial >= 0", name="last_partial_not_negative"),
+        sa.CheckConstraint("(closed_short_at IS NULL) = (closed_short_reason IS NULL)",
+                           name="closed_with_reason"),
+    )
+
+    @property
+    def closed_short(self) -> bool:
+        return self.closed_short_at is not None
+
+    @property
+    def begun(self) -> bool:
+        """Something of it stands, or it was closed short (its rest forfeited)."""
+        return self.closed_short or Decimal(self.quantity_dispensed) > 0

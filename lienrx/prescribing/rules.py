@@ -33,16 +33,23 @@ class Validity:
 
 @dataclass(frozen=True)
 class ScheduleRule:
-    """What a schedule allows: refills (None: as written), validity, DEA number, threshold."""
+    """What a schedule allows: refills (None: as written), validity, DEA number, threshold;
+    sources it refuses, and how many days after the written date the rest of a partial fill
+    may still go out (None: while the prescription is valid)."""
 
     max_refills: int | None
     validity: Validity
     requires_dea: bool
     refill_too_soon: Decimal
+    refused_sources: tuple[str, ...] = ()
+    partial_remainder_days: int | None = None
 
 
+# Schedule II (21 CFR 1306.11, 1306.13(b)): no oral (verbal) order outside an emergency, and
+# the rest of a partially filled prescription goes out within 30 days of the written date.
 SCHEDULE_RULES: dict[str, ScheduleRule] = {
-    "II": ScheduleRule(0, Validity(days=90), True, Decimal("0.85")),
+    "II": ScheduleRule(0, Validity(days=90), True, Decimal("0.85"),
+                       refused_sources=("verbal",), partial_remainder_days=30),
     "III": ScheduleRule(5, Validity(months=6), True, Decimal("0.85")),
     "IV": ScheduleRule(5, Validity(months=6), True, Decimal("0.85")),
     "V": ScheduleRule(None, Validity(months=12), True, Decimal("0.80")),

@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
-from lienrx.core.schemas import BoundedDate, DumpSchema, Id, LoadSchema, Quantity, TrimmedString
-from lienrx.prescribing import rules
+from lienrx.core.schemas import (
+    BoundedDate,
+    DumpSchema,
+    Id,
+    LoadSchema,
+    Quantity,
+    TrimmedString,
+    plain_number,
+)
+from lienrx.prescribing import fills, rules
+from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import effective_status
 
 
@@ -30,6 +39,29 @@ class CancelSchema(LoadSchema):
     reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
 
 
+class CloseFillSchema(LoadSchema):
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason for closing the fill short"})
+
+
+class FillSchema(DumpSchema):
+    refill_number = fields.Integer()
+    quantity_dispensed = Quantity()
+    partials = fields.Integer(attribute="last_partial")
+    closed_short = fields.Boolean()
+    closed_short_reason = fields.String(allow_none=True)
+    closed_short_at = fields.DateTime(allow_none=True)
+
+
+def _current_fill(prescription: Prescription) -> dict[str, object] | None:
+    current = fills.current_fill(prescription)
+    if current is None:
+        return None
+    return {"refill_number": current.refill_number, "next_partial": current.next_partial,
+            "dispensed": plain_number(current.dispensed),
+            "remaining": plain_number(current.remaining)}
+
+
 class PrescriptionSchema(DumpSchema):
     id = fields.Integer()
     case_id = fields.Integer()
@@ -52,6 +84,10 @@ class PrescriptionSchema(DumpSchema):
     quantity_dispensed = Quantity()
     quantity_remaining = Quantity()
     fills_dispensed = fields.Integer()
+    quantity_forfeited = Quantity()
+    refills_remaining = fields.Integer()
+    current_fill = fields.Function(_current_fill, allow_none=True)
+    fills = fields.List(fields.Nested(FillSchema))
     entered_by = fields.Integer(attribute="entered_by_user_id", allow_none=True)
     cancel_reason = fields.String(allow_none=True)
     created_at = fields.DateTime()

@@ -19,7 +19,7 @@ from lienrx.core.errors import Conflict, NotFound, ValidationFailed
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.parties.models import Prescriber
-from lienrx.prescribing import rules
+from lienrx.prescribing import fills, rules
 from lienrx.prescribing.models import Prescription
 
 
@@ -81,6 +81,9 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
     if rule.max_refills is not None and refills_authorized > rule.max_refills:
         errors["refills_authorized"] = [
             f"Schedule {schedule} allows at most {rule.max_refills} refills."]
+    if source in rule.refused_sources:
+        errors["source"] = [f"A Schedule {schedule} prescription cannot be a {source} order: "
+                             "it needs a written or electronic prescription."]
     if rule.requires_dea and not prescriber.dea_number:
         errors["prescriber_id"] = [
             f"A Schedule {schedule} product needs a prescriber with a DEA number."]
@@ -94,6 +97,7 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
         written_on=written_on, expires_on=rules.expires_on(schedule, written_on, state),
         schedule=schedule, diagnosis_codes=_diagnosis_codes(diagnosis_codes or []),
         source=source, status="active", quantity_dispensed=Decimal(0), fills_dispensed=0,
+        quantity_forfeited=Decimal(0),
         entered_by_user_id=actor_id(actor))
     db.session.add(prescription)
     db.session.flush()
@@ -158,9 +162,10 @@ def lock_prescription(prescription_id: int) -> Prescription:
     return prescription
 
 
-def record_fill(prescription: Prescription, quantity: Decimal,
+def record_fill(prescription: Prescription, plan: fills.FillPlan,
                 on_date: date | None = None) -> int:
-    """Count ``quantity`` as dispensed from a locked prescription; return the fill number.
+    """Count a planned dispense against a locked prescription; return its fill number (the
+    running sequence of dispenses on the prescription).
 
     Refuses an expired or cancelled prescription and anything beyond quantity × (1 +
     refills); the prescription becomes `exhausted` when nothing remains.
@@ -171,21 +176,48 @@ def record_fill(prescription: Prescription, quantity: Decimal,
                        f"The prescription could be filled until {prescription.expires_on}.")
     if status == "cancelled":
         raise Conflict("invalid_transition", "The prescription was cancelled.")
+    quantity = sum((part.quantity for part in plan.parts), Decimal(0))
     if status == "exhausted" or quantity > prescription.quantity_remaining:
         raise Conflict("refills_exhausted", "Not enough remains on this prescription.")
+    fills.take(prescription, plan)
     prescription.quantity_dispensed = Decimal(prescription.quantity_dispensed) + quantity
     prescription.fills_dispensed += 1
-    if prescription.quantity_remaining <= 0:
-        prescription.status = "exhausted"
-    db.session.flush()
+    _mark_exhausted(prescription)
     return prescription.fills_dispensed
 
 
-def reverse_fill(prescription: Prescription, quantity: Decimal) -> None:
-    """Give back ``quantity`` of a reversed dispense; an exhausted prescription reopens."""
-    prescription.quantity_dispensed = max(
-        Decimal(0), Decimal(prescription.quantity_dispensed) - quantity)
-    if prescription.status == "exhausted" and prescription.quantity_remaining > 0:
+def _mark_exhausted(prescription: Prescription) -> None:
+    """`exhausted` when nothing remains; an exhausted prescription with some left reopens."""
+    if prescription.status == "active" and prescription.quantity_remaining <= 0:
+        prescription.status = "exhausted"
+    elif prescription.status == "exhausted" and prescription.quantity_remaining > 0:
         prescription.status = "active"
     db.session.flush()
 
+
+def reverse_fill(prescription: Prescription, parts: list[fills.Part]) -> None:
+    """Give a reversed dispense's quantity back to its fills (a fill closed short forfeits
+    it instead); an exhausted prescription with quantity again reopens."""
+    quantity = sum((part.quantity for part in parts), Decimal(0))
+    forfeited = fills.give_back(prescription, parts)
+    prescription.quantity_dispensed = max(
+        Decimal(0), Decimal(prescription.quantity_dispensed) - quantity)
+    prescription.quantity_forfeited = Decimal(prescription.quantity_forfeited) + forfeited
+    _mark_exhausted(prescription)
+
+
+def close_fill(actor: Actor, prescription_id: int, reason: str) -> Prescription:
+    """Close the fill in progress short (pharmacist): the rest of that fill is forfeited and
+    the next dispense starts the next fill."""
+    prescription = lock_prescription(prescription_id)
+    cases.get_case(actor, prescription.case_id)
+    status = effective_status(prescription)
+    if status != "active":
+        raise Conflict("invalid_transition",
+                       f"A prescription that is {status} has no fill to close.")
+    forfeited = fills.close_short(prescription, actor_id(actor), reason)
+    prescription.quantity_forfeited = Decimal(prescription.quantity_forfeited) + forfeited
+    _mark_exhausted(prescription)
+    audit.record(actor, "prescription.fill_closed", "prescription", prescription.id,
+                 {"forfeited": str(forfeited)})
+    return prescription

@@ -20,56 +20,130 @@ from lienrx.dispensing import queries, services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
 from lienrx.dur import services as dur
 from lienrx.ledger.queries import case_balance
+from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
+from lienrx.prescribing.schemas import CloseFillSchema
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"
 BUD_OVERRIDE = "bud_override.reason"
 CONFIRM = "confirm_charge"  # its value is the charge confirmed, in cents
 MEDGUIDE = "medguide_provided"
+COMBINE = "combine_refills"
+
+# What the pharmacist can do about each refusal, shown under it on the dispense form; the
+# ``#f-…`` links go to the field that answers it.
+REFUSAL_HINTS = {
+    "quantity_exceeds_fill": "Dispense at most what remains of this fill, close the fill short "
+                             "(below), or, for a product that is not controlled, tick "
+                             "“Combine refills”.",
+    "refill_too_soon": "To fill anyway, give the reason for the early refill below "
+                       "(“Refill-too-soon override reason”).",
+    "days_supply_exceeds_bud": "Shorten the days supply, or give the reason below "
+                               "(“Beyond-use-date override reason”).",
+    "prescription_expired": "This prescription can no longer be filled: the prescriber must "
+                            "write a new one.",
+    "refills_exhausted": "Not that much remains on this prescription: dispense what remains, "
+                         "or the prescriber must write a new one.",
+    "lien_not_active": "Billing must record a lien agreement signed on or before the fill "
+                       "date before anything is charged to this case.",
+    "compounding_not_verified": "Choose a verified batch, or have a pharmacist other than the "
+                                "compounder verify this one first.",
+    "ndc_required": "The formulary lists no package NDC for this product: one must be added "
+                    "before it can be dispensed.",
+    "dur_unresolved": "Record a resolution for each high-severity alert below "
+                      "(“Resolve DUR alerts”), then dispense again.",
+    "price_missing": "Billing must enter a price in effect on the fill date.",
+}
+HINT_FIELDS = {"refill_too_soon": OVERRIDE, "days_supply_exceeds_bud": BUD_OVERRIDE,
+               "quantity_exceeds_fill": COMBINE}
 
 
-def _charge_preview(prescription: Any, quantity: Any) -> tuple[int | None, str | None]:
+def _charge_preview(prescription: Any, quantity: Any,
+                    combine: bool) -> tuple[int | None, str | None]:
     """What the lien would be charged today for ``quantity`` (cents), or why it cannot be."""
     try:
         amount = Decimal(str(quantity or prescription.quantity))
-        return services.price(prescription, amount, clock.today())[3], None
+        return services.quote(prescription, amount, clock.today(), combine=combine)[1], None
     except (InvalidOperation, ArithmeticError):
         return None, None
     except Conflict as exc:
         return None, exc.detail
 
 
-def prescription_page(prescription_id: int, form: forms.Submission | None) -> Any:
+def fill_in_progress(rx: Any) -> str:
+    """The fill the next dispense goes out as, in words: "refill 1 of 3, partial 2 — 10 g of
+    30 g remain in this fill"."""
+    current = fills.current_fill(rx)
+    if current is None:
+        return "Every fill has gone out."
+    unit = rx.product.unit
+    return (f"{fills.describe(rx, current.refill_number)}, partial {current.next_partial} — "
+            f"{plain_number(current.remaining)} {unit} of {plain_number(current.size)} {unit} "
+            "remain in this fill")
+
+
+def fill_position(rx: Any, dispense: Any) -> str:
+    """Which fill a dispense went out as: "refill 1 of 3, partial 2" (combined: each fill)."""
+    parts = [fills.Part.from_json(item) for item in dispense.fill_parts or ()]
+    if len(parts) > 1:
+        return "refills combined: " + "; ".join(
+            f"{fills.describe(rx, p.refill_number)} ({plain_number(p.quantity)} "
+            f"{rx.product.unit})" for p in parts)
+    return f"{fills.describe(rx, dispense.refill_number)}, partial {dispense.partial_sequence}"
+
+
+def _next_due(rx: Any) -> str:
+    """When a new fill is due, or why the next dispense needs no wait."""
+    current = fills.current_fill(rx)
+    if current is not None and current.begun:
+        return "now: the rest of the fill in progress is not held to refill timing"
+    found = services.next_fill_due(rx)
+    if found is None or found[0] <= clock.today():
+        return "now"
+    due, supply = found
+    return (f"{due.isoformat()} (the patient's {supply.prescription.product.name} of "
+            f"{supply.dispensed_on.isoformat()}, {supply.days_supply} days)")
+
+
+def prescription_page(prescription_id: int, form: forms.Submission | None,
+                      close_form: forms.Submission | None = None) -> Any:
     """Render a prescription with its alerts, fills and the dispense form."""
     rx = prescribing.read_prescription(current_user, prescription_id)
-    alerts, fills = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
-    previous = services.last_fill(rx.id)
-    form = form or forms.blank(quantity=plain_number(rx.quantity),
-                               days_supply=rx.days_supply, ndc=rx.product.ndc or "",
-                               dispensed_on=clock.today().isoformat())
-    charge, price_problem = _charge_preview(rx, form.value("quantity"))
+    alerts, dispenses = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
+    current = fills.current_fill(rx)
+    form = form or forms.blank(
+        quantity=plain_number(current.remaining if current else rx.quantity),
+        days_supply=rx.days_supply, ndc=rx.product.ndc or "",
+        dispensed_on=clock.today().isoformat())
+    charge, price_problem = _charge_preview(rx, form.value("quantity"),
+                                            form.value(COMBINE) in ("on", "y", True))
     confirm_above = current_app.config["LIENRX_CONFIRM_CHARGE_ABOVE"]
     page = render_template(
         "staff/prescription.html", rx=rx, status=prescribing.effective_status(rx),
-        alerts=alerts, fills=fills, form=form, charge=charge, price_problem=price_problem,
+        alerts=alerts, fills=dispenses, form=form, charge=charge, price_problem=price_problem,
         confirm_above=confirm_above,
         needs_confirmation=charge is not None and charge > confirm_above,
-        next_due=services.refill_due_on(rx, previous) if previous else None,
+        next_due=_next_due(rx), fill_in_progress=fill_in_progress(rx),
+        fill_begun=current is not None and current.begun,
+        closed_fills=[f for f in rx.fills if f.closed_short],
+        position=lambda d: fill_position(rx, d), describe=lambda n: fills.describe(rx, n),
+        refusal_hints=REFUSAL_HINTS, hint_fields=HINT_FIELDS,
+        close_form=close_form or forms.blank(CloseFillSchema()),
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
                          f"{plain_number(b.remaining_quantity)} "
                          f"{rx.product.unit} left")
                  for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
         late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"])
-    return page, form.status
+    return page, (close_form or form).status
 
 
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
     data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "dispensed_on",
                           "late_entry_reason"),
                          ints=("days_supply", "compounding_record_id"),
-                         checks=(MEDGUIDE,)),
+                         checks=(MEDGUIDE, COMBINE)),
             "prescription_id": prescription_id}
     data["dur_resolutions"] = [
         {"alert_id": forms.as_int(key.split("-", 1)[1]), "resolution": value.strip()}
@@ -90,8 +164,8 @@ def _charge_confirmed(form: forms.Submission, prescription_id: int) -> bool:
     values = form.values or {}
     rx = prescribing.get_prescription(prescription_id)
     try:
-        charge = services.price(rx, values["quantity"],
-                                values.get("dispensed_on") or clock.today())[3]
+        charge = services.quote(rx, values["quantity"], values.get("dispensed_on") or clock.today(),
+                                combine=bool(values.get(COMBINE)))[1]
     except Conflict:
         return True
     if charge <= current_app.config["LIENRX_CONFIRM_CHARGE_ABOVE"]:
@@ -129,7 +203,9 @@ def create_dispense(prescription_id: int) -> Any:
         if record is not None:
             if not claim_submission():
                 return _already_dispensed(prescription_id)
-            flash(f"Fill {record.fill_number} dispensed; the patient pays $0.00.", "info")
+            flash(f"Fill {record.fill_number} dispensed "
+                  f"({fill_position(record.prescription, record)}); the patient pays $0.00.",
+                  "info")
             return redirect(url_for("staff.dispense", dispense_id=record.id))
     return prescription_page(prescription_id, form)
 
@@ -145,7 +221,8 @@ def dispense_page(dispense_id: int, form: forms.Submission | None = None) -> Any
     balance = case_balance(record.case_id)
     form = form or forms.blank()
     return render_template("staff/dispense.html", d=record, label=record.label,
-                           balance=balance, form=form), form.status
+                           balance=balance, form=form,
+                           position=fill_position(record.prescription, record)), form.status
 
 
 @bp.route("/dispenses/<int:dispense_id>")
@@ -172,3 +249,14 @@ def reverse_dispense(dispense_id: int) -> Any:
         return dispense_page(dispense_id, form)
     flash("The fill is reversed; its charge is off the lien.", "info")
     return redirect(url_for("staff.dispense", dispense_id=dispense_id))
+
+
+@bp.route("/prescriptions/<int:prescription_id>/close-fill", methods=["POST"])
+@require_roles(PHARMACIST)
+def close_fill(prescription_id: int) -> Any:
+    """Close the fill in progress short, with a reason: the rest of it is forfeited."""
+    form = forms.Submission.load(CloseFillSchema(), forms.read(("reason",)))
+    if form.call(prescribing.close_fill, current_user, prescription_id) is None:
+        return prescription_page(prescription_id, None, form)
+    flash("The fill is closed short; the next dispense starts the next fill.", "info")
+    return redirect(url_for("staff.prescription", prescription_id=prescription_id))

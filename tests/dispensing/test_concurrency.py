@@ -39,14 +39,19 @@ def race(app, tokens, body, rounds=1):
 
 @pytest.mark.parametrize("contenders", [2, 4])
 def test_last_remaining_fill_goes_to_exactly_one_pharmacist(app, api_as, counter, contenders):
+    # Ketamine is controlled: one fill at a time. The original fill and refill 1 go out,
+    # then the pharmacists race for refill 2, the last.
+    body = cream_fill(counter, override_refill_too_soon={"reason": "race test"})
+    rph = api_as("pharmacist")
+    for _ in range(2):
+        assert rph.post("/api/v1/dispenses", json=body).status_code == 201
     tokens = [api_as("pharmacist").token for _ in range(contenders)]
-    body = cream_fill(counter, quantity=90)  # all that the prescription authorises
     statuses = race(app, tokens, body)
     assert statuses[0] == (201, None)
     assert statuses[1:] == [(409, "refills_exhausted")] * (contenders - 1)
     with app.app_context():
-        assert db.session.query(Dispense).count() == 1
-        assert db.session.query(JournalEntry).count() == 1
+        assert db.session.query(Dispense).count() == 3
+        assert db.session.query(JournalEntry).count() == 3
 
 
 @pytest.mark.postgres_only
@@ -57,14 +62,15 @@ def test_batch_row_lock_stops_two_prescriptions_overdrawing_one_batch(app, api_a
     from tests.formulary.factories import prescription
 
     with app.app_context():
-        second = prescription(counter.case_id, counter.prescriber_id, "KET-CRM-10",
-                              quantity=90, days_supply=30, refills_authorized=0)
+        first, second = (prescription(counter.case_id, counter.prescriber_id, "KET-CRM-10",
+                                      quantity=90, days_supply=30, refills_authorized=0)
+                         for _ in range(2))
         reviewer = factories.user("pharmacist")
-        for rx_id in (counter.cream_rx, second.id):  # duplicate therapy, resolved up front
+        for rx_id in (counter.cream_rx, first.id, second.id):  # duplicate therapy, resolved
             for alert in dur.evaluate(db.session.get(Prescription, rx_id), None):
                 dur.resolve(alert.id, reviewer, "two prescribers coordinated")
         db.session.commit()
-        second_id = second.id
+        first_id, second_id = first.id, second.id
     tokens = [api_as("pharmacist").token, api_as("pharmacist").token]
     barrier = threading.Barrier(2)
     results = []
@@ -73,11 +79,12 @@ def test_batch_row_lock_stops_two_prescriptions_overdrawing_one_batch(app, api_a
         client = app.test_client()
         barrier.wait()
         response = client.post("/api/v1/dispenses", json=cream_fill(
-            counter, prescription_id=rx_id, quantity=90, dur_resolutions=[]),
+            counter, prescription_id=rx_id, quantity=90, dur_resolutions=[],
+            override_refill_too_soon={"reason": "the same patient's supply: timing waived"}),
             headers={"Authorization": f"Bearer {token}"})
         results.append(response)
 
-    threads = [threading.Thread(target=fire, args=(tokens[0], counter.cream_rx)),
+    threads = [threading.Thread(target=fire, args=(tokens[0], first_id)),
                threading.Thread(target=fire, args=(tokens[1], second_id))]
     for thread in threads:
         thread.start()

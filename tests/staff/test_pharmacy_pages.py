@@ -249,10 +249,10 @@ def test_a_confirmation_of_another_amount_does_not_count(app, staff, counter,  #
                                                          monkeypatch):
     monkeypatch.setitem(app.config, "LIENRX_CONFIRM_CHARGE_ABOVE", 10_000)
     rph = staff("pharmacist")
-    fill = {"compounding_record_id": counter.batch_id, "quantity": "40", "days_supply": "30",
-            "confirm_charge": "13200"}  # confirmed $132.00, but 40 g charges $157.00
+    fill = {"compounding_record_id": counter.batch_id, "quantity": "25", "days_supply": "30",
+            "confirm_charge": "13200"}  # confirmed $132.00, but 25 g charges $119.50
     r = rph.post(f"/staff/prescriptions/{counter.cream_rx}/dispense", data=fill)
-    assert r.status_code == 422 and "I confirm this charge of $157.00" in text(r)
+    assert r.status_code == 422 and "I confirm this charge of $119.50" in text(r)
 
 
 def test_a_charge_at_or_below_the_threshold_needs_no_confirmation(staff, counter):  # noqa: F811
