@@ -38,7 +38,8 @@ def overridden(api_as, counter):
     late = dispensed(rph, cream_fill(counter, quantity=10, days_supply=10,
                                      dispensed_on=late_day.isoformat(), late_entry_reason=LATE))
     clock.freeze(clock.utcnow() + timedelta(days=20))  # 30 days' supply passes the BUD
-    past_bud = dispensed(rph, cream_fill(counter, bud_override={"reason": PAST_BUD}))
+    past_bud = dispensed(rph, cream_fill(counter, quantity=20,  # the rest of the fill
+                                         bud_override={"reason": PAST_BUD}))
     return rph, counter.case_id, {"first": first, "early": early, "late": late,
                                   "past_bud": past_bud}
 

@@ -42,13 +42,17 @@ def early(**overrides):
     return {"override_refill_too_soon": {"reason": "test: next fill today"}, **overrides}
 
 
-def commercial(code, *, route="oral", ingredient=None, schedule=None, price=True):
-    """A commercial product with one NDC and (unless ``price`` is false) a price list."""
+DULOXETINE_30_NDC = "46708-279-90"  # one of the seeded duloxetine 30 mg package NDCs
+
+
+def commercial(code, *, route="oral", ingredient=None, schedule=None, price=True, ndc=True):
+    """A commercial product with one NDC (unless ``ndc`` is false) and (unless ``price`` is
+    false) a price list."""
     product, _ = formulary.upsert_product(
         None, code=code, name=f"{code} tablet", kind="commercial", dosage_form="tablet",
         route=route, strength="10 mg", strength_mg_per_unit=10, unit="each",
         dea_schedule=schedule, hazardous=False, dur_classes=[], active_ingredient=ingredient,
-        ndc=f"00093-{zlib.crc32(code.encode()) % 9000 + 1000:04d}-01")
+        ndc=f"00093-{zlib.crc32(code.encode()) % 9000 + 1000:04d}-01" if ndc else None)
     if price:
         formulary.set_price(None, product, effective_from=clock.today() - timedelta(days=30),
                             unit_price_cents=10, dispensing_fee_cents=1200)
@@ -150,14 +154,16 @@ def test_quantity_exceeds_fill_refuses_a_non_controlled_dispense_without_combine
 def test_combine_refills_draws_on_the_next_fills_as_one_fill_event_with_one_fee(
         rph, duloxetine_rx):
     combined = dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 75,
-                              "days_supply": 75, "combine_refills": True})
+                              "days_supply": 75, "combine_refills": True,
+                              "ndc": DULOXETINE_30_NDC})
     assert combined["fill_parts"] == [
         {"refill_number": 0, "quantity": 30, "partial_sequence": 1},
         {"refill_number": 1, "quantity": 30, "partial_sequence": 1},
         {"refill_number": 2, "quantity": 15, "partial_sequence": 1}]
     assert combined["charge"] == "42.00"  # 75 × $0.40 + one $12.00 dispensing fee
     assert combined["label"]["refills_left"] == 1
-    rest = dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15})
+    rest = dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15,
+                          "ndc": DULOXETINE_30_NDC})
     assert (rest["refill_number"], rest["partial_sequence"]) == (2, 2)
     assert rest["charge"] == "6.00"  # the rest of refill 2: no fee
 
@@ -418,12 +424,15 @@ def _refusal_setup(code: str, app: Any, counter: Any) -> tuple[int, dict[str, An
             db.session.commit()
             return counter.cream_rx, {**cream, "compounding_record_id": str(batch)}
         if code == "ndc_required":
-            load_products("SERT-TAB-50")
-            rx = prescription(counter.case_id, counter.prescriber_id, "SERT-TAB-50")
+            commercial("NONDC-TAB", ndc=False)
+            rx = prescription(counter.case_id, counter.prescriber_id, "NONDC-TAB")
         elif code == "dur_unresolved":
             load_products("PREG-CAP-75")
             rx = prescription(counter.case_id, counter.prescriber_id, "PREG-CAP-75",
                               quantity=Decimal(60))
+            db.session.commit()
+            return rx.id, {"quantity": "30", "days_supply": "30", "ndc": "46708-121-90",
+                           "medguide_provided": "on"}
         else:  # price_missing
             commercial("NOPRICE-TAB", price=False)
             rx = prescription(counter.case_id, counter.prescriber_id, "NOPRICE-TAB")
@@ -485,7 +494,8 @@ def test_combine_refills_checkbox_is_offered_for_a_non_controlled_product(
     path = f"/staff/prescriptions/{duloxetine_rx}"
     assert 'name="combine_refills"' in rph.get(path).get_data(as_text=True)
     r = rph.post(f"{path}/dispense", data={"quantity": "60", "days_supply": "60",
-                                           "combine_refills": "on"})
+                                           "combine_refills": "on", "ndc": DULOXETINE_30_NDC,
+                                           "medguide_provided": "on"})
     assert r.status_code == 302, text(r)
     assert "refills combined" in text(rph.get(r.headers["Location"]))
 
@@ -518,8 +528,9 @@ def test_migration_places_existing_dispenses_in_their_fills(rph, app, counter, d
     last = dispense(rph, cream_fill(counter, quantity=5, **early()))
     rph.post(f"/api/v1/dispenses/{last['id']}/reverse", json={"reason": "entered twice"})
     dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 75, "days_supply": 75,
-                   "combine_refills": True})
-    dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15})
+                   "combine_refills": True, "ndc": DULOXETINE_30_NDC})
+    dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15,
+                   "ndc": DULOXETINE_30_NDC})
     before = _placements(app, [counter.cream_rx, duloxetine_rx])
     with app.app_context():
         directory = app.extensions["migrate"].directory
