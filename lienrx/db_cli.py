@@ -20,7 +20,8 @@ from lienrx.extensions import db
 # Rows written once and never changed: the application inserts and reads them. The tables
 # carrying the append-only trigger are found in the database too, so a table protected by a
 # later migration is covered before this list is updated.
-APPEND_ONLY = frozenset({"audit_events", "journal_entries", "postings", "attestations"})
+APPEND_ONLY = frozenset({"audit_events", "journal_entries", "postings", "attestations",
+                         "inventory_movements", "inventory_counts", "inventory_count_lines"})
 APPEND_ONLY_TRIGGER_FUNCTION = "lienrx_refuse_change"
 # Tables the application changes but never deletes from.
 NO_DELETE = frozenset({"audit_chain_heads"})  # the one head row, moved forward by each append

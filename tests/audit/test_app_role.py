@@ -68,8 +68,8 @@ def granted(app_role: str, runner) -> str:
     """The role, granted the application's privileges by the command."""
     result = runner.invoke(args=["db", "grant-app-role", app_role])
     assert result.exit_code == 0, result.output
-    assert "SELECT, INSERT: attestations, audit_events, journal_entries, postings" \
-        in result.output
+    assert ("SELECT, INSERT: attestations, audit_events, inventory_count_lines, "
+            "inventory_counts, inventory_movements, journal_entries, postings") in result.output
     return app_role
 
 
