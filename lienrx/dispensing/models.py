@@ -55,6 +55,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     ndc: Mapped[str | None] = mapped_column(sa.String(11))
     lot_number: Mapped[str | None] = mapped_column(sa.String(60))
     delivery_method: Mapped[str | None] = mapped_column(sa.String(20))
+    # Where a courier or mail fill is shipped, when not the pharmacy's own state (SPEC §7.2).
+    delivery_state: Mapped[str | None] = mapped_column(sa.String(2))
     pharmacist_user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     unit_price_cents: Mapped[int] = mapped_column(sa.BigInteger)
     dispensing_fee_cents: Mapped[int] = mapped_column(sa.BigInteger)

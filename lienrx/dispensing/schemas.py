@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from marshmallow import fields, validate
+from typing import Any
 
+from marshmallow import ValidationError, fields, validate, validates_schema
+
+from lienrx.cases.rules import US_STATES
 from lienrx.core.schemas import (
     BoundedDate,
     DumpSchema,
@@ -16,6 +19,7 @@ from lienrx.core.schemas import (
 from lienrx.dispensing.models import LATE_ENTRY_REASON_MAX, REVERSAL_REASON_MAX
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
+SHIPPED = ("courier", "mail")  # the delivery methods that can cross a state line
 
 
 class DurResolutionSchema(LoadSchema):
@@ -42,6 +46,11 @@ class DispenseCreateSchema(LoadSchema):
                                validate=validate.Length(max=60))
     delivery_method = fields.String(load_default=None, allow_none=True,
                                     validate=validate.OneOf(DELIVERY_METHODS))
+    delivery_state = fields.String(
+        load_default=None, allow_none=True,
+        validate=validate.OneOf(sorted(US_STATES), error="Use a two-letter US state code, "
+                                                         "e.g. KY."),
+        metadata={"label": "Shipped to (state)"})
     dur_resolutions = fields.List(fields.Nested(DurResolutionSchema), load_default=list,
                                   validate=validate.Length(max=50))
     override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
@@ -50,6 +59,12 @@ class DispenseCreateSchema(LoadSchema):
                                        metadata={"label": "Medication Guide provided"})
     combine_refills = fields.Boolean(load_default=False,
                                      metadata={"label": "Combine refills"})
+
+    @validates_schema
+    def _shipped_to_a_state(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("delivery_state") and data.get("delivery_method") not in SHIPPED:
+            raise ValidationError("Only a courier or mail fill is shipped to a state.",
+                                  "delivery_state")
 
 
 class ReverseSchema(LoadSchema):
@@ -82,6 +97,7 @@ class DispenseSchema(DumpSchema):
     ndc = fields.String(allow_none=True)
     lot_number = fields.String(allow_none=True)
     delivery_method = fields.String(allow_none=True)
+    delivery_state = fields.String(allow_none=True)
     pharmacist_user_id = fields.Integer()
     unit_price = Money(attribute="unit_price_cents")
     dispensing_fee = Money(attribute="dispensing_fee_cents")

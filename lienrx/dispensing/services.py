@@ -74,6 +74,7 @@ class DispenseRequest:
     ndc: str | None = None
     lot_number: str | None = None
     delivery_method: str | None = None
+    delivery_state: str | None = None
     dur_resolutions: tuple[tuple[int, str], ...] = ()
     refill_override_reason: str | None = None
     bud_override_reason: str | None = None
@@ -148,6 +149,25 @@ def charge_memo(fill_number: int, prescription: Prescription, dispensed_on: date
         memo += (f" (late entry on {clock.today()} for {dispensed_on}: "
                  f"{late_entry_reason})")
     return memo[:MEMO_LENGTH]
+
+
+def fill_schedule(prescription: Prescription, delivery_state: str | None, on: date) -> str:
+    """The schedule a fill follows: the prescription's (the pharmacy's state) and, for a fill
+    shipped to another state, the stricter of the two states' (SPEC §7.2) — never the case's
+    venue. A prescription already past the shipped-to state's validity is refused (409)."""
+    home = current_app.config["LIENRX_PHARMACY_STATE"]
+    if delivery_state is None or delivery_state == home:
+        return prescription.schedule
+    product = prescription.product
+    both = rx_rules.state_rule(home, delivery_state)
+    schedule = rx_rules.stricter_schedule(prescription.schedule, rx_rules.effective_schedule(
+        product.dea_schedule, product.dur_classes or [], both))
+    last = rx_rules.expires_on(schedule, prescription.written_on, both)
+    if on > last:
+        raise Conflict("prescription_expired",
+                       f"Shipped to {delivery_state}, this Schedule {schedule} prescription "
+                       f"could be filled until {last}.")
+    return schedule
 
 
 def _check_prescription(prescription: Prescription, quantity: Decimal, on: date) -> None:
@@ -351,8 +371,9 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         raise field_error("prescription_id", "No such prescription.") from None
     case = _check_case(actor, case_id, on)
     prescription = prescribing.lock_prescription(request.prescription_id)
-    if request.combine_refills and prescription.controlled:
-        raise field_error("combine_refills", f"Schedule {prescription.schedule}: a controlled "
+    schedule = fill_schedule(prescription, request.delivery_state, on)
+    if request.combine_refills and schedule != rx_rules.NON_CONTROLLED:
+        raise field_error("combine_refills", f"Schedule {schedule}: a controlled "
                                              "product never combines refills.")
     check_plausible(prescription.product, request.quantity, request.days_supply)
     _check_prescription(prescription, request.quantity, on)
@@ -380,7 +401,8 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         quantity=request.quantity, days_supply=request.days_supply, dispensed_on=on,
         compounding_record_id=batch.id if batch else None, ndc=ndc,
         lot_number=batch.lot_number if batch else request.lot_number,
-        delivery_method=request.delivery_method, pharmacist_user_id=actor.id,
+        delivery_method=request.delivery_method, delivery_state=request.delivery_state,
+        pharmacist_user_id=actor.id,
         unit_price_cents=unit_price, dispensing_fee_cents=fee,
         compounding_fee_cents=compounding_fee, charge_cents=charge, patient_paid_cents=0,
         refill_override_reason=refill_override_reason, bud_override_reason=bud_override_reason,

@@ -41,9 +41,8 @@ def mfr_components() -> list[str]:
 
 
 def _effective(federal: str | None, dur_classes: list[str] | None) -> str | None:
-    state = prescribing_rules.state_rule(current_app.config["LIENRX_PHARMACY_STATE"])
-    schedule = prescribing_rules.effective_schedule(federal, dur_classes or [], state)
-    return None if schedule == prescribing_rules.NON_CONTROLLED else schedule
+    return prescribing_rules.schedule_in_state(federal, dur_classes or [],
+                                               current_app.config["LIENRX_PHARMACY_STATE"])
 
 
 def product_schedule(product: Product) -> str | None:

@@ -143,6 +143,19 @@ def effective_schedule(federal: str | None, dur_classes: list[str], state: State
     return NON_CONTROLLED
 
 
+def stricter_schedule(one: str, other: str) -> str:
+    """The stricter of two schedules (any schedule is stricter than none)."""
+    if NON_CONTROLLED in (one, other):
+        return other if one == NON_CONTROLLED else one
+    return _stricter_schedule(one, other)
+
+
+def schedule_in_state(federal: str | None, dur_classes: list[str], state: str) -> str | None:
+    """The schedule that governs a product in one state; None where it is not controlled."""
+    schedule = effective_schedule(federal, dur_classes, state_rule(state))
+    return None if schedule == NON_CONTROLLED else schedule
+
+
 def expires_on(schedule: str, written_on: date, state: StateRule) -> date:
     """The last day a prescription of ``schedule`` written on ``written_on`` may be filled."""
     validity = state.validity_overrides.get(schedule, SCHEDULE_RULES[schedule].validity)

@@ -9,6 +9,7 @@ from typing import Any
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.cases.rules import US_STATES
 from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock, forms
 from lienrx.core.errors import Conflict
@@ -135,13 +136,15 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
                          f"{rx.product.unit} left")
                  for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
+        states=[(s, s) for s in sorted(US_STATES)],
+        home_state=current_app.config["LIENRX_PHARMACY_STATE"],
         late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"])
     return page, (close_form or form).status
 
 
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
-    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "dispensed_on",
-                          "late_entry_reason"),
+    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "delivery_state",
+                          "dispensed_on", "late_entry_reason"),
                          ints=("days_supply", "compounding_record_id"),
                          checks=(MEDGUIDE, COMBINE)),
             "prescription_id": prescription_id}
