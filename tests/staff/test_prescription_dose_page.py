@@ -74,7 +74,7 @@ def dose_team(app):
 
 @pytest.mark.browser
 def test_sig_generated_from_the_structured_dose_on_the_prescription_page(
-        browser, live_server, dose_team):
+        browser, live_server, dose_team, artifacts):
     tech = sign_in(browser, live_server, "dose-tech@x.test")
     tech.goto(f"{live_server}/staff/cases/{dose_team.case_id}/prescriptions/new")
     tech.get_by_label("Product").select_option(
@@ -89,8 +89,10 @@ def test_sig_generated_from_the_structured_dose_on_the_prescription_page(
     tech.get_by_label("Sig (directions)").fill("1 capsule twice daily")
     tech.get_by_role("button", name="Enter prescription and run DUR").click()
     assert "how often (three times daily)" in tech.locator("#f-sig-error").inner_text()
+    tech.screenshot(path=str(artifacts / "staff-prescription-dose-refused.png"), full_page=True)
     tech.get_by_label("Sig (directions)").fill("")
     tech.get_by_role("button", name="Enter prescription and run DUR").click()
     assert tech.locator("#rx-sig").inner_text() == "Take 300 mg by mouth three times daily"
     assert tech.locator("#rx-dose").inner_text() == "300 mg × 3 a day = 900 mg/day"
     assert "quantity mismatch" in tech.locator("#dur-alerts").inner_text()
+    tech.screenshot(path=str(artifacts / "staff-prescription-dose.png"), full_page=True)
