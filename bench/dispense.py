@@ -110,7 +110,8 @@ def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str,
                 rx = prescribing.create_prescription(
                     None, case_id=case.id, prescriber_id=doctor.id, product_id=product_id,
                     sig="As directed", quantity=Decimal(30), days_supply=30,
-                    refills_authorized=11, written_on=today)
+                    refills_authorized=11, written_on=today, diagnosis_codes=["G90.511"],
+                    indication="Complex regional pain syndrome type I")
                 for alert in dur.evaluate(rx, None):
                     dur.resolve(alert.id, pharmacist, "reviewed for the benchmark")
                 rx_ids.append(rx.id)

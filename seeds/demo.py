@@ -104,13 +104,18 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
                                      quantity=Decimal(formulation.batch_quantity),
                                      ingredients=lots, qc_results=_mid_range(formulation))
     compounding.verify_batch(verifier, batch.id)
-    orders = ((cream, "Apply 1 g to the right wrist three times daily", 30, batch.id),
-              (gabapentin, "1 capsule by mouth three times daily", 90, None))
-    for product, sig, quantity, batch_id in orders:
+    # 1 g three times a day is 90 g a month; a 300 mg capsule three times a day is 90.
+    orders = ((cream, "Apply 1 g to the right wrist three times daily", 90, batch.id,
+               {"amount": Decimal(1), "unit": "g", "times_per_day": Decimal(3)},
+               "Allodynia of the right wrist in complex regional pain syndrome type I"),
+              (gabapentin, "1 capsule by mouth three times daily", 90, None,
+               {"amount": Decimal(300), "unit": "mg", "times_per_day": Decimal(3)},
+               "Neuropathic pain of complex regional pain syndrome type I, right upper limb"))
+    for product, sig, quantity, batch_id, dose, indication in orders:
         rx = enter_prescription(
             None, case_id=case_id, prescriber_id=prescriber_id, product_id=product.id, sig=sig,
             quantity=Decimal(quantity), days_supply=30, refills_authorized=2, written_on=today,
-            diagnosis_codes=["G90.511"])
+            diagnosis_codes=["G90.511"], indication=indication, dose=dose)
         dispensing.dispense(rph, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
             compounding_record_id=batch_id, ndc=None if batch_id else product.ndc))

@@ -156,6 +156,9 @@ def _rationale(pdf: ExhibitPDF, doc: dict[str, Any]) -> None:
         pdf.paragraph(f"Treats: {', '.join(item.get('icd10_codes') or [])}.  Fills: "
                       f"{item.get('fills')}, {item.get('first_dispensed_on')} to "
                       f"{item.get('last_dispensed_on')}.", size=8.5)
+        if item.get("prescribed_for"):
+            pdf.paragraph(f"Prescriber's indication: {'; '.join(item['prescribed_for'])}.",
+                          size=8.5)
         pdf.paragraph(item["indication"])
     pdf.heading("Pharmacist's narrative", size=11)
     pdf.paragraph(doc.get("pharmacist_narrative") or "No narrative was given.")

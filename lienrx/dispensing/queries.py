@@ -88,7 +88,7 @@ def fill_lines(case_id: int) -> list[dict[str, Any]]:
             "prescriber_name": prescriber.display_name, "prescriber_npi": prescriber.npi,
             "pharmacist_name": rph.name, "pharmacist_license": rph.license_number,
             "charge": format_cents(fill.charge_cents),
-            "icd10_codes": list(rx.diagnosis_codes or case_codes),
+            "icd10_codes": list(rx.diagnosis_codes or case_codes), "indication": rx.indication,
             "status": fill.status, "refill_too_soon_override": fill.refill_override_reason,
             "bud_override": fill.bud_override_reason,
             "late_entry": fill.late_entry, "late_entry_reason": fill.late_entry_reason,
@@ -127,18 +127,22 @@ def _first_dispense_reviewing(case_id: int) -> dict[int, int]:
 
 
 def medication_rationale(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One rationale per product dispensed: its seeded indication and the codes it treats."""
+    """One rationale per product dispensed: its seeded indication, the codes it treats and
+    the indications its prescriptions state (``prescribed_for``)."""
     by_code: dict[str, dict[str, Any]] = {}
     for line in lines:
         if line["status"] == "reversed":
             continue
         item = by_code.setdefault(line["product_code"], {
             "product_code": line["product_code"], "product_name": line["product_name"],
-            "indication": None, "icd10_codes": [], "first_dispensed_on": line["dispensed_on"],
+            "indication": None, "icd10_codes": [], "prescribed_for": [],
+            "first_dispensed_on": line["dispensed_on"],
             "last_dispensed_on": line["dispensed_on"], "fills": 0})
         item["fills"] += 1
         item["last_dispensed_on"] = line["dispensed_on"]
         item["icd10_codes"] += [c for c in line["icd10_codes"] if c not in item["icd10_codes"]]
+        if line.get("indication") and line["indication"] not in item["prescribed_for"]:
+            item["prescribed_for"].append(line["indication"])
     indications = dict(db.session.execute(
         sa.select(Product.code, Product.indication).where(Product.code.in_(by_code))).all())
     for code, item in by_code.items():

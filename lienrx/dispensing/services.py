@@ -37,6 +37,7 @@ from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import MEMO_LENGTH, JournalEntry
+from lienrx.prescribing import dose as rx_dose
 from lienrx.prescribing import fills
 from lienrx.prescribing import rules as rx_rules
 from lienrx.prescribing import services as prescribing
@@ -197,6 +198,23 @@ def check_plausible(product: Product, quantity: Decimal, days_supply: int) -> No
                                  "go out in one fill."]
     if errors:
         raise ValidationFailed(errors)
+
+
+def _check_days_supply(prescription: Prescription, quantity: Decimal, days_supply: int) -> None:
+    """Refuse a dispense running faster than the prescribed daily amount (SPEC §7.3): the
+    structured dose's, else the prescription's quantity ÷ days supply."""
+    prescribed = (rx_dose.daily_dose_units(prescription)
+                  or Decimal(prescription.quantity) / prescription.days_supply)
+    per_day = quantity / days_supply
+    if per_day <= prescribed * (1 + rx_rules.DISPENSE_RATE_TOLERANCE):
+        return
+    unit, rates = prescription.product.unit, (per_day, prescribed)
+    dispensed, allowed = (plain_number(r.quantize(Decimal("0.01"))) for r in rates)
+    raise Conflict("days_supply_inconsistent",
+                   f"{plain_number(quantity)} {unit} over {days_supply} days is {dispensed} "
+                   f"{unit}/day, more than {plain_number(rx_rules.DISPENSE_RATE_TOLERANCE * 100)}"
+                   f" % above the prescribed {allowed} {unit}/day: lengthen the days supply "
+                   "or dispense less.", dispensed_per_day=dispensed, prescribed_per_day=allowed)
 
 
 def _check_bud(batch: CompoundingRecord, on: date, days_supply: int,
@@ -379,6 +397,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     _check_prescription(prescription, request.quantity, on)
     plan = fills.plan_fill(prescription, request.quantity, combine=request.combine_refills)
     _check_partial_window(prescription, plan, on)
+    _check_days_supply(prescription, request.quantity, request.days_supply)
     refill_override = plan.starts_fill and _check_refill_timing(
         prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)

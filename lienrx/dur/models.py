@@ -12,7 +12,8 @@ from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
 
-KINDS = ("duplicate_therapy", "interaction", "cns_depressant_count", "max_daily_dose")
+KINDS = ("duplicate_therapy", "interaction", "cns_depressant_count", "max_daily_dose",
+         "quantity_mismatch")
 SEVERITIES = ("low", "moderate", "high")
 
 

@@ -16,7 +16,9 @@ from lienrx.core.security import PHARMACIST
 from lienrx.dur import models
 from lienrx.dur.engine import Medication, RuleView, review
 from lienrx.dur.models import DurAlert, DurRule
+from lienrx.dur.quantity import DosedMedication
 from lienrx.extensions import db
+from lienrx.prescribing import dose
 from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import prescriptions_for_case
 
@@ -24,14 +26,17 @@ MedicationSource = Callable[[int], Iterable[Medication]]
 
 
 def as_medication(prescription: Prescription) -> Medication:
-    """A prescription seen as a medication the patient takes (per fill, per day)."""
+    """A prescription seen as a medication the patient takes (per fill, per day); with a
+    structured dose, its daily amount is the dose's (SPEC §7.3)."""
     product = prescription.product
-    return Medication(
+    return DosedMedication(
         prescription_id=prescription.id, product_code=product.code, product_name=product.name,
         route=product.route, classes=frozenset(product.dur_classes or []),
         quantity=Decimal(prescription.quantity), days_supply=prescription.days_supply,
         strength_mg_per_unit=(None if product.strength_mg_per_unit is None
-                              else Decimal(product.strength_mg_per_unit)))
+                              else Decimal(product.strength_mg_per_unit)),
+        unit=product.unit, dose_daily_units=dose.daily_dose_units(prescription),
+        dose_daily_mg=dose.daily_dose_mg(prescription))
 
 
 def _active_prescriptions(case_id: int) -> Iterable[Medication]:

@@ -14,6 +14,12 @@ from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.parties.models import Prescriber
 from lienrx.prescribing import rules
+from lienrx.prescribing.dose import Dose
+
+# A structured dose is whole (amount, unit and times per day, or none of them), times positive.
+DOSE_COMPLETE = ("(dose_times_per_day IS NULL OR dose_times_per_day > 0) AND "
+                 "(dose_amount IS NULL) = (dose_unit IS NULL) AND "
+                 "(dose_amount IS NULL) = (dose_times_per_day IS NULL)")
 
 
 class Prescription(db.Model):  # type: ignore[name-defined]
@@ -25,7 +31,9 @@ class Prescription(db.Model):  # type: ignore[name-defined]
     through :mod:`lienrx.prescribing.fills`; ``quantity_forfeited`` is what fills closed short
     gave up. ``schedule``
     is the schedule that governed it at entry (federal, or the state's own for drugs a state
-    schedules, e.g. gabapentin in TN); ``non_controlled`` otherwise.
+    schedules, e.g. gabapentin in TN); ``non_controlled`` otherwise. ``indication`` (the
+    prescriber's stated reason, required at entry) and the optional structured dose
+    ``dose_*`` (SPEC §7.3) are empty on prescriptions entered before they existed.
     """
 
     __tablename__ = "prescriptions"
@@ -44,6 +52,10 @@ class Prescription(db.Model):  # type: ignore[name-defined]
     expires_on: Mapped[date]
     schedule: Mapped[str] = mapped_column(sa.String(16))
     diagnosis_codes: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    indication: Mapped[str | None] = mapped_column(sa.String(500))
+    dose_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 3))
+    dose_unit: Mapped[str | None] = mapped_column(sa.String(12))
+    dose_times_per_day: Mapped[Decimal | None] = mapped_column(sa.Numeric(6, 3))
     source: Mapped[str | None] = mapped_column(sa.String(12))
     status: Mapped[str] = mapped_column(sa.String(12), default="active")
     quantity_dispensed: Mapped[Decimal] = mapped_column(sa.Numeric(12, 3), default=Decimal(0))
@@ -70,6 +82,9 @@ class Prescription(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("source IS NULL OR source IN ('electronic', 'fax', 'written', "
                            "'verbal')", name="source_known"),
         sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("dose_amount IS NULL OR dose_amount > 0", name="dose_amount_positive"),
+        one_of("dose_unit", rules.DOSE_UNITS, "dose_unit_known"),
+        sa.CheckConstraint(DOSE_COMPLETE, name="dose_complete"),
         sa.CheckConstraint("days_supply > 0", name="days_supply_positive"),
         sa.CheckConstraint("refills_authorized >= 0", name="refills_not_negative"),
         sa.CheckConstraint("expires_on >= written_on", name="expires_after_written"),
@@ -80,6 +95,19 @@ class Prescription(db.Model):  # type: ignore[name-defined]
                            " <= quantity * (1 + refills_authorized)",
                            name="consumed_within_authorized"),
     )
+
+    @property
+    def dose(self) -> Dose | None:
+        """The structured dose, when one was entered."""
+        if self.dose_amount is None or self.dose_unit is None or self.dose_times_per_day is None:
+            return None
+        return Dose(Decimal(self.dose_amount), self.dose_unit, Decimal(self.dose_times_per_day))
+
+    @property
+    def daily_amount(self) -> Decimal | None:
+        """Dose amount × times per day, in the dose's unit (None without a dose)."""
+        dose = self.dose
+        return None if dose is None else dose.daily_amount
 
     @property
     def quantity_authorized(self) -> Decimal:

@@ -18,6 +18,33 @@ STATUSES = ("active", "exhausted", "expired", "cancelled")
 STORED_STATUSES = ("active", "exhausted", "cancelled")  # "expired" is derived from the date
 SOURCES = ("electronic", "fax", "written", "verbal")
 
+# Structured dose (SPEC §7.3): the units a dose may be given in. "mg" and "g" of the drug, or
+# the product's own dispensing unit (g of a cream, mL of a solution, each); "patch" counts the
+# units of a patch product; "application" is an unmeasured application of a topical product.
+DOSE_UNITS = ("mg", "g", "mL", "each", "patch", "application")
+MG_PER_MASS_UNIT = {"mg": Decimal(1), "g": Decimal(1000)}
+TOPICAL_ROUTES = ("topical", "transdermal")
+# A dispense may run at most this fraction faster than the prescribed daily amount (SPEC §7.3:
+# 409 days_supply_inconsistent). Pharmacy policy, as the specification sets it.
+DISPENSE_RATE_TOLERANCE = Decimal("0.10")
+
+# How a sig written from a structured dose says each route: the verb and where it goes.
+ROUTE_WORDS = {"oral": ("Take", "by mouth"), "sublingual": ("Dissolve", "under the tongue"),
+               "topical": ("Apply", "to the affected area"),
+               "transdermal": ("Apply", "to the skin")}
+# Times per day in words, for the sig written from a dose (others: "N times daily").
+FREQUENCY_PHRASES = {Decimal("0.5"): "every other day", Decimal(1): "once daily",
+                     Decimal(2): "twice daily", Decimal(3): "three times daily",
+                     Decimal(4): "four times daily"}
+# What a typed sig may say for a number of times per day, looked for in this order (the
+# first found is what the sig says; "N times" in figures is read before any of them).
+FREQUENCY_WORDS = {Decimal("0.5"): ("every other day", "qod"),
+                   Decimal(4): ("four times", "qid"),
+                   Decimal(3): ("three times", "tid"),
+                   Decimal(2): ("twice", "two times", "bid"),
+                   Decimal(1): ("once", "one time", "daily", "every day", "qd", "at bedtime",
+                                "nightly", "qhs")}
+
 
 @dataclass(frozen=True)
 class Validity:

@@ -18,19 +18,37 @@ from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import effective_status
 
 
+class DoseSchema(LoadSchema):
+    amount = Quantity(required=True, metadata={"label": "amount"})
+    unit = fields.String(required=True, validate=validate.OneOf(rules.DOSE_UNITS),
+                         metadata={"label": "unit"})
+    times_per_day = Quantity(required=True, validate=validate.Range(max=24),
+                             metadata={"label": "times per day"})
+
+
 class PrescriptionCreateSchema(LoadSchema):
     case_id = Id(required=True)
-    prescriber_id = Id(required=True)
-    product_id = Id(required=True)
-    sig = TrimmedString(required=True, validate=validate.Length(min=1, max=1000))
+    prescriber_id = Id(required=True, metadata={"label": "Prescriber"})
+    product_id = Id(required=True, metadata={"label": "Product"})
+    sig = TrimmedString(load_default=None, validate=validate.Length(max=1000),
+                        metadata={"label": "Sig (directions)",
+                                  "hint": "Left empty, it is written from the dose."})
     quantity = Quantity(required=True)
     days_supply = fields.Integer(required=True, strict=True,
                                  validate=validate.Range(min=1, max=365))
     refills_authorized = fields.Integer(load_default=0, strict=True,
                                         validate=validate.Range(min=0, max=99))
     written_on = BoundedDate("event", required=True)
-    diagnosis_codes = fields.List(TrimmedString(validate=validate.Length(min=3, max=8)),
-                                  load_default=list, validate=validate.Length(max=20))
+    diagnosis_codes = fields.List(
+        TrimmedString(validate=validate.Length(min=3, max=8)), required=True,
+        validate=[validate.Length(min=1, error="Name at least one of the case's diagnoses."),
+                  validate.Length(max=20)],
+        metadata={"label": "Diagnoses this prescription treats"})
+    indication = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                               metadata={"label": "Indication",
+                                         "hint": "The prescriber's stated reason."})
+    dose = fields.Nested(DoseSchema, load_default=None, allow_none=True,
+                         metadata={"label": "Dose"})
     source = fields.String(load_default=None, allow_none=True,
                            validate=validate.OneOf(rules.SOURCES))
 
@@ -62,6 +80,12 @@ def _current_fill(prescription: Prescription) -> dict[str, object] | None:
             "remaining": plain_number(current.remaining)}
 
 
+class DoseOutSchema(DumpSchema):
+    amount = Quantity()
+    unit = fields.String()
+    times_per_day = Quantity()
+
+
 class PrescriptionSchema(DumpSchema):
     id = fields.Integer()
     case_id = fields.Integer()
@@ -78,6 +102,8 @@ class PrescriptionSchema(DumpSchema):
     expires_on = fields.Date()
     schedule = fields.String()
     diagnosis_codes = fields.List(fields.String())
+    indication = fields.String(allow_none=True)
+    dose = fields.Nested(DoseOutSchema, allow_none=True)
     source = fields.String(allow_none=True)
     status = fields.Function(lambda p: effective_status(p))
     quantity_authorized = Quantity()

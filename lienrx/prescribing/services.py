@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,9 @@ from lienrx.core.errors import Conflict, NotFound, ValidationFailed
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.parties.models import Prescriber
+from lienrx.prescribing import dose as dose_rules
 from lienrx.prescribing import fills, rules
+from lienrx.prescribing.dose import Dose
 from lienrx.prescribing.models import Prescription
 
 
@@ -31,18 +34,47 @@ def effective_status(prescription: Prescription, on_date: date | None = None) ->
     return prescription.status
 
 
-def _diagnosis_codes(codes: list[str]) -> list[str]:
-    cleaned, errors = [], {}
+def _diagnosis_codes(codes: list[str], case: Any, errors: dict[str, Any]) -> list[str]:
+    """The codes normalised: at least one, each one of the case's diagnoses (else errors)."""
+    cleaned, malformed = [], {}
     for i, raw in enumerate(codes):
         code = case_rules.normalize_icd10(raw)
         problem = case_rules.icd10_problem(code)
         if problem:
-            errors[str(i)] = [problem]
+            malformed[str(i)] = [problem]
         elif code not in cleaned:
             cleaned.append(code)
-    if errors:
-        raise ValidationFailed({"diagnosis_codes": errors})
+    if malformed:
+        errors["diagnosis_codes"] = malformed
+        return cleaned
+    on_case = [d.icd10 for d in case.diagnoses]
+    foreign = [code for code in cleaned if code not in on_case]
+    if not cleaned:
+        errors["diagnosis_codes"] = ["Name at least one of the case's diagnoses."]
+    elif foreign:
+        errors["diagnosis_codes"] = [
+            f"{code} is not one of this case's diagnoses ({', '.join(on_case) or 'none'})."
+            for code in foreign]
     return cleaned
+
+
+def _dose_and_sig(sig: str | None, dose: Dose | None, product: Product,
+                  errors: dict[str, Any]) -> str:
+    """The sig as typed, checked against the dose, or written from it when left empty."""
+    if dose is not None:
+        problem = dose_rules.unit_problem(dose.unit, product)
+        if problem:
+            errors["dose"] = {"unit": [problem]}
+            return sig or ""
+    if not sig:
+        if dose is None:
+            errors["sig"] = ["Give the directions, or a dose to write them from."]
+            return ""
+        return dose_rules.sig_for(dose, product)
+    problem = dose_rules.sig_problem(sig, dose, product) if dose is not None else None
+    if problem:
+        errors["sig"] = [problem]
+    return sig
 
 
 def _load_parties(actor: Actor | None, case_id: int, prescriber_id: int,
@@ -66,10 +98,17 @@ def _load_parties(actor: Actor | None, case_id: int, prescriber_id: int,
 
 
 def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int, product_id: int,
-                        sig: str, quantity: Decimal, days_supply: int, written_on: date,
-                        refills_authorized: int = 0, diagnosis_codes: list[str] | None = None,
+                        quantity: Decimal, days_supply: int, written_on: date,
+                        sig: str | None = None, indication: str | None = None,
+                        diagnosis_codes: list[str] | None = None,
+                        dose: Mapping[str, Any] | None = None, refills_authorized: int = 0,
                         source: str | None = None) -> Prescription:
-    """Enter a prescription after the DEA schedule and state rules; compute ``expires_on``."""
+    """Enter a prescription after the DEA schedule and state rules; compute ``expires_on``.
+
+    It names the case's diagnoses it treats and the prescriber's stated ``indication``;
+    ``dose`` (``{amount, unit, times_per_day}``) writes the sig when none is typed and is
+    checked against a typed one.
+    """
     case, prescriber, product = _load_parties(actor, case_id, prescriber_id, product_id)
     cases.refuse_if_closed(case, "no new prescriptions")
     # The pharmacy's state, never the case's venue. A fill shipped to another state would add
@@ -77,7 +116,7 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
     state = rules.state_rule(current_app.config["LIENRX_PHARMACY_STATE"])
     schedule = rules.effective_schedule(product.dea_schedule, product.dur_classes or [], state)
     rule = rules.SCHEDULE_RULES[schedule]
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, Any] = {}
     if rule.max_refills is not None and refills_authorized > rule.max_refills:
         errors["refills_authorized"] = [
             f"Schedule {schedule} allows at most {rule.max_refills} refills."]
@@ -89,13 +128,23 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
             f"A Schedule {schedule} product needs a prescriber with a DEA number."]
     if written_on > clock.today():
         errors["written_on"] = ["The written date is in the future."]
+    codes = _diagnosis_codes(diagnosis_codes or [], case, errors)
+    indication = (indication or "").strip()
+    if not indication:
+        errors["indication"] = ["Give the prescriber's stated reason for this prescription."]
+    structured = None if dose is None else Dose(
+        Decimal(dose["amount"]), dose["unit"], Decimal(dose["times_per_day"]))
+    sig = _dose_and_sig((sig or "").strip(), structured, product, errors)
     if errors:
         raise ValidationFailed(errors)
     prescription = Prescription(
         case_id=case.id, prescriber_id=prescriber.id, product_id=product.id, sig=sig,
         quantity=quantity, days_supply=days_supply, refills_authorized=refills_authorized,
         written_on=written_on, expires_on=rules.expires_on(schedule, written_on, state),
-        schedule=schedule, diagnosis_codes=_diagnosis_codes(diagnosis_codes or []),
+        schedule=schedule, diagnosis_codes=codes, indication=indication,
+        dose_amount=structured.amount if structured else None,
+        dose_unit=structured.unit if structured else None,
+        dose_times_per_day=structured.times_per_day if structured else None,
         source=source, status="active", quantity_dispensed=Decimal(0), fills_dispensed=0,
         quantity_forfeited=Decimal(0),
         entered_by_user_id=actor_id(actor))

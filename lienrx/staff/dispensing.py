@@ -55,9 +55,12 @@ REFUSAL_HINTS = {
     "dur_unresolved": "Record a resolution for each high-severity alert below "
                       "(“Resolve DUR alerts”), then dispense again.",
     "price_missing": "Billing must enter a price in effect on the fill date.",
+    "days_supply_inconsistent": "This fill would run faster than prescribed: lengthen the "
+                                "days supply to match the prescribed daily amount, or "
+                                "dispense less.",
 }
 HINT_FIELDS = {"refill_too_soon": OVERRIDE, "days_supply_exceeds_bud": BUD_OVERRIDE,
-               "quantity_exceeds_fill": COMBINE}
+               "quantity_exceeds_fill": COMBINE, "days_supply_inconsistent": "days_supply"}
 
 
 def _charge_preview(prescription: Any, quantity: Any,

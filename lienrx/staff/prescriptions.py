@@ -18,8 +18,9 @@ from lienrx.prescribing.schemas import PrescriptionCreateSchema
 from lienrx.staff import dispensing as dispense_pages
 from lienrx.staff.blueprint import bp
 
-RX_FIELDS = ("sig", "quantity", "written_on", "source")
+RX_FIELDS = ("sig", "indication", "quantity", "written_on", "source")
 RX_INTS = ("prescriber_id", "product_id", "days_supply", "refills_authorized")
+DOSE_FIELDS = ("amount", "unit", "times_per_day")
 
 
 def schedule_notes() -> list[tuple[str, str]]:
@@ -51,7 +52,14 @@ def _entry_page(case_id: int, form: forms.Submission) -> Any:
         prescribers=[(d.id, f"{d.display_name} · NPI {d.npi}"
                       + ("" if d.dea_number else " · no DEA number"))
                      for d in party_queries.prescribers()],
-        sources=[(s, s) for s in rx_rules.SOURCES]), form.status
+        sources=[(s, s) for s in rx_rules.SOURCES],
+        dose_units=[(u, u) for u in rx_rules.DOSE_UNITS]), form.status
+
+
+def _dose_data() -> dict[str, Any]:
+    """The dose fields as the schema's ``dose`` when any of them is filled in."""
+    dose = forms.read(DOSE_FIELDS, prefix="dose.")
+    return {"dose": dose} if dose else {}
 
 
 @bp.route("/cases/<int:case_id>/prescriptions/new", methods=["GET"])
@@ -66,7 +74,7 @@ def new_prescription(case_id: int) -> Any:
 @require_roles(PHARMACIST, TECHNICIAN)
 def create_prescription(case_id: int) -> Any:
     """Enter a prescription; DUR runs at entry and its alerts are shown with it."""
-    data = {**forms.read(RX_FIELDS, ints=RX_INTS), "case_id": case_id,
+    data = {**forms.read(RX_FIELDS, ints=RX_INTS), **_dose_data(), "case_id": case_id,
             "diagnosis_codes": request.form.getlist("diagnosis_codes")}
     form = forms.Submission.load(PrescriptionCreateSchema(), data)
     prescription = form.call(use_cases.enter_prescription, current_user)

@@ -18,7 +18,7 @@ from lienrx.seeds.formulary import load_formulary, seed_data
 from lienrx.staff.dispensing import REFUSAL_HINTS
 from tests import factories
 from tests.dispensing.conftest import cream_fill, pending_batch
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import INDICATION, load_products, prescription
 from tests.staff.conftest import staff, text  # noqa: F401
 
 
@@ -335,7 +335,7 @@ def test_schedule_ii_verbal_source_refused(api_as, world, schedule_ii):
     body = {"case_id": world.case_id, "prescriber_id": world.prescriber_id,
             "product_id": schedule_ii, "sig": "1 tablet twice daily", "quantity": 60,
             "days_supply": 30, "written_on": clock.today().isoformat(),
-            "diagnosis_codes": ["G90.511"], "source": "verbal"}
+            "diagnosis_codes": ["G90.511"], "indication": INDICATION, "source": "verbal"}
     tech = api_as("technician")
     refused = tech.post("/api/v1/prescriptions", json=body)
     assert refused.status_code == 422 and "source" in refused.json["errors"]
@@ -397,6 +397,8 @@ def _refusal_setup(code: str, app: Any, counter: Any) -> tuple[int, dict[str, An
             return counter.cream_rx, {**cream, "quantity": "40"}
         if code == "refills_exhausted":
             return counter.cream_rx, {**cream, "quantity": "100"}
+        if code == "days_supply_inconsistent":  # 3 g a day on a prescription for 1 g a day
+            return counter.cream_rx, {**cream, "days_supply": "10"}
         if code == "refill_too_soon":
             from lienrx.dispensing import services
             from lienrx.dispensing.services import DispenseRequest

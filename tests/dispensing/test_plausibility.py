@@ -47,7 +47,7 @@ def test_days_supply_past_the_batch_bud_is_409_days_supply_exceeds_bud(rph, coun
     assert "beyond_use_date" in response.json
     # A supply that ends by the BUD goes out.
     assert rph.post("/api/v1/dispenses",
-                    json=cream_fill(counter, days_supply=5)).status_code == 201
+                    json=cream_fill(counter, quantity=5, days_supply=5)).status_code == 201
 
 
 def test_bud_override_with_a_reason_dispenses_and_is_recorded(app, rph, counter):

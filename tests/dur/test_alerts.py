@@ -9,13 +9,14 @@ from lienrx.dur.engine import Medication
 from lienrx.extensions import db
 from lienrx.prescribing import services as prescribing
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import INDICATION, load_products, prescription
 
 
 def enter(client, world, product_id, **fields):
     body = {"case_id": world.case_id, "prescriber_id": world.prescriber_id,
             "product_id": product_id, "sig": "As directed", "quantity": 60, "days_supply": 30,
-            "written_on": "2026-11-01", **fields}
+            "written_on": "2026-11-01", "diagnosis_codes": ["G90.511"],
+            "indication": INDICATION, **fields}
     response = client.post("/api/v1/prescriptions", json=body)
     assert response.status_code == 201, response.json
     return response.json

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 
 from lienrx.dur.engine import KIND_CHECKS, Medication, RuleView, review
+from lienrx.dur.quantity import DosedMedication
 from lienrx.seeds.formulary import seed_data
 
 SEED = seed_data()
@@ -24,6 +25,12 @@ def med(code: str, quantity: float = 30, days: int = 30) -> Medication:
     p = PRODUCTS.get(code) or {"OXY-TAB-5": OPIOID, "ALPRAZ-1": BENZO}[code]
     return Medication(next(_ids), p["code"], p["name"], p["route"], frozenset(p["dur_classes"]),
                       Decimal(str(quantity)), days, Decimal(str(p["strength_mg_per_unit"])))
+
+
+def dosed(medication: Medication, units_per_day: float) -> DosedMedication:
+    """The medication with a structured dose of ``units_per_day`` product units a day."""
+    return DosedMedication(**vars(medication), unit="each",
+                           dose_daily_units=Decimal(str(units_per_day)))
 
 
 def fired(subject: Medication, *others: Medication) -> set[str]:
@@ -53,6 +60,7 @@ CASES = {
     "max-dose-lidocaine-patch": lambda: (med("LIDO-PAT-5", 120), []),
     "max-dose-zolpidem": lambda: (med("ZOLP-TAB-10", 60), []),
     "max-dose-duloxetine": lambda: (med("DULO-CAP-60", 90), []),
+    "quantity-mismatch": lambda: (dosed(med("GABA-TAB-800", 180, 60), 6), []),
 }
 
 
@@ -70,7 +78,7 @@ def test_rule_fires(code):
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_is_quiet_without_its_counterpart(code):
     subject, others = CASES[code]()
-    if code.startswith("max-dose"):
+    if code.startswith("max-dose") or code == "quantity-mismatch":
         subject = med(subject.product_code, 1, 30)
     assert code not in fired(subject)
 

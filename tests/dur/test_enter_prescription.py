@@ -10,7 +10,13 @@ from lienrx.dur import services as dur
 from lienrx.dur import use_cases
 from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
-from tests.formulary.factories import RX_DEFAULTS, load_products, prescription, product_id
+from tests.formulary.factories import (
+    INDICATION,
+    RX_DEFAULTS,
+    load_products,
+    prescription,
+    product_id,
+)
 from tests.staff.conftest import sign_in
 
 
@@ -55,7 +61,8 @@ def test_the_api_and_the_page_enter_through_the_use_case(app, world, api_as, spy
         db.session.commit()
     body = {"case_id": world.case_id, "prescriber_id": world.prescriber_id, "product_id": gaba,
             "sig": "As directed", "quantity": 60, "days_supply": 30,
-            "written_on": clock.today().isoformat()}
+            "written_on": clock.today().isoformat(), "diagnosis_codes": ["G90.511"],
+            "indication": INDICATION}
     assert api_as("technician").post("/api/v1/prescriptions", json=body).status_code == 201
     page = sign_in(app, "pharmacist")
     form = {**body, "quantity": "60", "days_supply": "30", "refills_authorized": "0"}

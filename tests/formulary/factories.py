@@ -10,6 +10,7 @@ import pytest
 import sqlalchemy as sa
 from flask import Flask
 
+from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.dur import use_cases
 from lienrx.extensions import db
@@ -22,8 +23,11 @@ from lienrx.seeds.formulary import load_formulary, seed_data
 # A package NDC of the seeded gabapentin 300 mg (the product lists several, so a fill names it).
 GABAPENTIN_300_NDC = "65162-102-10"
 
+# The indication and diagnosis of the default test case (CRPS I of the right upper limb).
+INDICATION = "Complex regional pain syndrome type I of the right upper limb"
 RX_DEFAULTS: dict[str, Any] = {"sig": "Use as directed", "quantity": Decimal(30),
-                               "days_supply": 30, "refills_authorized": 0}
+                               "days_supply": 30, "refills_authorized": 0,
+                               "diagnosis_codes": ["G90.511"], "indication": INDICATION}
 
 
 def load_products(*codes: str) -> dict[str, int]:
@@ -52,8 +56,12 @@ def extra_product(code: str, classes: list[str], *, dea_schedule: str | None = N
 
 def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool = True,
                  **fields: Any) -> Prescription:
-    """A prescription for the product ``code`` on a case, DUR run as at entry."""
-    values = {**RX_DEFAULTS, "written_on": clock.today(), **fields}
+    """A prescription for the product ``code`` on a case, DUR run as at entry; it treats the
+    case's first diagnosis unless ``diagnosis_codes`` says otherwise."""
+    case = db.session.get(Case, case_id)
+    first_code = [case.diagnoses[0].icd10] if case is not None and case.diagnoses else []
+    values = {**RX_DEFAULTS, "written_on": clock.today(), "diagnosis_codes": first_code,
+              **fields}
     values.update(case_id=case_id, prescriber_id=prescriber_id, product_id=product_id(code))
     if evaluate:
         return use_cases.enter_prescription(None, **values).prescription

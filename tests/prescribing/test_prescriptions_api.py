@@ -9,14 +9,15 @@ import pytest
 from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.extensions import db
-from tests.formulary.factories import extra_product, prescriber_without_dea
+from tests.formulary.factories import INDICATION, extra_product, prescriber_without_dea
 
 
 def rx_body(world, product_id, **fields):
     return {"case_id": world.case_id, "prescriber_id": world.prescriber_id,
             "product_id": product_id, "sig": "Apply 1 g to the right wrist three times daily",
             "quantity": 90, "days_supply": 30, "refills_authorized": 2,
-            "written_on": clock.today().isoformat(), **fields}
+            "written_on": clock.today().isoformat(), "diagnosis_codes": ["G90.511"],
+            "indication": INDICATION, **fields}
 
 
 def test_technician_enters_a_ketamine_cream_prescription(world, seeded, tech):

@@ -66,6 +66,7 @@ def test_intake_prescription_batch_verify_dispense_label(browser, live_server, t
     tech.get_by_label("Product").select_option(label="KET-CRM-10 — Ketamine HCl 10% topical "
                                                      "cream (compounded, C-III, per g)")
     tech.get_by_label("Prescriber").select_option(index=1)
+    tech.get_by_label("Indication").fill("Allodynia of the left arm")
     tech.get_by_label("Sig (directions)").fill("Apply 1 g to the left arm three times daily")
     tech.get_by_label("Quantity per fill").fill("30")
     tech.get_by_label("Days supply").fill("30")

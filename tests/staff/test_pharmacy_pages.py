@@ -13,6 +13,7 @@ from lienrx.extensions import db
 from tests import factories
 from tests.dispensing.conftest import counter  # noqa: F401
 from tests.formulary.factories import (
+    INDICATION,
     load_products,
     lots_for,
     passing_qc,
@@ -25,7 +26,8 @@ from tests.staff.test_intake_pages import error_of
 def rx_form(product_id, prescriber_id, **extra):
     return {"product_id": product_id, "prescriber_id": prescriber_id, "sig": "1 at bedtime",
             "quantity": "30", "days_supply": "30", "refills_authorized": "0",
-            "written_on": clock.today().isoformat(), **extra}
+            "written_on": clock.today().isoformat(), "diagnosis_codes": "G90.511",
+            "indication": INDICATION, **extra}
 
 
 def test_dea_limit_is_explained_on_the_refills_field(staff, world, products):

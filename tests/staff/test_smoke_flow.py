@@ -47,7 +47,7 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
         "product_id": products["KET-CRM-10"], "prescriber_id": prescriber_id,
         "sig": "Apply 1 g three times daily", "quantity": "30", "days_supply": "30",
         "refills_authorized": "2", "written_on": today.isoformat(),
-        "diagnosis_codes": "G90.512"})
+        "diagnosis_codes": "G90.512", "indication": "Allodynia of the left wrist"})
     rx_id = location_id(r, r"/prescriptions/(\d+)")
     batch_form = tech.get(f"/staff/batches/new?product_id={products['KET-CRM-10']}")
     assert batch_form.status_code == 200
