@@ -9,7 +9,7 @@ looser CHECK, as SQLite's documentation allows through writable_schema), since r
 table would trip the alerts that refer to its rules.
 
 Revision ID: c7d2e5a91f30
-Revises: a3f9d2c4b816
+Revises: b7d2e5a1c904
 Create Date: 2026-11-30 20:00:00.000000
 
 """
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'c7d2e5a91f30'
-down_revision = 'a3f9d2c4b816'
+down_revision = 'b7d2e5a1c904'
 branch_labels = None
 depends_on = None
 
