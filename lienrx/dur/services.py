@@ -251,7 +251,7 @@ def resolve(alert_id: int, actor: Actor, resolution: Resolution) -> DurAlert:
 def snapshot(alert: DurAlert) -> dict[str, Any]:
     """An alert as a dispense records it (its review at the time)."""
     return {"id": alert.id, "kind": alert.kind, "severity": alert.severity,
-            "status": alert.status, "resolution": alert.resolution,
+            "message": alert.message, "status": alert.status, "resolution": alert.resolution,
             "reason": alert.reason_code, "professional_service": alert.professional_service_code,
             "result": alert.result_code, "resolution_in_words": alert.resolution_in_words}
 
