@@ -9,7 +9,7 @@ from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey
 from lienrx.core.ratelimit import RateLimitCounter
 from lienrx.dispensing.models import Dispense
-from lienrx.dur.models import DurAlert, DurRule
+from lienrx.dur.models import DurAlert, DurClass, DurRule
 from lienrx.formulary.models import (
     FormulationIngredient,
     MasterFormulation,

@@ -1,4 +1,5 @@
-"""Load the formulary seed (products, formulations, prices, DUR rules) through the services."""
+"""Load the formulary seed (products, formulations, prices, DUR rules and the DUR classes'
+ingredients) through the services."""
 
 from __future__ import annotations
 
@@ -57,6 +58,9 @@ def load_formulary(data: dict[str, Any] | None = None) -> int:
     changed = sum(_load_product(item) for item in data["products"])
     for rule in data["dur_rules"]:
         _, was_changed = dur.upsert_rule(None, **rule)
+        changed += int(was_changed)
+    for code, item in data.get("dur_classes", {}).items():
+        _, was_changed = dur.upsert_class(None, code=code, **item)
         changed += int(was_changed)
     return changed
 

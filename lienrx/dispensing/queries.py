@@ -97,7 +97,8 @@ def fill_lines(case_id: int) -> list[dict[str, Any]]:
 
 
 def case_dur_alerts(case_id: int) -> list[dict[str, Any]]:
-    """DUR alerts raised on the case's prescriptions, with their resolutions."""
+    """DUR alerts raised on the case's prescriptions, with their resolutions in words and
+    their NCPDP codes."""
     resolver = aliased(User)
     rows = db.session.execute(
         sa.select(DurAlert, resolver.name)
@@ -110,7 +111,11 @@ def case_dur_alerts(case_id: int) -> list[dict[str, Any]]:
     return [{"alert_id": alert.id, "prescription_id": alert.prescription_id,
              "dispense_id": reviewed_at.get(alert.id), "kind": alert.kind,
              "severity": alert.severity, "message": alert.message,
-             "resolution": alert.resolution, "resolved_by": name,
+             "resolution": alert.resolution_in_words, "reason": alert.reason_code,
+             "professional_service": alert.professional_service_code,
+             "result": alert.result_code, "contacted_name": alert.contacted_name,
+             "contacted_at": alert.contacted_at.isoformat() if alert.contacted_at else None,
+             "resolved_by": name,
              "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None}
             for alert, name in rows]
 

@@ -17,14 +17,16 @@ from lienrx.core.schemas import (
     TrimmedString,
 )
 from lienrx.dispensing.models import LATE_ENTRY_REASON_MAX, REVERSAL_REASON_MAX
+from lienrx.dur.schemas import ResolutionSchema
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
 SHIPPED = ("courier", "mail")  # the delivery methods that can cross a state line
 
 
-class DurResolutionSchema(LoadSchema):
-    alert_id = Id(required=True)
-    resolution = TrimmedString(required=True, validate=validate.Length(min=1, max=1000))
+class DurResolutionSchema(ResolutionSchema):
+    """The coded resolution of one of the prescription's alerts (SPEC §7.3)."""
+
+    alert_id = Id(required=True, metadata={"label": "Alert"})
 
 
 class OverrideSchema(LoadSchema):
@@ -52,7 +54,8 @@ class DispenseCreateSchema(LoadSchema):
                                                          "e.g. KY."),
         metadata={"label": "Shipped to (state)"})
     dur_resolutions = fields.List(fields.Nested(DurResolutionSchema), load_default=list,
-                                  validate=validate.Length(max=50))
+                                  validate=validate.Length(max=50),
+                                  metadata={"item_label": "DUR alert"})
     override_refill_too_soon = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
     bud_override = fields.Nested(OverrideSchema, load_default=None, allow_none=True)
     medguide_provided = fields.Boolean(load_default=False,

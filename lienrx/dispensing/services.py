@@ -27,6 +27,7 @@ from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
 from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
+from lienrx.dur import codes as dur_codes
 from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
@@ -76,7 +77,7 @@ class DispenseRequest:
     lot_number: str | None = None
     delivery_method: str | None = None
     delivery_state: str | None = None
-    dur_resolutions: tuple[tuple[int, str], ...] = ()
+    dur_resolutions: tuple[tuple[int, dur.Resolution], ...] = ()
     refill_override_reason: str | None = None
     bud_override_reason: str | None = None
     late_entry_reason: str | None = None
@@ -89,7 +90,7 @@ class DispenseRequest:
         body = dict(body)
         override = body.pop("override_refill_too_soon", None)
         bud_override = body.pop("bud_override", None)
-        resolutions = tuple((r["alert_id"], r["resolution"])
+        resolutions = tuple((r["alert_id"], dur.Resolution.from_loaded(r))
                             for r in body.pop("dur_resolutions", ()))
         return cls(**body, dur_resolutions=resolutions,
                    refill_override_reason=override["reason"] if override else None,
@@ -339,15 +340,26 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
 
 
 def _review_dur(actor: Actor, prescription: Prescription,
-                resolutions: Iterable[tuple[int, str]]) -> list[DurAlert]:
+                resolutions: Iterable[tuple[int, dur.Resolution]]) -> list[DurAlert]:
     alerts = dur.evaluate(prescription, actor)
     resolutions = list(resolutions)
     if resolutions:
-        own = {a.id for a in dur.alerts_for(prescription.id)}
-        for alert_id, resolution in resolutions:
+        own = {a.id: a for a in dur.alerts_for(prescription.id)}
+        problems: dict[str, Any] = {}
+        for i, (alert_id, resolution) in enumerate(resolutions):
             if alert_id not in own:
-                raise ValidationFailed({"dur_resolutions": [f"Alert {alert_id} is not one of "
-                                                            "this prescription's alerts."]})
+                problems[str(i)] = {"alert_id": [f"Alert {alert_id} is not one of this "
+                                                 "prescription's alerts."]}
+            elif resolution.result in dur_codes.NOT_FILLED:
+                problems[str(i)] = {"result": [f"{resolution.result} says the prescription "
+                                               "is not filled: nothing can be dispensed "
+                                               "with it."]}
+            elif own[alert_id].status == "open" and (
+                    found := dur.resolution_problems(own[alert_id], resolution)):
+                problems[str(i)] = found
+        if problems:
+            raise ValidationFailed({"dur_resolutions": problems})
+        for alert_id, resolution in resolutions:
             dur.resolve(alert_id, actor, resolution)
     unresolved = dur.unresolved_high(alerts)
     if unresolved:
@@ -427,8 +439,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         refill_override_reason=refill_override_reason, bud_override_reason=bud_override_reason,
         late_entry_reason=late_entry_reason,
         medguide_provided=request.medguide_provided,
-        dur_review=[{"id": a.id, "kind": a.kind, "severity": a.severity, "status": a.status,
-                     "resolution": a.resolution} for a in alerts],
+        dur_review=[dur.snapshot(a) for a in alerts],
         label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
                           quantity=request.quantity,
                           patient_name=f"{case.patient.first_name} {case.patient.last_name}",
@@ -536,21 +547,20 @@ def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     return record
 
 
-def _supplies_in_use(case_id: int) -> list[Medication]:
-    """Dispensed fills whose days supply has not run out (SPEC §4.6 active medications)."""
+def _supplies_in_use(patient_id: int) -> list[Medication]:
+    """The patient's dispensed fills, on any case, whose days supply has not run out
+    (SPEC §7.3), whatever their prescription's status now."""
     today = clock.today()
     fills = db.session.execute(
         sa.select(Dispense.prescription_id, Dispense.dispensed_on, Dispense.days_supply)
-        .join(Prescription, Prescription.id == Dispense.prescription_id)
-        .where(Dispense.case_id == case_id, Dispense.status == "dispensed",
-               Prescription.status != "active",
+        .join(Case, Case.id == Dispense.case_id)
+        .where(Case.patient_id == patient_id, Dispense.status == "dispensed",
                Dispense.dispensed_on > today - timedelta(days=366))).all()
     in_use = {rx for rx, on, days in fills if on + timedelta(days=days) > today}
     if not in_use:
         return []
-    prescriptions = db.session.execute(  # active ones are counted as prescriptions already
-        sa.select(Prescription).where(Prescription.id.in_(in_use),
-                                      Prescription.status != "active")
+    prescriptions = db.session.execute(
+        sa.select(Prescription).where(Prescription.id.in_(in_use))
         .options(selectinload(Prescription.product))).scalars()
     return [dur.as_medication(p) for p in prescriptions]
 

@@ -12,33 +12,34 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from lienrx.core.schemas import plain_number
-from lienrx.dur.engine import KIND_CHECKS, Finding, Medication, RuleView
+from lienrx.dur.engine import KIND_CHECKS, Finding, Medication, PatientFacts, RuleView
 
 KIND = "quantity_mismatch"
 
 
 @dataclass(frozen=True)
 class DosedMedication(Medication):
-    """A medication that may carry its prescription's structured dose, per day: in the
-    product's dispensing ``unit`` and in mg (None where it cannot be worked out)."""
+    """A medication that may carry its prescription's structured dose per day in the
+    product's dispensing ``unit`` (its mg a day go in ``mg_per_day``)."""
 
     unit: str = ""
     dose_daily_units: Decimal | None = None
-    dose_daily_mg: Decimal | None = None
 
     def daily(self, basis: str) -> Decimal | None:
         """The dose's daily amount when there is one, else quantity ÷ days supply."""
-        dosed = self.dose_daily_units if basis == "units" else self.dose_daily_mg
-        return super().daily(basis) if dosed is None else dosed
+        if basis == "units" and self.dose_daily_units is not None:
+            return self.dose_daily_units
+        return super().daily(basis)
 
 
 def _fmt(amount: Decimal) -> str:
     return plain_number(amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
 
 
-def quantity_mismatch(rule: RuleView, subject: Medication,
-                      others: list[Medication]) -> list[Finding]:
-    """The subject's quantity per day against its dose's daily amount (others play no part)."""
+def quantity_mismatch(rule: RuleView, subject: Medication, others: list[Medication],
+                      facts: PatientFacts) -> list[Finding]:
+    """The subject's quantity per day against its dose's daily amount (the others and the
+    patient's facts play no part)."""
     if not isinstance(subject, DosedMedication) or not subject.dose_daily_units:
         return []
     per_day, dosed = subject.quantity / subject.days_supply, subject.dose_daily_units

@@ -1,33 +1,40 @@
-"""Run DUR against a case's active medications, keep alerts stable, record resolutions."""
+"""Run DUR against the patient's medications, keep alerts stable, record coded resolutions."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
+from lienrx.cases.models import Case
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Forbidden, NotFound, ValidationFailed
 from lienrx.core.security import PHARMACIST
-from lienrx.dur import models
-from lienrx.dur.engine import Medication, RuleView, review
-from lienrx.dur.models import DurAlert, DurRule
+from lienrx.dur import codes, models
+from lienrx.dur.engine import WHEN_KEYS, Allergy, Medication, PatientFacts, RuleView, review
+from lienrx.dur.models import DurAlert, DurClass, DurRule
 from lienrx.dur.quantity import DosedMedication
 from lienrx.extensions import db
+from lienrx.parties import services as parties
+from lienrx.parties.models import Patient
 from lienrx.prescribing import dose
 from lienrx.prescribing.models import Prescription
-from lienrx.prescribing.services import prescriptions_for_case
 
-MedicationSource = Callable[[int], Iterable[Medication]]
+MedicationSource = Callable[[int], Iterable[Medication]]  # a patient's id → medications
+CLOCK_SKEW = timedelta(minutes=5)  # a contact time this far ahead is the other clock's
 
 
 def as_medication(prescription: Prescription) -> Medication:
-    """A prescription seen as a medication the patient takes (per fill, per day); with a
-    structured dose, its daily amount is the dose's (SPEC §7.3)."""
+    """A prescription seen as a medication the patient takes (per fill, per day) and by its
+    active ingredient (allergies match it); with a structured dose, its daily amount is the
+    dose's (SPEC §7.3)."""
     product = prescription.product
     return DosedMedication(
         prescription_id=prescription.id, product_code=product.code, product_name=product.name,
@@ -35,17 +42,51 @@ def as_medication(prescription: Prescription) -> Medication:
         quantity=Decimal(prescription.quantity), days_supply=prescription.days_supply,
         strength_mg_per_unit=(None if product.strength_mg_per_unit is None
                               else Decimal(product.strength_mg_per_unit)),
-        unit=product.unit, dose_daily_units=dose.daily_dose_units(prescription),
-        dose_daily_mg=dose.daily_dose_mg(prescription))
+        ingredient=product.active_ingredient, mg_per_day=dose.daily_dose_mg(prescription),
+        unit=product.unit, dose_daily_units=dose.daily_dose_units(prescription))
 
 
-def _active_prescriptions(case_id: int) -> Iterable[Medication]:
-    return [as_medication(p) for p in prescriptions_for_case(case_id, ("active",))]
+def active_prescriptions(patient_id: int, on: date) -> list[Prescription]:
+    """The patient's prescriptions on every case that count as active on ``on`` (SPEC §7.3):
+    status `active`, ``on`` ≤ ``expires_on`` and quantity remaining; derived, never stored."""
+    found = db.session.execute(
+        sa.select(Prescription).join(Case, Case.id == Prescription.case_id)
+        .where(Case.patient_id == patient_id, Prescription.status == "active",
+               Prescription.expires_on >= on)
+        .options(joinedload(Prescription.product, innerjoin=True))
+        .order_by(Prescription.id)).scalars()
+    return [p for p in found if p.quantity_remaining > 0]
 
 
-# Where a case's active medications come from. Dispensing adds a source for dispensed
-# supplies whose days supply has not run out (SPEC §4.6) with register_medication_source.
-MEDICATION_SOURCES: list[MedicationSource] = [_active_prescriptions]
+def _active_prescriptions(patient_id: int) -> Iterable[Medication]:
+    return [as_medication(p) for p in active_prescriptions(patient_id, clock.today())]
+
+
+def class_index() -> dict[str, frozenset[str]]:
+    """Each active ingredient → the DUR classes listing it (from the seeded class table)."""
+    index: dict[str, set[str]] = {}
+    for row in db.session.execute(sa.select(DurClass)).scalars():
+        for ingredient in row.ingredients:
+            index.setdefault(ingredient.strip().lower(), set()).add(row.code)
+    return {k: frozenset(v) for k, v in index.items()}
+
+
+def _outside_medications(patient_id: int) -> Iterable[Medication]:
+    """Outside medications not stopped, in the DUR classes of their ingredient."""
+    index = class_index()
+    return [Medication(
+        prescription_id=m.id, product_code=f"outside-{m.id}",
+        product_name=f"{m.name} (outside medication)", route="",
+        classes=index.get(m.ingredient.strip().lower(), frozenset()), quantity=Decimal(0),
+        days_supply=0, strength_mg_per_unit=None, ingredient=m.ingredient.strip().lower(),
+        mg_per_day=None if m.dose_mg_per_day is None else Decimal(m.dose_mg_per_day),
+        origin="outside")
+        for m in parties.active_outside_medications(patient_id, clock.today())]
+
+
+# Where a patient's active medications come from. Dispensing adds a source for dispensed
+# supplies whose days supply has not run out (SPEC §7.3) with register_medication_source.
+MEDICATION_SOURCES: list[MedicationSource] = [_active_prescriptions, _outside_medications]
 
 
 def register_medication_source(source: MedicationSource) -> None:
@@ -54,13 +95,28 @@ def register_medication_source(source: MedicationSource) -> None:
         MEDICATION_SOURCES.append(source)
 
 
-def active_medications(case_id: int) -> list[Medication]:
-    """The case's active medications from every source, one per prescription."""
-    seen: dict[int, Medication] = {}
+def active_medications(patient_id: int) -> list[Medication]:
+    """The patient's active medications from every source, one per prescription or outside
+    medication."""
+    seen: dict[tuple[str, int], Medication] = {}
     for source in MEDICATION_SOURCES:
-        for medication in source(case_id):
-            seen.setdefault(medication.prescription_id, medication)
+        for medication in source(patient_id):
+            seen.setdefault(medication.key, medication)
     return list(seen.values())
+
+
+def patient_facts(patient_id: int) -> PatientFacts:
+    """What the rules know of the patient: sex, creatinine clearance and allergies."""
+    patient = db.session.get(Patient, patient_id)
+    if patient is None:
+        raise NotFound("No such patient.")
+    return PatientFacts(
+        sex=patient.sex,
+        creatinine_clearance=(None if patient.creatinine_clearance is None
+                              else Decimal(patient.creatinine_clearance)),
+        creatinine_clearance_on=patient.creatinine_clearance_on,
+        allergies=tuple(Allergy(str(a["substance"]), a.get("reaction"))
+                        for a in patient.allergies or () if a.get("substance")))
 
 
 def active_rules() -> list[RuleView]:
@@ -88,18 +144,20 @@ def _get_or_create(prescription_id: int, finding: Any) -> DurAlert:
 
 
 def evaluate(prescription: Prescription, actor: Actor | None) -> list[DurAlert]:
-    """Review a prescription against the case's active medications; return its alerts.
+    """Review a prescription against the patient's active medications (every case, supplies
+    in use, outside medications) and clinical profile; return its alerts.
 
     The same finding (prescription, rule, counterpart drug) always maps to the same alert,
     so ids are stable and a resolution, once recorded, stays with it.
     """
-    subject = as_medication(prescription)
-    others = active_medications(prescription.case_id)
-    findings = review(subject, others, active_rules())
+    patient_id = db.session.execute(
+        sa.select(Case.patient_id).where(Case.id == prescription.case_id)).scalar_one()
+    findings = review(as_medication(prescription), active_medications(patient_id),
+                      active_rules(), patient_facts(patient_id))
     alerts = [_get_or_create(prescription.id, f) for f in findings]
     db.session.flush()
     audit.record(actor, "dur.evaluated", "prescription", prescription.id,
-                 {"alerts": [a.id for a in alerts]})
+                 {"alerts": [a.id for a in alerts], "patient_id": patient_id})
     return alerts
 
 
@@ -115,36 +173,104 @@ def unresolved_high(alerts: Iterable[DurAlert]) -> list[DurAlert]:
     return [a for a in alerts if a.severity == "high" and a.status == "open"]
 
 
-def resolve(alert_id: int, actor: Actor, resolution: str) -> DurAlert:
+@dataclass(frozen=True)
+class Resolution:
+    """A pharmacist's resolution of an alert: NCPDP codes (all three or none), who was
+    contacted and when, and a note."""
+
+    reason: str | None = None
+    professional_service: str | None = None
+    result: str | None = None
+    note: str | None = None
+    contacted_name: str | None = None
+    contacted_at: datetime | None = None
+
+    @classmethod
+    def from_loaded(cls, body: dict[str, Any]) -> Resolution:
+        """From the output of ``ResolutionSchema`` (``resolution`` is read as the note)."""
+        contacted = body.get("contacted") or {}
+        return cls(reason=body.get("reason"),
+                   professional_service=body.get("professional_service"),
+                   result=body.get("result"),
+                   note=(body.get("note") or body.get("resolution") or "").strip() or None,
+                   contacted_name=contacted.get("name"), contacted_at=contacted.get("at"))
+
+    @property
+    def coded(self) -> bool:
+        return bool(self.reason and self.professional_service and self.result)
+
+
+def resolution_problems(alert: DurAlert, resolution: Resolution) -> dict[str, Any]:
+    """What keeps ``resolution`` from resolving ``alert``, by field (none: it may)."""
+    if not resolution.coded and not resolution.note:
+        return {"note": ["Give the coded resolution (reason, professional service, result) "
+                         "or a note."]}
+    if alert.severity == "high" and not resolution.coded:
+        return {"reason": ["A high-severity alert needs the coded resolution: reason, "
+                           "professional service and result; a note alone is not enough."]}
+    if resolution.professional_service in codes.NEEDS_CONTACT and not (
+            resolution.contacted_name and resolution.contacted_at):
+        service = codes.PROFESSIONAL_SERVICES[resolution.professional_service]
+        return {"contacted": [f"{service[:1].upper()}{service[1:]} "
+                              f"({resolution.professional_service}): say who was contacted "
+                              "and when."]}
+    if resolution.contacted_at and resolution.contacted_at > clock.utcnow() + CLOCK_SKEW:
+        return {"contacted": {"at": ["Must not be in the future."]}}
+    return {}
+
+
+def resolve(alert_id: int, actor: Actor, resolution: Resolution) -> DurAlert:
     """Record a pharmacist's resolution of an alert (a repeat leaves the first one)."""
     if actor.role != PHARMACIST:
         raise Forbidden("Only a pharmacist resolves DUR alerts.")
-    resolution = (resolution or "").strip()
-    if not resolution:
-        raise ValidationFailed({"resolution": ["Say how the alert was resolved."]})
     alert = locks.lock(sa.select(DurAlert).where(DurAlert.id == alert_id), DurAlert)
     if alert is None:
         raise NotFound("No such DUR alert.")
     if alert.status == "resolved":
         return alert
-    alert.status, alert.resolution = "resolved", resolution[:1000]
+    problems = resolution_problems(alert, resolution)
+    if problems:
+        raise ValidationFailed(problems)
+    alert.status = "resolved"
+    alert.resolution = resolution.note[:1000] if resolution.note else None
+    if resolution.coded:
+        alert.reason_code, alert.professional_service_code, alert.result_code = (
+            resolution.reason, resolution.professional_service, resolution.result)
+    if resolution.contacted_name and resolution.contacted_at:
+        alert.contacted_name, alert.contacted_at = (resolution.contacted_name,
+                                                    resolution.contacted_at)
     alert.resolved_by_user_id, alert.resolved_at = actor.id, clock.utcnow()
     db.session.flush()
     audit.record(actor, "dur_alert.resolved", "dur_alert", alert.id,
-                 {"prescription_id": alert.prescription_id, "rule": alert.rule_code})
+                 {"prescription_id": alert.prescription_id, "rule": alert.rule_code,
+                  "codes": [alert.reason_code, alert.professional_service_code,
+                            alert.result_code]})
     return alert
 
 
+def snapshot(alert: DurAlert) -> dict[str, Any]:
+    """An alert as a dispense records it (its review at the time)."""
+    return {"id": alert.id, "kind": alert.kind, "severity": alert.severity,
+            "message": alert.message, "status": alert.status, "resolution": alert.resolution,
+            "reason": alert.reason_code, "professional_service": alert.professional_service_code,
+            "result": alert.result_code, "resolution_in_words": alert.resolution_in_words}
+
+
 def upsert_rule(actor: Actor | None, *, code: str, kind: str, severity: str, params: dict[str, Any],
-                message: str, active: bool = True) -> tuple[DurRule, bool]:
+                message: str, source: str | None = None,
+                active: bool = True) -> tuple[DurRule, bool]:
     """Create or update a row of the rule table; say whether it changed."""
     if kind not in models.KINDS or severity not in models.SEVERITIES:
         raise ValidationFailed({"kind": [f"One of {', '.join(models.KINDS)}."]}
                                if kind not in models.KINDS else
                                {"severity": [f"One of {', '.join(models.SEVERITIES)}."]})
+    unknown = set(params.get("when", {})) - set(WHEN_KEYS)
+    if unknown:
+        raise ValidationFailed({"params": [f"Unknown condition(s) {sorted(unknown)}; "
+                                           f"one of {', '.join(WHEN_KEYS)}."]})
     rule = db.session.execute(sa.select(DurRule).where(DurRule.code == code)).scalar_one_or_none()
     data = {"kind": kind, "severity": severity, "params": params, "message": message,
-            "active": active}
+            "source": source, "active": active}
     if rule is None:
         rule = DurRule(code=code, **data)
         db.session.add(rule)
@@ -158,3 +284,23 @@ def upsert_rule(actor: Actor | None, *, code: str, kind: str, severity: str, par
         db.session.flush()
         audit.record(actor, "dur_rule.updated", "dur_rule", rule.id, {"fields": changed})
     return rule, bool(changed)
+
+
+def upsert_class(actor: Actor | None, *, code: str, ingredients: list[str],
+                 source: str | None = None) -> tuple[DurClass, bool]:
+    """Create or update a DUR class's ingredient list; say whether it changed."""
+    ingredients = sorted({i.strip().lower() for i in ingredients if i.strip()})
+    row = db.session.execute(
+        sa.select(DurClass).where(DurClass.code == code)).scalar_one_or_none()
+    if row is None:
+        row = DurClass(code=code, ingredients=ingredients, source=source)
+        db.session.add(row)
+        db.session.flush()
+        audit.record(actor, "dur_class.created", "dur_class", row.id, {"code": code})
+        return row, True
+    if (row.ingredients, row.source) == (ingredients, source):
+        return row, False
+    row.ingredients, row.source = ingredients, source
+    db.session.flush()
+    audit.record(actor, "dur_class.updated", "dur_class", row.id, {"code": code})
+    return row, True

@@ -19,12 +19,14 @@ from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import queries, services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
+from lienrx.dur import codes as dur_codes
 from lienrx.dur import services as dur
 from lienrx.ledger.queries import case_balance
 from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import CloseFillSchema
 from lienrx.staff.blueprint import bp
+from lienrx.staff.inventory import _aware
 
 OVERRIDE = "override_refill_too_soon.reason"
 BUD_OVERRIDE = "bud_override.reason"
@@ -61,6 +63,17 @@ REFUSAL_HINTS = {
 }
 HINT_FIELDS = {"refill_too_soon": OVERRIDE, "days_supply_exceeds_bud": BUD_OVERRIDE,
                "quantity_exceeds_fill": COMBINE, "days_supply_inconsistent": "days_supply"}
+# The coded resolution's choices on the dispense form (a "not filled" result goes with no
+# dispense, so it is not offered here), and the reason each alert kind stands for.
+DUR_CHOICES = {
+    "reasons": dur_codes.choices(dur_codes.REASONS),
+    "services": dur_codes.choices(dur_codes.PROFESSIONAL_SERVICES),
+    "results": [c for c in dur_codes.choices(dur_codes.RESULTS)
+                if c[0] not in dur_codes.NOT_FILLED],
+    "kind_reasons": {kind: f"{dur_codes.REASONS[code]} ({code})"
+                     for kind, code in dur_codes.KIND_REASONS.items()},
+}
+RESOLUTION = "dur_resolutions.{}."  # the inputs of the page's n-th open alert
 
 
 def _charge_preview(prescription: Any, quantity: Any,
@@ -132,7 +145,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
         fill_begun=current is not None and current.begun,
         closed_fills=[f for f in rx.fills if f.closed_short],
         position=lambda d: fill_position(rx, d), describe=lambda n: fills.describe(rx, n),
-        refusal_hints=REFUSAL_HINTS, hint_fields=HINT_FIELDS,
+        refusal_hints=REFUSAL_HINTS, hint_fields=HINT_FIELDS, dur_choices=DUR_CHOICES,
         close_form=close_form or forms.blank(CloseFillSchema()),
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
                          f"{plain_number(b.remaining_quantity)} "
@@ -151,10 +164,7 @@ def _dispense_data(prescription_id: int) -> dict[str, Any]:
                          ints=("days_supply", "compounding_record_id"),
                          checks=(MEDGUIDE, COMBINE)),
             "prescription_id": prescription_id}
-    data["dur_resolutions"] = [
-        {"alert_id": forms.as_int(key.split("-", 1)[1]), "resolution": value.strip()}
-        for key, value in request.form.items()
-        if key.startswith("resolution-") and value.strip()]
+    data["dur_resolutions"] = _dur_resolutions()[0]
     reason = (request.form.get(OVERRIDE) or "").strip()
     if reason:
         data["override_refill_too_soon"] = {"reason": reason}
@@ -162,6 +172,41 @@ def _dispense_data(prescription_id: int) -> dict[str, Any]:
     if bud_reason:
         data["bud_override"] = {"reason": bud_reason}
     return data
+
+
+def _dur_resolutions() -> tuple[list[dict[str, Any]], list[int]]:
+    """The coded resolutions typed on the form (an alert's row left blank resolves nothing)
+    and the row on the page each one came from."""
+    rows: list[dict[str, Any]] = []
+    positions: list[int] = []
+    row = 0
+    while RESOLUTION.format(row) + "alert_id" in request.form:
+        prefix = RESOLUTION.format(row)
+        typed = forms.read(("reason", "professional_service", "result", "note"), prefix=prefix)
+        contacted = forms.read(("name", "at"), prefix=prefix + "contacted.")
+        if "at" in contacted:
+            contacted["at"] = _aware(contacted["at"])
+        if contacted:
+            typed["contacted"] = contacted
+        if typed:
+            rows.append({**typed, "alert_id": forms.as_int(request.form[prefix + "alert_id"])})
+            positions.append(row)
+        row += 1
+    return rows, positions
+
+
+def _errors_by_row(form: forms.Submission) -> None:
+    """Errors on the n-th resolution sent belong to its row on the page."""
+    positions = _dur_resolutions()[1]
+
+    def on_page(name: str) -> str:
+        parts = name.split(".", 2)
+        if parts[0] == "dur_resolutions" and len(parts) == 3 and parts[1].isdigit() \
+                and int(parts[1]) < len(positions):
+            parts[1] = str(positions[int(parts[1])])
+        return ".".join(parts)
+
+    form.errors = {on_page(name): messages for name, messages in form.errors.items()}
 
 
 def _charge_confirmed(form: forms.Submission, prescription_id: int) -> bool:
@@ -213,6 +258,7 @@ def create_dispense(prescription_id: int) -> Any:
                   f"({fill_position(record.prescription, record)}); the patient pays $0.00.",
                   "info")
             return redirect(url_for("staff.dispense", dispense_id=record.id))
+    _errors_by_row(form)
     return prescription_page(prescription_id, form)
 
 

@@ -15,7 +15,9 @@ def dispense_resolving(rph, body):
     """Dispense; when DUR refuses, resolve the alerts it names and send it again."""
     response = rph.post("/api/v1/dispenses", json=body)
     if response.status_code == 409 and response.json["code"] == "dur_unresolved":
-        resolutions = [{"alert_id": a["id"], "resolution": "Cross-taper ordered by Dr. Pain"}
+        resolutions = [{"alert_id": a["id"], "reason": "TD", "professional_service": "M0",
+                        "result": "1G", "contacted": {"name": "Dr. Pain", "at": CONTACTED_AT},
+                        "resolution": "Cross-taper ordered by Dr. Pain"}
                        for a in response.json["alerts"]]
         response = rph.post("/api/v1/dispenses", json={**body, "dur_resolutions": resolutions})
     assert response.status_code == 201, response.json
@@ -23,6 +25,7 @@ def dispense_resolving(rph, body):
 
 
 counter = counter_fixture
+CONTACTED_AT = "2026-11-02T16:15:00+00:00"  # 10:15 at the pharmacy (America/Chicago)
 
 
 @pytest.fixture
@@ -68,7 +71,11 @@ def test_pogos_carries_dur_resolutions_and_rationale(filled_case):
     document = rph.post(f"/api/v1/cases/{counter.case_id}/attestations", json={}).json[
         "document"]
     resolved = [a for a in document["dur_alerts"] if a["resolution"]]
-    assert resolved and resolved[0]["resolution"] == "Cross-taper ordered by Dr. Pain"
+    assert resolved and resolved[0]["resolution"] == (
+        "Therapeutic duplication (TD). Prescriber consulted (M0): filled with prescriber "
+        "approval (1G) — Dr. Pain, 2026-11-02 10:15. Note: Cross-taper ordered by Dr. Pain")
+    assert (resolved[0]["reason"], resolved[0]["professional_service"],
+            resolved[0]["result"]) == ("TD", "M0", "1G")
     assert resolved[0]["resolved_by"] == "Rita Pharmacist, PharmD"
     assert resolved[0]["dispense_id"] == gaba["id"]
     rationale = {item["product_code"]: item for item in document["medication_rationale"]}

@@ -2,6 +2,7 @@
 
 import pytest
 
+from lienrx.core import clock
 from lienrx.extensions import db
 from tests.dispensing.conftest import gabapentin_fill
 from tests.formulary.factories import load_products, prescription
@@ -38,8 +39,11 @@ def test_alert_ids_are_stable_across_refusals(api_as, with_pregabalin):
 def test_resend_with_resolutions_dispenses_and_records_them(api_as, with_pregabalin):
     rph = api_as("pharmacist")
     alerts = rph.post("/api/v1/dispenses", json=gabapentin_fill(with_pregabalin)).json["alerts"]
-    resolutions = [{"alert_id": a["id"], "resolution": "Prescriber tapering gabapentin; "
-                                                       "confirmed by phone"} for a in alerts]
+    resolutions = [{"alert_id": a["id"], "reason": "TD", "professional_service": "M0",
+                    "result": "1G", "contacted": {"name": "Dr. Pain",
+                                                  "at": clock.utcnow().isoformat()},
+                    "resolution": "Prescriber tapering gabapentin; confirmed by phone"}
+                   for a in alerts]
     response = rph.post("/api/v1/dispenses",
                         json=gabapentin_fill(with_pregabalin, dur_resolutions=resolutions))
     assert response.status_code == 201, response.json

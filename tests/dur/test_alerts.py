@@ -42,19 +42,26 @@ def test_the_same_alert_computed_again_keeps_its_id(ctx, world):
     assert len(dur.alerts_for(rx.id)) == 1
 
 
+CODED = {"reason": "TD", "professional_service": "R0", "result": "1B"}
+
+
 def test_pharmacist_resolves_an_alert_with_a_reason(world, seeded, tech, pharmacist):
     enter(tech, world, seeded["GABA-CAP-300"])
     rx = enter(tech, world, seeded["PREG-CAP-75"])
     alert_id = rx["dur_alerts"][0]["id"]
     path = f"/api/v1/dur-alerts/{alert_id}/resolve"
-    assert tech.post(path, json={"resolution": "ok"}).status_code == 403
+    assert tech.post(path, json={**CODED, "note": "ok"}).status_code == 403
     assert pharmacist.post(path, json={"resolution": "  "}).status_code == 422
-    response = pharmacist.post(path, json={"resolution": "Cross-taper ordered by prescriber"})
+    response = pharmacist.post(path, json={**CODED,
+                                           "note": "Cross-taper ordered by prescriber"})
     assert response.status_code == 200
     assert response.json["status"] == "resolved"
     assert response.json["resolved_by"] == pharmacist.user_id
     shown = tech.get(f"/api/v1/prescriptions/{rx['id']}").json["dur_alerts"]
     assert shown[0]["resolution"] == "Cross-taper ordered by prescriber"
+    assert shown[0]["resolution_in_words"] == (
+        "Therapeutic duplication (TD). Pharmacist reviewed (R0): filled as is (1B). "
+        "Note: Cross-taper ordered by prescriber")
 
 
 def test_resolving_an_unknown_alert_is_404(pharmacist):
@@ -68,7 +75,7 @@ def test_resolution_stays_with_the_alert_when_it_is_computed_again(ctx, world, a
     rx = prescription(world.case_id, world.prescriber_id, "PREG-CAP-75")
     checker = factories.user("pharmacist")
     (alert,) = dur.alerts_for(rx.id)
-    dur.resolve(alert.id, checker, "reviewed")
+    dur.resolve(alert.id, checker, dur.Resolution("TD", "R0", "1B", note="reviewed"))
     assert dur.unresolved_high(dur.evaluate(rx, None)) == []
 
 
@@ -83,7 +90,7 @@ def test_cancelled_prescriptions_are_not_active_medications(ctx, world):
 def test_registered_medication_sources_join_the_review(ctx, world):
     load_products("LDN-CAP-1.5")
 
-    def supply(case_id: int) -> list[Medication]:
+    def supply(patient_id: int) -> list[Medication]:
         return [Medication(10_000, "OXY-TAB-5", "Oxycodone 5 mg tablet", "oral",
                            frozenset({"opioid"}), Decimal(30), 30, Decimal(5))]
 

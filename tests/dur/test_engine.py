@@ -6,13 +6,21 @@ from decimal import Decimal
 
 import pytest
 
-from lienrx.dur.engine import KIND_CHECKS, Medication, RuleView, review
+from lienrx.dur.engine import (
+    KIND_CHECKS,
+    NO_FACTS,
+    Allergy,
+    Medication,
+    PatientFacts,
+    RuleView,
+    review,
+)
 from lienrx.dur.quantity import DosedMedication
 from lienrx.seeds.formulary import seed_data
 
 SEED = seed_data()
 RULES = [RuleView(r["code"], r["kind"], r["severity"], r["params"], r["message"])
-         for r in SEED["dur_rules"]]
+         for r in SEED["dur_rules"] if r.get("active", True)]
 PRODUCTS = {p["code"]: p for p in SEED["products"]}
 OPIOID = {"code": "OXY-TAB-5", "name": "Oxycodone 5 mg tablet", "route": "oral",
           "dur_classes": ["opioid"], "strength_mg_per_unit": 5}
@@ -24,7 +32,8 @@ _ids = iter(range(1, 10_000))
 def med(code: str, quantity: float = 30, days: int = 30) -> Medication:
     p = PRODUCTS.get(code) or {"OXY-TAB-5": OPIOID, "ALPRAZ-1": BENZO}[code]
     return Medication(next(_ids), p["code"], p["name"], p["route"], frozenset(p["dur_classes"]),
-                      Decimal(str(quantity)), days, Decimal(str(p["strength_mg_per_unit"])))
+                      Decimal(str(quantity)), days, Decimal(str(p["strength_mg_per_unit"])),
+                      ingredient=p.get("active_ingredient"))
 
 
 def dosed(medication: Medication, units_per_day: float) -> DosedMedication:
@@ -33,18 +42,25 @@ def dosed(medication: Medication, units_per_day: float) -> DosedMedication:
                            dose_daily_units=Decimal(str(units_per_day)))
 
 
-def fired(subject: Medication, *others: Medication) -> set[str]:
-    return {f.rule.code for f in review(subject, list(others), RULES)}
+def fired(subject: Medication, *others: Medication, facts: PatientFacts = NO_FACTS) -> set[str]:
+    return {f.rule.code for f in review(subject, list(others), RULES, facts)}
 
 
-# rule code -> (subject, other medications) that must raise it
+def crcl(value: float) -> PatientFacts:
+    return PatientFacts(creatinine_clearance=Decimal(str(value)))
+
+
+FEMALE = PatientFacts(sex="female")
+
+
+# rule code -> (subject, other medications[, patient facts]) that must raise it
 CASES = {
     "dup-gabapentin-pregabalin": lambda: (med("PREG-CAP-75"), [med("GABA-CAP-300")]),
     "dup-amitriptyline-nortriptyline": lambda: (med("NORT-CAP-10"), [med("AMIT-TAB-25")]),
     "dup-duloxetine-sertraline": lambda: (med("SERT-TAB-50"), [med("DULO-CAP-60")]),
     "dup-zolpidem-trazodone": lambda: (med("ZOLP-TAB-5"), [med("TRAZ-TAB-50")]),
     "dup-corticosteroids": lambda: (med("MPRED-DP-4", 21, 6), [med("PRED-TAB-10")]),
-    "dup-ketamine-same-route": lambda: (med("KET-SOL-50", 100), [med("KET-SOL-10", 100)]),
+    "dup-ketamine-systemic": lambda: (med("KET-SOL-50", 100), [med("KET-TRO-25")]),
     "cns-depressant-count": lambda: (med("KET-TRO-25", 90),
                                      [med("GABA-CAP-300", 90), med("ZOLP-TAB-5")]),
     "int-ldn-opioid": lambda: (med("LDN-CAP-4.5"), [med("OXY-TAB-5")]),
@@ -61,7 +77,23 @@ CASES = {
     "max-dose-zolpidem": lambda: (med("ZOLP-TAB-10", 60), []),
     "max-dose-duloxetine": lambda: (med("DULO-CAP-60", 90), []),
     "quantity-mismatch": lambda: (dosed(med("GABA-TAB-800", 180, 60), 6), []),
+    "max-dose-gabapentin-crcl-30-59": lambda: (med("GABA-CAP-300", 150), [], crcl(45)),
+    "max-dose-gabapentin-crcl-15-29": lambda: (med("GABA-CAP-300", 90), [], crcl(20)),
+    "max-dose-gabapentin-crcl-below-15": lambda: (med("GABA-CAP-300", 60), [], crcl(10)),
+    "max-dose-pregabalin-crcl-30-59": lambda: (med("PREG-CAP-150", 90), [], crcl(45)),
+    "max-dose-pregabalin-crcl-15-29": lambda: (med("PREG-CAP-75", 90), [], crcl(20)),
+    "max-dose-pregabalin-crcl-below-15": lambda: (med("PREG-CAP-75", 60), [], crcl(10)),
+    "max-dose-zolpidem-female": lambda: (med("ZOLP-TAB-10"), [], FEMALE),
+    "max-dose-ketamine-systemic": lambda: (med("KET-TRO-25", 450), []),        # 375 mg/day
+    "max-dose-ketamine-systemic-high": lambda: (med("KET-SOL-50", 390), []),   # 650 mg/day
+    "allergy-active-ingredient": lambda: (med("KET-TRO-25"), [], PatientFacts(
+        allergies=(Allergy("Ketamine HCl", "hallucinations"),))),
 }
+
+
+def case(code: str) -> tuple[Medication, list[Medication], PatientFacts]:
+    subject, others, *facts = CASES[code]()
+    return subject, others, facts[0] if facts else NO_FACTS
 
 
 def test_every_seeded_rule_has_a_case_and_an_engine():
@@ -71,16 +103,24 @@ def test_every_seeded_rule_has_a_case_and_an_engine():
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_fires(code):
-    subject, others = CASES[code]()
-    assert code in fired(subject, *others)
+    subject, others, facts = case(code)
+    assert code in fired(subject, *others, facts=facts)
 
 
 @pytest.mark.parametrize("code", sorted(CASES))
 def test_rule_is_quiet_without_its_counterpart(code):
-    subject, others = CASES[code]()
+    subject, others, facts = case(code)
     if code.startswith("max-dose") or code == "quantity-mismatch":
         subject = med(subject.product_code, 1, 30)
-    assert code not in fired(subject)
+    if code.startswith("allergy"):  # an allergy to something else
+        facts = PatientFacts(allergies=(Allergy("Penicillin"),))
+    assert code not in fired(subject, facts=facts)
+
+
+@pytest.mark.parametrize("code", sorted(c for c in CASES if len(CASES[c]()) == 3))
+def test_rule_on_a_patient_fact_is_quiet_when_the_fact_is_unknown(code):
+    subject, others, _ = case(code)
+    assert code not in fired(subject, *others)
 
 
 def test_rule_fires_from_either_side_of_the_pair():
@@ -88,8 +128,13 @@ def test_rule_fires_from_either_side_of_the_pair():
     assert "int-ldn-opioid" in fired(med("OXY-TAB-5"), med("LDN-CAP-1.5"))
 
 
-def test_ketamine_by_different_routes_is_not_duplicate_therapy():
-    assert "dup-ketamine-same-route" not in fired(med("KET-CRM-10", 100), med("KET-TRO-25"))
+def test_ketamine_cream_with_a_systemic_ketamine_is_not_duplicate_therapy():
+    assert "dup-ketamine-systemic" not in fired(med("KET-CRM-10", 100), med("KET-TRO-25"))
+    assert "dup-ketamine-systemic" not in fired(med("KET-SOL-10", 100), med("KET-CRM-10", 100))
+
+
+def test_a_retired_rule_is_not_run():
+    assert "dup-ketamine-same-route" not in {r.code for r in RULES}
 
 
 def test_two_cns_depressants_are_below_the_threshold():

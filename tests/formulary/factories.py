@@ -31,10 +31,11 @@ RX_DEFAULTS: dict[str, Any] = {"sig": "Use as directed", "quantity": Decimal(30)
 
 
 def load_products(*codes: str) -> dict[str, int]:
-    """Load the seeded products with these codes (all when none) and every DUR rule."""
+    """Load the seeded products with these codes (all when none), every DUR rule and class."""
     data = seed_data()
     chosen = [p for p in data["products"] if not codes or p["code"] in codes]
-    load_formulary({"products": chosen, "dur_rules": data["dur_rules"]})
+    load_formulary({"products": chosen, "dur_rules": data["dur_rules"],
+                    "dur_classes": data["dur_classes"]})
     return {p["code"]: product_id(p["code"]) for p in chosen}
 
 

@@ -151,11 +151,13 @@ def test_dispense_waits_for_a_dur_resolution_then_fills(staff, pregabalin_rx):
     r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense", data=fill)
     assert r.status_code == 409
     assert "Refused: Dur unresolved." in text(r)
-    alert_ids = re.findall(r'name="resolution-(\d+)"', r.get_data(as_text=True))
-    assert alert_ids
-    r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense",
-                 data={**fill, **{f"resolution-{i}": "Gabapentin stopped; cross-taper"
-                                  for i in alert_ids}})
+    rows = re.findall(r'name="dur_resolutions\.(\d+)\.alert_id" value="(\d+)"',
+                      r.get_data(as_text=True))
+    assert rows
+    coded = {f"dur_resolutions.{n}.{k}": v for n, alert_id in rows for k, v in {
+        "alert_id": alert_id, "reason": "TD", "professional_service": "R0", "result": "1B",
+        "note": "Gabapentin stopped; cross-taper"}.items()}
+    r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense", data={**fill, **coded})
     assert r.status_code == 302, text(r)
     shown = text(rph.get(r.headers["Location"]))
     assert "Patient pays $0.00" in shown
