@@ -2,7 +2,8 @@
 
 Codes and meanings from the NCPDP Telecommunication Standard D.0 DUR/PPS fields: 439-E4
 Reason for Service, 440-E5 Professional Service, 441-E6 Result of Service. SPEC §7.3 names the
-ones used here; ID and SX are two more 439-E4 codes that name this table's rules exactly.
+ones used here; ID, SX and DR are three more 439-E4 codes that name this table's rules
+(DR, dose range conflict: a quantity per day that disagrees with the structured dose).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ REASONS = {
     "ID": "ingredient duplication",
     "DD": "drug–drug interaction",
     "HD": "high dose",
+    "DR": "dose range conflict",
     "DA": "drug–allergy",
     "SX": "drug–gender",
     "ER": "early refill",
@@ -37,7 +39,7 @@ NEEDS_CONTACT = frozenset({"M0"})
 NOT_FILLED = frozenset({"2A"})
 # The reason code each alert kind stands for (offered first when resolving it).
 KIND_REASONS = {"duplicate_therapy": "TD", "interaction": "DD", "cns_depressant_count": "DD",
-                "max_daily_dose": "HD", "allergy": "DA"}
+                "max_daily_dose": "HD", "allergy": "DA", "quantity_mismatch": "DR"}
 
 
 def choices(codes: dict[str, str]) -> list[tuple[str, str]]:

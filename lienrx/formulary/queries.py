@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -16,10 +16,12 @@ from lienrx.formulary.services import price_on
 
 @dataclass
 class ProductView:
-    """A product with the price list entry in effect (cents; None when unpriced)."""
+    """A product with the price list entry in effect (cents; None when unpriced) and the
+    schedule that governs it where the pharmacy is (None: not controlled there)."""
 
     product: Product
     price: ProductPrice | None
+    effective_schedule: str | None = None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.product, name)
@@ -37,9 +39,11 @@ class ProductView:
         return None if self.price is None else self.price.compounding_fee_cents
 
 
-def with_prices(products: Sequence[Product], on_date: date) -> list[ProductView]:
-    """Attach the price in effect on ``on_date`` to each product."""
-    return [ProductView(p, price_on(p.id, on_date)) for p in products]
+def with_prices(products: Sequence[Product], on_date: date,
+                schedule_of: Callable[[Product], str | None] = lambda _: None
+                ) -> list[ProductView]:
+    """Attach the price in effect on ``on_date`` to each product, and its schedule."""
+    return [ProductView(p, price_on(p.id, on_date), schedule_of(p)) for p in products]
 
 
 def active_products() -> list[Product]:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from flask import current_app
 from marshmallow import fields
 
 from lienrx.core.schemas import DumpSchema, LoadSchema, Money, Quantity
 from lienrx.formulary import rules
-from lienrx.prescribing import rules as rx_rules
 
 
 class ProductListArgs(LoadSchema):
@@ -75,7 +71,7 @@ class ProductSchema(DumpSchema):
     strength = fields.String()
     unit = fields.String()
     dea_schedule = fields.String(allow_none=True)
-    effective_schedule = fields.Method("_effective_schedule")
+    effective_schedule = fields.String(allow_none=True)
     ndc = fields.String(allow_none=True)
     ndcs = fields.List(fields.Nested(ProductNdcSchema))
     hazardous = fields.Boolean()
@@ -89,11 +85,6 @@ class ProductSchema(DumpSchema):
     unit_price = Money(attribute="unit_price_cents")
     dispensing_fee = Money(attribute="dispensing_fee_cents")
     compounding_fee = Money(attribute="compounding_fee_cents")
-
-    def _effective_schedule(self, product: Any) -> str | None:
-        """The schedule in the pharmacy's state: federal, else the state's own (null: none)."""
-        return rx_rules.schedule_in_state(product.dea_schedule, product.dur_classes or [],
-                                          current_app.config["LIENRX_PHARMACY_STATE"])
 
 
 class ProductDetailSchema(ProductSchema):
