@@ -11,7 +11,6 @@ import pytest
 
 from lienrx.core import clock
 from lienrx.extensions import db
-from lienrx.pdmp import records
 from tests import factories
 from tests.dispensing.conftest import verified_batch
 from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
@@ -21,7 +20,7 @@ NEXT_DAY = date(2026, 11, 19)
 PHARMACY = {"LIENRX_PHARMACY_NPI": "1003000126", "LIENRX_PHARMACY_DEA": "AP5836727",
             "LIENRX_PHARMACY_ADDRESS": "100 Main St, Nashville, TN 37203",
             "LIENRX_PHARMACY_PHONE": "(615) 555-0100", "LIENRX_PHARMACY_NCPDP": "4412345"}
-KETAMINE_POWDER_NDC = "38779046904"  # stands in for the inventory lot's NDC
+KETAMINE_POWDER_NDC = "38779046605"  # the ketamine lot's NDC (tests.formulary.factories.BULK_NDC)
 
 
 def at(day: date, hour: int = 15) -> datetime:
@@ -35,13 +34,6 @@ def pharmacy(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for key, value in PHARMACY.items():
         monkeypatch.setitem(app.config, key, value)
     return PHARMACY
-
-
-@pytest.fixture
-def ingredient_ndcs(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Ingredient lots with their NDC, as the inventory lots will give them."""
-    monkeypatch.setattr(records, "_ingredient_ndc", lambda lot: KETAMINE_POWDER_NDC)
-    return KETAMINE_POWDER_NDC
 
 
 @pytest.fixture
@@ -61,8 +53,12 @@ class Day:
     patient_ids: dict[str, int]
 
 
-def new_case(firm: Any, doctor: Any, *, address: str | None, name: str) -> tuple[int, int]:
-    patient = factories.patient(address=address, last_name=name)
+SEXES = {"cream": "female", "zolpidem": "male", "gabapentin": None, "amitriptyline": "unknown"}
+
+
+def new_case(firm: Any, doctor: Any, *, address: str | None, name: str,
+             sex: str | None = None) -> tuple[int, int]:
+    patient = factories.patient(address=address, last_name=name, sex=sex)
     opened = factories.case(firm, patient_id=patient.id)
     return opened.id, patient.id
 
@@ -77,7 +73,7 @@ def fill(client: Any, rx: int, quantity: int | str, days: int, **extra: Any) -> 
 def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = None,
               doctor_dea: str | None = factories.VALID_DEA) -> Day:
     """On FILL_DAY: ketamine cream from a batch, a partial zolpidem fill, gabapentin, and
-    amitriptyline (not controlled anywhere), each for its own patient."""
+    amitriptyline (not controlled anywhere), each for its own patient (sexes: ``SEXES``)."""
     addresses = {"cream": "12 Oak St, Nashville, TN 37203",
                  "zolpidem": "9 Elm Ave Apt 2, Memphis, TN 38103",
                  "gabapentin": "77 Pine Rd\nKnoxville, TN 37902-1234",
@@ -90,7 +86,8 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
         cases, patients = {}, {}
         for kind, address in addresses.items():
             cases[kind], patients[kind] = new_case(firm, doctor, address=address,
-                                                   name=f"Rivera{kind.title()}")
+                                                   name=f"Rivera{kind.title()}",
+                                                   sex=SEXES.get(kind))
         rx = {kind: prescription(cases[kind], doctor.id, code, quantity=Decimal(qty),
                                  days_supply=30, refills_authorized=refills, source="written",
                                  sig="Use as directed").id

@@ -23,7 +23,7 @@ def dsp_by_rx(segments: list[Segment]) -> dict[str, Segment]:
     return {s.get(2): s for s in segments if s.tag == "DSP"}
 
 
-def test_a_day_of_fills_produces_a_file_the_validator_accepts(app, rph, day, ingredient_ndcs):
+def test_a_day_of_fills_produces_a_file_the_validator_accepts(app, rph, day):
     after(FILL_DAY)
     report, segments = generate(app, FILL_DAY)
     assert report.record_count == 3 and not report.zero_report and report.problems == []
@@ -33,7 +33,7 @@ def test_a_day_of_fills_produces_a_file_the_validator_accepts(app, rph, day, ing
 
 
 def test_ketamine_compound_is_reported_as_a_compound_with_one_cdi_per_controlled_ingredient(
-        app, rph, day, ingredient_ndcs):
+        app, rph, day):
     after(FILL_DAY)
     _, segments = generate(app, FILL_DAY)
     cream = next(i for i, s in enumerate(segments) if s.tag == "DSP" and s.get(7) == "06")
@@ -44,16 +44,14 @@ def test_ketamine_compound_is_reported_as_a_compound_with_one_cdi_per_controlled
                                    "Ketamine hydrochloride USP powder", "3", "03"]
 
 
-def test_partial_fill_is_flagged_in_dsp13_with_refill_number_zero(app, rph, day,
-                                                                  ingredient_ndcs):
+def test_partial_fill_is_flagged_in_dsp13_with_refill_number_zero(app, rph, day):
     after(FILL_DAY)
     _, segments = generate(app, FILL_DAY)
     zolpidem = next(s for s in segments if s.tag == "DSP" and s.get(8) == "00093007401")
     assert (zolpidem.get(6), zolpidem.get(13), zolpidem.get(9)) == ("0", "01", "10")
 
 
-def test_gabapentin_is_reported_in_tennessee_where_the_state_schedules_it(app, rph, day,
-                                                                          ingredient_ndcs):
+def test_gabapentin_is_reported_in_tennessee_where_the_state_schedules_it(app, rph, day):
     after(FILL_DAY)
     _, segments = generate(app, FILL_DAY)
     ndcs = {s.get(8) for s in segments if s.tag == "DSP"}
@@ -62,7 +60,7 @@ def test_gabapentin_is_reported_in_tennessee_where_the_state_schedules_it(app, r
 
 
 def test_lien_dispense_reports_the_profiles_payment_code_and_the_prescription_facts(
-        app, rph, day, ingredient_ndcs):
+        app, rph, day):
     after(FILL_DAY)
     _, segments = generate(app, FILL_DAY)
     gabapentin = next(s for s in segments if s.tag == "DSP" and s.get(8) == "65162010210")
@@ -75,11 +73,18 @@ def test_lien_dispense_reports_the_profiles_payment_code_and_the_prescription_fa
     assert patient.tag == "PAT"
     assert (patient.get(12), patient.get(14), patient.get(15), patient.get(16)) == (
         "77 Pine Rd", "Knoxville", "TN", "379021234")
-    assert patient.get(19) == "U"  # the profile records no sex yet
+
+
+def test_pat19_reports_the_patients_sex_from_the_clinical_profile(app, rph, day):
+    after(FILL_DAY)
+    _, segments = generate(app, FILL_DAY)
+    sexes = {s.get(7): s.get(19) for s in segments if s.tag == "PAT"}
+    # female → F, male → M, not recorded → U (amitriptyline, "unknown", is not reported)
+    assert sexes == {"RiveraCream": "F", "RiveraZolpidem": "M", "RiveraGabapentin": "U"}
 
 
 def test_generating_again_for_a_date_reports_only_what_no_earlier_report_carried(
-        app, rph, day, ingredient_ndcs):
+        app, rph, day):
     after(FILL_DAY)
     first, _ = generate(app, FILL_DAY)
     second, segments = generate(app, FILL_DAY)
@@ -90,7 +95,7 @@ def test_generating_again_for_a_date_reports_only_what_no_earlier_report_carried
 
 
 def test_reversal_of_a_reported_dispense_is_reported_as_a_void_the_day_it_is_recorded(
-        app, rph, day, ingredient_ndcs):
+        app, rph, day):
     after(FILL_DAY)
     generate(app, FILL_DAY)
     clock.freeze(at(NEXT_DAY, 10))
@@ -106,8 +111,7 @@ def test_reversal_of_a_reported_dispense_is_reported_as_a_void_the_day_it_is_rec
     assert again.zero_report  # a void is reported once
 
 
-def test_a_dispense_reversed_before_it_was_reported_is_never_reported(app, rph, day,
-                                                                      ingredient_ndcs):
+def test_a_dispense_reversed_before_it_was_reported_is_never_reported(app, rph, day):
     assert rph.post(f"/api/v1/dispenses/{day.zolpidem_partial}/reverse",
                     json={"reason": "entered in error"}).status_code == 200
     after(FILL_DAY)
@@ -126,14 +130,13 @@ def test_a_day_with_nothing_to_report_yields_a_zero_report(app):
 
 
 def test_a_dispense_recorded_after_the_report_date_waits_for_its_own_report(
-        app, rph, day, ingredient_ndcs):
+        app, rph, day):
     after(FILL_DAY)
     report, _ = generate(app, FILL_DAY - timedelta(days=1))
     assert report.zero_report
 
 
-def test_rejected_report_records_go_out_again_in_the_next_report(app, rph, day,
-                                                                 ingredient_ndcs, api_as):
+def test_rejected_report_records_go_out_again_in_the_next_report(app, rph, day, api_as):
     after(FILL_DAY)
     first, _ = generate(app, FILL_DAY)
     assert rph.post(f"/api/v1/pdmp/reports/{first.id}/submission",
