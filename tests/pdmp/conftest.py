@@ -50,6 +50,7 @@ class Day:
     gabapentin: int
     amitriptyline: int
     zolpidem_rx: int
+    cream_rx: int
     patient_ids: dict[str, int]
 
 
@@ -71,9 +72,11 @@ def fill(client: Any, rx: int, quantity: int | str, days: int, **extra: Any) -> 
 
 
 def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = None,
-              doctor_dea: str | None = factories.VALID_DEA) -> Day:
+              doctor_dea: str | None = factories.VALID_DEA,
+              deliveries: dict[str, str] | None = None) -> Day:
     """On FILL_DAY: ketamine cream from a batch, a partial zolpidem fill, gabapentin, and
-    amitriptyline (not controlled anywhere), each for its own patient (sexes: ``SEXES``)."""
+    amitriptyline (not controlled anywhere), each for its own patient (sexes: ``SEXES``),
+    picked up unless ``deliveries`` names another delivery method."""
     addresses = {"cream": "12 Oak St, Nashville, TN 37203",
                  "zolpidem": "9 Elm Ave Apt 2, Memphis, TN 38103",
                  "gabapentin": "77 Pine Rd\nKnoxville, TN 37902-1234",
@@ -99,11 +102,16 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
                                factories.user("pharmacist"))
         db.session.commit()
     clock.freeze(at(FILL_DAY, 14))
-    day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch),
-              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01"),
-              gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC),
-              amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21"),
-              zolpidem_rx=rx["zolpidem"], patient_ids=patients)
+    how = {kind: {"delivery_method": method} for kind, method in (deliveries or {}).items()}
+    day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch,
+                         **how.get("cream", {})),
+              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01",
+                                    **how.get("zolpidem", {})),
+              gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC,
+                              **how.get("gabapentin", {})),
+              amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21",
+                                 **how.get("amitriptyline", {})),
+              zolpidem_rx=rx["zolpidem"], cream_rx=rx["cream"], patient_ids=patients)
     return day
 
 

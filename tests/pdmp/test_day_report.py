@@ -6,10 +6,11 @@ from datetime import timedelta
 from typing import Any
 
 from lienrx.core import clock
+from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.pdmp import services
 from tests.pdmp.asap_validator import Segment, assert_valid
-from tests.pdmp.conftest import FILL_DAY, KETAMINE_POWDER_NDC, NEXT_DAY, after, at
+from tests.pdmp.conftest import FILL_DAY, KETAMINE_POWDER_NDC, NEXT_DAY, after, at, fill
 
 
 def generate(app: Any, day: Any, state: str | None = None) -> tuple[Any, list[Segment]]:
@@ -17,6 +18,11 @@ def generate(app: Any, day: Any, state: str | None = None) -> tuple[Any, list[Se
         report = services.generate(None, report_date=day, state=state)
         db.session.commit()
         return report, assert_valid(report.content)
+
+
+def batch_of(app: Any, dispense_id: int) -> int:
+    with app.app_context():
+        return int(db.session.get(Dispense, dispense_id).compounding_record_id)
 
 
 def dsp_by_rx(segments: list[Segment]) -> dict[str, Segment]:
@@ -49,6 +55,31 @@ def test_partial_fill_is_flagged_in_dsp13_with_refill_number_zero(app, rph, day)
     _, segments = generate(app, FILL_DAY)
     zolpidem = next(s for s in segments if s.tag == "DSP" and s.get(8) == "00093007401")
     assert (zolpidem.get(6), zolpidem.get(13), zolpidem.get(9)) == ("0", "01", "10")
+
+
+def test_dsp06_and_dsp13_follow_the_dispenses_place_in_its_fill(app, rph, day):
+    """A whole fill in one dispense is 00; the second partial of the original fill is 02
+    with refill number 0; refill 1 of the cream, dispensed whole, is 1 / 00."""
+    after(FILL_DAY)
+    generate(app, FILL_DAY)
+    clock.freeze(at(NEXT_DAY, 11))
+    fill(rph, day.zolpidem_rx, 10, 10, ndc="0093-0074-01")
+    fill(rph, day.cream_rx, 30, 30, compounding_record_id=batch_of(app, day.cream),
+         override_refill_too_soon={"reason": "the patient is travelling for surgery"})
+    after(NEXT_DAY)
+    _, segments = generate(app, NEXT_DAY)
+    dsp = dsp_by_rx(segments)
+    assert (dsp[f"RX{day.zolpidem_rx:07d}"].get(6), dsp[f"RX{day.zolpidem_rx:07d}"].get(13)) \
+        == ("0", "02")
+    assert (dsp[f"RX{day.cream_rx:07d}"].get(6), dsp[f"RX{day.cream_rx:07d}"].get(13)) == (
+        "1", "00")
+
+
+def test_a_whole_fill_in_one_dispense_is_not_a_partial(app, rph, day):
+    after(FILL_DAY)
+    _, segments = generate(app, FILL_DAY)
+    gabapentin = next(s for s in segments if s.tag == "DSP" and s.get(8) == "65162010210")
+    assert (gabapentin.get(6), gabapentin.get(13), gabapentin.get(9)) == ("0", "00", "90")
 
 
 def test_gabapentin_is_reported_in_tennessee_where_the_state_schedules_it(app, rph, day):
