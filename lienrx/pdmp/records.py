@@ -22,7 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import defer, selectinload
 
 from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
@@ -186,7 +186,8 @@ def _controlled_lots(batches: Iterable[CompoundingRecord]) -> dict[int, list[Ing
 
 # --- reading ---------------------------------------------------------------------------
 
-_LOADS = (selectinload(Dispense.prescription).selectinload(Prescription.product),
+_LOADS = (defer(Dispense.label), defer(Dispense.dur_review),  # not reported: left undecrypted
+          selectinload(Dispense.prescription).selectinload(Prescription.product),
           selectinload(Dispense.prescription).selectinload(Prescription.prescriber),
           selectinload(Dispense.compounding_record)
           .selectinload(CompoundingRecord.ingredient_lots),
