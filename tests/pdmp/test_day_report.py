@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
+
+import sqlalchemy as sa
 
 from lienrx.core import clock
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
+from lienrx.formulary.models import FormulationIngredient
+from lienrx.inventory.models import InventoryLot
 from lienrx.pdmp import services
 from tests.pdmp.asap_validator import Segment, assert_valid
 from tests.pdmp.conftest import FILL_DAY, KETAMINE_POWDER_NDC, NEXT_DAY, after, at, fill
@@ -177,3 +182,39 @@ def test_rejected_report_records_go_out_again_in_the_next_report(app, rph, day, 
     again, segments = generate(app, FILL_DAY)
     assert again.record_count == 3
     assert all(s.get(1) == "00" for s in segments if s.tag == "DSP")
+
+
+def test_dsp14_stays_empty_because_staff_accounts_record_no_npi(app, rph, day):
+    after(FILL_DAY)
+    _, segments = generate(app, FILL_DAY)
+    assert {(s.get(14), s.get(15)[:7]) for s in segments if s.tag == "DSP"} == {("", "TN-RPH-")}
+
+
+def unschedule_the_formula_ingredients(app: Any) -> None:
+    """As a formula version that did not mark its controlled ingredient would be."""
+    with app.app_context():
+        db.session.execute(sa.update(FormulationIngredient).values(dea_schedule=None))
+        db.session.commit()
+
+
+def test_a_compound_ingredient_from_a_controlled_inventory_lot_gets_its_cdi(app, rph, day):
+    unschedule_the_formula_ingredients(app)
+    with app.app_context():
+        db.session.add(InventoryLot(component="Ketamine hydrochloride USP powder",
+                                    ndc=KETAMINE_POWDER_NDC, lot_number="L0000", unit="g",
+                                    expiration_date=FILL_DAY + timedelta(days=700),
+                                    dea_schedule="III", on_hand=Decimal(0)))
+        db.session.commit()
+    after(FILL_DAY)
+    report, segments = generate(app, FILL_DAY)
+    assert report.problems == []
+    assert [s.get(3) for s in segments if s.tag == "CDI"] == [KETAMINE_POWDER_NDC]
+
+
+def test_a_compound_with_no_controlled_ingredient_on_record_is_listed_not_guessed(app, rph,
+                                                                                 day):
+    unschedule_the_formula_ingredients(app)
+    after(FILL_DAY)
+    report, _ = generate(app, FILL_DAY)
+    assert [(p["dispense_id"], p["problem"]) for p in report.problems] == [
+        (day.cream, "compound has no controlled ingredient to report")]

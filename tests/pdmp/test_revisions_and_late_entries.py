@@ -3,11 +3,12 @@ fill date and are marked on the report (SPEC §7.1, §7.6)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from lienrx.core import clock
 from lienrx.extensions import db
-from lienrx.pdmp import services
+from lienrx.pdmp import profiles, services
 from tests.pdmp.asap_validator import Segment, assert_valid
 from tests.pdmp.conftest import FILL_DAY, NEXT_DAY, after, at, fill
 from tests.staff.conftest import sign_in
@@ -157,3 +158,16 @@ def test_the_api_lists_each_reports_records_with_the_late_entry_mark(app, rph, d
                              "record_status": "00", "filled_on": "2026-11-18",
                              "refill_number": 0, "partial_fill": "02", "late_entry": True}
     assert records[day.gabapentin]["late_entry"] is False
+
+
+def test_a_record_filled_before_the_revision_window_is_not_rechecked(app, rph, day,
+                                                                      monkeypatch):
+    after(FILL_DAY)
+    generate(app, FILL_DAY)
+    monkeypatch.setitem(profiles.PROFILES, "TN",
+                        replace(profiles.PROFILES["TN"], revision_window_days=0))
+    clock.freeze(at(NEXT_DAY, 10))
+    patch_patient(rph, day.patient_ids["gabapentin"], address=NEW_ADDRESS)
+    after(NEXT_DAY)
+    report, _ = generate(app, NEXT_DAY)
+    assert report.zero_report  # filled the day before: outside a zero-day window
