@@ -130,9 +130,11 @@ def rx_number(prescription_id: int) -> str:
 
 def delivery_state(dispense: Dispense, patient_state: str | None,
                    pharmacy_state: str) -> str | None:
-    """Where the fill went: the patient's address state when it was shipped (mail or
-    courier: a dispense records no shipping address of its own), else the pharmacy's state
-    (picked up). None when it was shipped to an address that does not parse."""
+    """Where the fill went: the state recorded on a shipped dispense (``delivery_state``);
+    for a mail or courier fill without one, the state of the patient's address; a fill picked
+    up went out in the pharmacy's state. None when shipped to an address that does not parse."""
+    if dispense.delivery_state:
+        return dispense.delivery_state
     if dispense.delivery_method in SHIPPED:
         return patient_state
     return pharmacy_state

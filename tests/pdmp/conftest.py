@@ -73,10 +73,10 @@ def fill(client: Any, rx: int, quantity: int | str, days: int, **extra: Any) -> 
 
 def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = None,
               doctor_dea: str | None = factories.VALID_DEA,
-              deliveries: dict[str, str] | None = None) -> Day:
+              deliveries: dict[str, dict[str, str]] | None = None) -> Day:
     """On FILL_DAY: ketamine cream from a batch, a partial zolpidem fill, gabapentin, and
     amitriptyline (not controlled anywhere), each for its own patient (sexes: ``SEXES``),
-    picked up unless ``deliveries`` names another delivery method."""
+    picked up unless ``deliveries`` gives other delivery fields (method, state)."""
     addresses = {"cream": "12 Oak St, Nashville, TN 37203",
                  "zolpidem": "9 Elm Ave Apt 2, Memphis, TN 38103",
                  "gabapentin": "77 Pine Rd\nKnoxville, TN 37902-1234",
@@ -102,7 +102,7 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
                                factories.user("pharmacist"))
         db.session.commit()
     clock.freeze(at(FILL_DAY, 14))
-    how = {kind: {"delivery_method": method} for kind, method in (deliveries or {}).items()}
+    how = deliveries or {}
     day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch,
                          **how.get("cream", {})),
               zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01",
