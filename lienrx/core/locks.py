@@ -7,7 +7,8 @@ the rows of a table only after every table before it in :data:`ORDER` and never 
 that comes later:
 
     totp_factors → cases → prescriptions → products → compounding_records → inventory_lots
-          → dispenses → dur_alerts → reduction_requests → audit_chain_heads
+          → dispenses → dur_alerts → reduction_requests → pdmp_state_locks
+          → audit_chain_heads
 
 So a path that needs a row it cannot name yet (a reversal knows its dispense, not the case)
 reads it without a lock first, takes the locks in order, and re-reads the row under its lock
@@ -44,6 +45,7 @@ ORDER: tuple[str, ...] = (
     "dispenses",
     "dur_alerts",
     "reduction_requests",
+    "pdmp_state_locks",  # a PDMP generation, per state: before it reads what to report
     "audit_chain_heads",
 )
 RANK = {table: rank for rank, table in enumerate(ORDER)}

@@ -20,9 +20,10 @@ marks the CDI order and the compound qualifier (DSP07 ``06``, DSP08 ``99999``) a
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 
@@ -223,6 +224,14 @@ def _dispensing_segments(d: Dispensing, with_air: bool) -> list[str]:
     if with_air:
         segments.append(_air(d.additional or Additional("")))
     return segments
+
+
+def fingerprint(d: Dispensing) -> str:
+    """SHA-256 of what a record reports (its PAT, DSP, PRE, CDI and AIR segments as written,
+    with DSP01 as new): equal digests mean the state was told the same thing."""
+    segments = [_pat(d.patient), *_dispensing_segments(replace(d, status=NEW),
+                                                      d.additional is not None)]
+    return hashlib.sha256("".join(segments).encode()).hexdigest()
 
 
 def _transaction(header: Header, pharmacy: Pharmacy, detail: list[str]) -> str:

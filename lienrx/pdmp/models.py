@@ -1,5 +1,6 @@
-"""PDMP reports: each generated ASAP file (PHI, encrypted at rest), its status, and which
-dispense went into which report as a new record or a void."""
+"""PDMP reports: each generated ASAP file (PHI, encrypted at rest), its status, which
+dispense went into which report as a new record, a revision or a void, and the per-state
+row that serialises generation."""
 
 from __future__ import annotations
 
@@ -70,8 +71,13 @@ class PdmpReport(db.Model):  # type: ignore[name-defined]
 
 
 class PdmpReportRecord(db.Model):  # type: ignore[name-defined]
-    """A dispense reported in a report: as new (00) or void (02), with the refill number and
-    partial-fill indicator it was reported under (a void repeats them)."""
+    """A dispense reported in a report: as new (00), revised (01) or void (02), with what the
+    record said of it: Rx number, fill date (DSP05), refill number and partial-fill indicator
+    (a void repeats them), whether it was a late entry (SPEC §7.1; ASAP 4.2 has no element
+    for it, so only the log and the page carry it), and ``record_sha256``, the digest of the
+    record's segments as written with status 00 (:func:`lienrx.pdmp.asap.fingerprint`): a
+    later change to any reported field makes the next report send a revision. Records made
+    before the digest was kept have none and are never revised."""
 
     __tablename__ = "pdmp_report_records"
 
@@ -81,8 +87,12 @@ class PdmpReportRecord(db.Model):  # type: ignore[name-defined]
     dispense_id: Mapped[int] = mapped_column(
         sa.ForeignKey("dispenses.id", ondelete="RESTRICT"), index=True)
     record_status: Mapped[str] = mapped_column(sa.String(2))
+    rx_number: Mapped[str] = mapped_column(sa.String(12))
+    filled_on: Mapped[date]
     refill_number: Mapped[int]
     partial_fill: Mapped[str] = mapped_column(sa.String(2))
+    late_entry: Mapped[bool] = mapped_column(default=False)
+    record_sha256: Mapped[str | None] = mapped_column(sa.String(64))
 
     report: Mapped[PdmpReport] = relationship(back_populates="records")
 
@@ -90,3 +100,12 @@ class PdmpReportRecord(db.Model):  # type: ignore[name-defined]
         sa.UniqueConstraint("report_id", "dispense_id", "record_status"),
         one_of("record_status", RECORD_STATUSES, "record_status_known"),
     )
+
+
+class PdmpStateLock(db.Model):  # type: ignore[name-defined]
+    """One row per state whose report was ever generated: generation locks it first, so two
+    generations for a state run one after the other and never carry a dispense twice."""
+
+    __tablename__ = "pdmp_state_locks"
+
+    state: Mapped[str] = mapped_column(sa.String(2), primary_key=True)

@@ -12,6 +12,12 @@ specific for a state, the profile says so in ``unconfirmed`` rather than inventi
 - Deadline: "within 24 hours, or by the next business day" is the dominant rule (§3.3).
 - Lien payment code (DSP16): letters of protection are not insurance; 01 or 99 are usual,
   99 by default (SPEC §7.6, compliance.md §3.2) — confirm per state guide.
+- Shipped-in dispenses: a state whose profile sets ``reports_shipped_in`` takes the
+  dispenses a pharmacy elsewhere ships (mail, courier) to its residents; compliance.md does
+  not cover nonresident reporting, so each such entry says so in ``unconfirmed``.
+- Revisions: a reported record whose fields later change is re-sent as a revision (DSP01
+  ``01``) when its fill date is within ``revision_window_days`` of the report date; older
+  records are not re-checked (a pharmacy policy default of a year, not a state rule).
 - DSP12 origin codes: 01 written, 02 telephone and 05 electronic are VistA's
   (``DSP12^PSOASAP0``); 04 fax is [kb, verify] (compliance.md §3.2 notes fax codes exist).
 """
@@ -40,6 +46,7 @@ class Profile:
     required_segments: frozenset[str] = frozenset()
     deadline_business_days: int = 1
     reports_shipped_in: bool = False  # takes dispenses shipped to its residents from elsewhere
+    revision_window_days: int = 365
     origin_codes: dict[str, str] = field(default_factory=lambda: dict(ORIGIN_CODES))
     sources: str = ""
     unconfirmed: str = ""
@@ -97,6 +104,16 @@ PROFILES: dict[str, Profile] = {
         unconfirmed=("The GA dispenser guide is not in compliance.md: 'not listed' in §2.1 is "
                      "not a confirmation that gabapentin is out of scope; version, required "
                      "fields and the payment code are the defaults, not confirmed."),
+    ),
+    "KY": Profile(
+        state="KY",
+        reports_shipped_in=True,
+        sources=("compliance.md §2.1 (gabapentin state CV in KY, through STATE_RULES), §3.3 "
+                 "(CII–CV scope, next-business-day deadline)."),
+        unconfirmed=("The KY dispenser guide is not in compliance.md: that Kentucky takes "
+                     "dispenses shipped to its residents by a pharmacy in another state is "
+                     "assumed (reports_shipped_in), as are the version, required fields, "
+                     "payment code and deadline."),
     ),
 }
 

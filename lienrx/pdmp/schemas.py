@@ -42,6 +42,17 @@ class ProblemSchema(DumpSchema):
     dispense_id = fields.Integer()
     rx_number = fields.String()
     problem = fields.String()
+    record_status = fields.String()
+
+
+class RecordSchema(DumpSchema):
+    dispense_id = fields.Integer()
+    rx_number = fields.String()
+    record_status = fields.String()
+    filled_on = fields.Date()
+    refill_number = fields.Integer()
+    partial_fill = fields.String()
+    late_entry = fields.Boolean()
 
 
 class ReportSchema(DumpSchema):
@@ -55,6 +66,7 @@ class ReportSchema(DumpSchema):
     sha256 = fields.String()
     status = fields.String()
     problems = fields.List(fields.Nested(ProblemSchema))
+    records = fields.List(fields.Nested(RecordSchema))
     generated_at = fields.DateTime()
     generated_by_user_id = fields.Integer(allow_none=True)
     submitted_at = fields.DateTime(allow_none=True)

@@ -10,14 +10,16 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import selectinload
 
 from lienrx.audit import services as audit
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, field_error
 from lienrx.extensions import db
 from lienrx.pdmp import asap, records, sftp
-from lienrx.pdmp.models import PdmpReport, PdmpReportRecord
+from lienrx.pdmp.models import PdmpReport, PdmpReportRecord, PdmpStateLock
 from lienrx.pdmp.profiles import Profile, profile_for
 
 REQUIRED_PHARMACY = ("LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA", "LIENRX_PHARMACY_ADDRESS")
@@ -56,15 +58,27 @@ def _control_number() -> str:
     return f"{clock.utcnow():%y%m%d%H%M%S}{secrets.randbelow(10**6):06d}"
 
 
+def _lock_state(state: str) -> None:
+    """Take the state's generation lock (its row made on first use), so a concurrent
+    generation for the state waits until this one commits and then sees its records."""
+    insert = postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else \
+        sqlite.insert
+    db.session.execute(insert(PdmpStateLock).values(state=state).on_conflict_do_nothing())
+    locks.lock(sa.select(PdmpStateLock).where(PdmpStateLock.state == state), PdmpStateLock)
+
+
 def generate(actor: Actor | None, *, report_date: date, state: str | None = None
              ) -> PdmpReport:
-    """Build and store the ASAP file of a state for a date: every reportable dispense and
-    void not yet in a live report, or the zero report when there is none."""
+    """Build and store the ASAP file of a state for a date: every reportable dispense,
+    revision and void not yet in a live report, or the zero report when there is none.
+    Generations for one state run one at a time (the state's lock), so no dispense is
+    carried by two of them."""
     if report_date > clock.today():
         raise field_error("report_date", "A report covers a day that has begun, not a future "
                                          "one.")
     profile = _profile(state)
     pharmacy = _pharmacy()
+    _lock_state(profile.state)
     selection = records.select(profile, report_date, home_state())
     header = asap.Header(version=profile.version, control_number=_control_number(),
                          created_at=clock.utcnow().astimezone(clock.timezone()),
@@ -72,13 +86,13 @@ def generate(actor: Actor | None, *, report_date: date, state: str | None = None
                          file_type=("P" if current_app.config.get("LIENRX_ENV") == "production"
                                     else "T"))
     dispensings = [entry.record for entry in selection.entries]
-    if not dispensings and selection.problems:  # a zero report would say nothing was dispensed
+    if not dispensings and selection.unreported_dispenses:
+        # a zero report would say nothing was dispensed
         raise Conflict("pdmp_records_unreportable",
                        "Every record of the day must be corrected before it can be reported: "
                        + "; ".join(f"{p.rx_number} (dispense {p.dispense_id}): {p.problem}"
                                    for p in selection.problems),
-                       problems=[{"dispense_id": p.dispense_id, "rx_number": p.rx_number,
-                                  "problem": p.problem} for p in selection.problems])
+                       problems=[p.as_json() for p in selection.problems])
     content = (asap.write(header, pharmacy, dispensings, with_air=profile.requires_air)
                if dispensings else
                asap.zero_report(header, pharmacy, report_date, with_air=profile.requires_air))
@@ -87,18 +101,20 @@ def generate(actor: Actor | None, *, report_date: date, state: str | None = None
         control_number=header.control_number, content=content,
         sha256=hashlib.sha256(content.encode()).hexdigest(), record_count=len(dispensings),
         zero_report=not dispensings, status="generated",
-        problems=[{"dispense_id": p.dispense_id, "rx_number": p.rx_number,
-                   "problem": p.problem} for p in selection.problems],
+        problems=[p.as_json() for p in selection.problems],
         generated_by_user_id=actor_id(actor), generated_at=clock.utcnow(),
         records=[PdmpReportRecord(dispense_id=e.dispense_id, record_status=e.record_status,
+                                  rx_number=e.record.rx_number, filled_on=e.record.filled_on,
                                   refill_number=e.record.refill_number,
-                                  partial_fill=e.record.partial_fill)
+                                  partial_fill=e.record.partial_fill, late_entry=e.late_entry,
+                                  record_sha256=e.fingerprint)
                  for e in selection.entries])
     db.session.add(report)
     db.session.flush()
     audit.record(actor, "pdmp.report.generated", "pdmp_report", report.id,
                  {"state": report.state, "report_date": report_date.isoformat(),
                   "record_count": report.record_count, "problems": len(report.problems),
+                  "late_entries": sum(r.late_entry for r in report.records),
                   "sha256": report.sha256})
     return report
 
@@ -107,7 +123,7 @@ def list_reports(actor: Actor, *, state: str | None = None, date_from: date | No
                  date_to: date | None = None, status: str | None = None) -> list[PdmpReport]:
     """Reports, newest report date first, with the records each left out (Rx numbers:
     audited); never the file content."""
-    query = sa.select(PdmpReport)
+    query = sa.select(PdmpReport).options(selectinload(PdmpReport.records))
     if state:
         query = query.where(PdmpReport.state == state.upper())
     if date_from:

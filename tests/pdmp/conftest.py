@@ -11,7 +11,6 @@ import pytest
 
 from lienrx.core import clock
 from lienrx.extensions import db
-from lienrx.pdmp import records
 from tests import factories
 from tests.dispensing.conftest import verified_batch
 from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
@@ -21,7 +20,7 @@ NEXT_DAY = date(2026, 11, 19)
 PHARMACY = {"LIENRX_PHARMACY_NPI": "1003000126", "LIENRX_PHARMACY_DEA": "AP5836727",
             "LIENRX_PHARMACY_ADDRESS": "100 Main St, Nashville, TN 37203",
             "LIENRX_PHARMACY_PHONE": "(615) 555-0100", "LIENRX_PHARMACY_NCPDP": "4412345"}
-KETAMINE_POWDER_NDC = "38779046904"  # stands in for the inventory lot's NDC
+KETAMINE_POWDER_NDC = "38779046605"  # the ketamine lot's NDC (tests.formulary.factories.BULK_NDC)
 
 
 def at(day: date, hour: int = 15) -> datetime:
@@ -38,13 +37,6 @@ def pharmacy(app: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
 
 
 @pytest.fixture
-def ingredient_ndcs(monkeypatch: pytest.MonkeyPatch) -> str:
-    """Ingredient lots with their NDC, as the inventory lots will give them."""
-    monkeypatch.setattr(records, "_ingredient_ndc", lambda lot: KETAMINE_POWDER_NDC)
-    return KETAMINE_POWDER_NDC
-
-
-@pytest.fixture
 def rph(api_as: Any) -> Any:
     return api_as("pharmacist")
 
@@ -58,11 +50,16 @@ class Day:
     gabapentin: int
     amitriptyline: int
     zolpidem_rx: int
+    cream_rx: int
     patient_ids: dict[str, int]
 
 
-def new_case(firm: Any, doctor: Any, *, address: str | None, name: str) -> tuple[int, int]:
-    patient = factories.patient(address=address, last_name=name)
+SEXES = {"cream": "female", "zolpidem": "male", "gabapentin": None, "amitriptyline": "unknown"}
+
+
+def new_case(firm: Any, doctor: Any, *, address: str | None, name: str,
+             sex: str | None = None) -> tuple[int, int]:
+    patient = factories.patient(address=address, last_name=name, sex=sex)
     opened = factories.case(firm, patient_id=patient.id)
     return opened.id, patient.id
 
@@ -75,9 +72,11 @@ def fill(client: Any, rx: int, quantity: int | str, days: int, **extra: Any) -> 
 
 
 def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = None,
-              doctor_dea: str | None = factories.VALID_DEA) -> Day:
+              doctor_dea: str | None = factories.VALID_DEA,
+              deliveries: dict[str, dict[str, str]] | None = None) -> Day:
     """On FILL_DAY: ketamine cream from a batch, a partial zolpidem fill, gabapentin, and
-    amitriptyline (not controlled anywhere), each for its own patient."""
+    amitriptyline (not controlled anywhere), each for its own patient (sexes: ``SEXES``),
+    picked up unless ``deliveries`` gives other delivery fields (method, state)."""
     addresses = {"cream": "12 Oak St, Nashville, TN 37203",
                  "zolpidem": "9 Elm Ave Apt 2, Memphis, TN 38103",
                  "gabapentin": "77 Pine Rd\nKnoxville, TN 37902-1234",
@@ -90,7 +89,8 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
         cases, patients = {}, {}
         for kind, address in addresses.items():
             cases[kind], patients[kind] = new_case(firm, doctor, address=address,
-                                                   name=f"Rivera{kind.title()}")
+                                                   name=f"Rivera{kind.title()}",
+                                                   sex=SEXES.get(kind))
         rx = {kind: prescription(cases[kind], doctor.id, code, quantity=Decimal(qty),
                                  days_supply=30, refills_authorized=refills, source="written",
                                  sig="Use as directed").id
@@ -102,11 +102,16 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
                                factories.user("pharmacist"))
         db.session.commit()
     clock.freeze(at(FILL_DAY, 14))
-    day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch),
-              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01"),
-              gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC),
-              amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21"),
-              zolpidem_rx=rx["zolpidem"], patient_ids=patients)
+    how = deliveries or {}
+    day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch,
+                         **how.get("cream", {})),
+              zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01",
+                                    **how.get("zolpidem", {})),
+              gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC,
+                              **how.get("gabapentin", {})),
+              amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21",
+                                 **how.get("amitriptyline", {})),
+              zolpidem_rx=rx["zolpidem"], cream_rx=rx["cream"], patient_ids=patients)
     return day
 
 

@@ -15,8 +15,7 @@ def generate(client, **body):
                                                      **body})
 
 
-def test_report_log_moves_from_generated_to_submitted_to_accepted(app, rph, day,
-                                                                  ingredient_ndcs):
+def test_report_log_moves_from_generated_to_submitted_to_accepted(app, rph, day):
     after(FILL_DAY)
     made = generate(rph)
     assert made.status_code == 201
@@ -112,8 +111,7 @@ def test_report_list_filters_by_state_dates_and_status(app, rph):
     assert rph.get("/api/v1/pdmp/reports?status=done").status_code == 422
 
 
-def test_the_file_is_encrypted_at_rest_and_every_read_of_it_is_audited(app, rph, day,
-                                                                      ingredient_ndcs):
+def test_the_file_is_encrypted_at_rest_and_every_read_of_it_is_audited(app, rph, day):
     after(FILL_DAY)
     report = generate(rph).json
     rph.get(f"/api/v1/pdmp/reports/{report['id']}/file")

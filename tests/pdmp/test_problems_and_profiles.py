@@ -6,6 +6,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from lienrx.compounding.models import IngredientLot
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.pdmp import profiles, records, services
@@ -25,7 +26,7 @@ def generate(app, state=None):
 
 
 def test_patient_without_address_is_listed_as_a_problem_and_left_out_of_the_file(
-        app, rph, ingredient_ndcs):
+        app, rph):
     day = build_day(app, rph, addresses={"gabapentin": None, "zolpidem": "somewhere in TN"})
     after(FILL_DAY)
     report = generate(app)
@@ -37,7 +38,7 @@ def test_patient_without_address_is_listed_as_a_problem_and_left_out_of_the_file
 
 
 def test_controlled_dispense_whose_prescriber_has_no_dea_number_is_listed_not_written(
-        app, rph, ingredient_ndcs):
+        app, rph):
     day = build_day(app, rph)
     with app.app_context():  # the prescriptions' prescriber record lost its DEA number
         nodea = prescriber_without_dea()
@@ -54,7 +55,7 @@ def test_controlled_dispense_whose_prescriber_has_no_dea_number_is_listed_not_wr
 
 
 def test_pdmp_records_unreportable_409_rather_than_a_zero_report_that_hides_them(
-        app, rph, ingredient_ndcs):
+        app, rph):
     day = build_day(app, rph, addresses={"cream": None, "zolpidem": None, "gabapentin": None})
     after(FILL_DAY)
     response = rph.post("/api/v1/pdmp/reports", json={"report_date": "2026-11-18"})
@@ -65,29 +66,39 @@ def test_pdmp_records_unreportable_409_rather_than_a_zero_report_that_hides_them
     assert rph.get("/api/v1/pdmp/reports").json == []
 
 
+def set_ketamine_lot_ndc(app, ndc):
+    """Set the batch's ketamine lot NDC as a record made before NDCs were kept would have it
+    (None), or as the pharmacist later corrects it."""
+    with app.app_context():
+        db.session.execute(sa.update(IngredientLot).where(
+            IngredientLot.component == "Ketamine hydrochloride USP powder").values(ndc=ndc))
+        db.session.commit()
+
+
 def test_compound_ingredient_without_an_ndc_is_listed_until_its_lot_records_one(app, rph):
     day = build_day(app, rph)
+    set_ketamine_lot_ndc(app, None)
     after(FILL_DAY)
     report = generate(app)
     assert report.record_count == 2
     assert report.problems == [{
         "dispense_id": day.cream, "rx_number": report.problems[0]["rx_number"],
         "problem": "compound ingredient Ketamine hydrochloride USP powder (lot L0000) has no "
-                   "NDC recorded"}]
+                   "NDC recorded", "record_status": "00"}]
 
 
-def test_a_listed_record_goes_out_in_the_next_report_once_corrected(app, rph,
-                                                                     monkeypatch):
+def test_a_listed_record_goes_out_in_the_next_report_once_corrected(app, rph):
     day = build_day(app, rph)
+    set_ketamine_lot_ndc(app, None)
     after(FILL_DAY)
     assert generate(app).problems[0]["dispense_id"] == day.cream
-    monkeypatch.setattr(records, "_ingredient_ndc", lambda lot: "38779046904")
+    set_ketamine_lot_ndc(app, "38779046605")
     again = generate(app)
     assert again.record_count == 1 and again.problems == []
+    assert "CDI*1*01*38779046605*" in again.content
 
 
-def test_gabapentin_is_left_out_where_the_state_does_not_schedule_it(app, rph, monkeypatch,
-                                                                     ingredient_ndcs):
+def test_gabapentin_is_left_out_where_the_state_does_not_schedule_it(app, rph, monkeypatch):
     monkeypatch.setitem(app.config, "LIENRX_PHARMACY_STATE", "GA")
     build_day(app, rph, addresses={
         "cream": "1 Peach St, Atlanta, GA 30303", "zolpidem": "2 Peach St, Atlanta, GA 30303",

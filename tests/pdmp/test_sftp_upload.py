@@ -39,7 +39,7 @@ def report_id(app: Any) -> int:
 
 
 def test_sftp_upload_delivers_the_file_to_the_server_and_marks_it_submitted(
-        app, configured, rph, day, ingredient_ndcs):
+        app, configured, rph, day):
     made = report_id(app)
     page = sign_in(app, "pharmacist")
     assert "Send by SFTP" in page.get(f"/staff/pdmp/{made}").get_data(as_text=True)
