@@ -6,7 +6,7 @@ dispense; they have no fingerprint (what was sent is not re-derivable), so they 
 revised.
 
 Revision ID: 29cf007d8258
-Revises: c7d2e5a91f30
+Revises: 130a4c024955
 Create Date: 2026-11-30 20:00:00.000000
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '29cf007d8258'
-down_revision = 'c7d2e5a91f30'
+down_revision = '130a4c024955'
 branch_labels = None
 depends_on = None
 
