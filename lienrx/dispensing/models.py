@@ -83,8 +83,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     reversal_reason: Mapped[str | None] = mapped_column(sa.String(500))
     # The received lot a controlled commercial fill drew from, and (reversed) what became of
     # the stock (DISPOSITIONS).
-    inventory_lot_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("inventory_lots.id", ondelete="RESTRICT"), index=True)
+    inventory_lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inventory_lots.id"),
+                                                         index=True)
     disposition: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 

@@ -30,8 +30,7 @@ def upgrade():
     if _sqlite():
         # In place: recreating dispenses (batch mode) would trip the rows that refer to it.
         op.execute("ALTER TABLE dispenses ADD COLUMN inventory_lot_id INTEGER CONSTRAINT "
-                   "fk_dispenses_inventory_lot_id_inventory_lots REFERENCES inventory_lots (id) "
-                   "ON DELETE RESTRICT")
+                   "fk_dispenses_inventory_lot_id_inventory_lots REFERENCES inventory_lots (id)")
         op.execute("ALTER TABLE dispenses ADD COLUMN disposition VARCHAR(16) CONSTRAINT "
                    f"ck_dispenses_disposition_known CHECK ({KNOWN}) CONSTRAINT "
                    f"ck_dispenses_disposition_of_a_reversed_draw CHECK ({OF_A_DRAW})")
@@ -39,7 +38,7 @@ def upgrade():
         op.add_column('dispenses', sa.Column('inventory_lot_id', sa.Integer(), nullable=True))
         op.add_column('dispenses', sa.Column('disposition', sa.String(length=16), nullable=True))
         op.create_foreign_key(op.f('fk_dispenses_inventory_lot_id_inventory_lots'), 'dispenses',
-                              'inventory_lots', ['inventory_lot_id'], ['id'], ondelete='RESTRICT')
+                              'inventory_lots', ['inventory_lot_id'], ['id'])
         op.create_check_constraint(op.f('ck_dispenses_disposition_known'), 'dispenses', KNOWN)
         op.create_check_constraint(op.f('ck_dispenses_disposition_of_a_reversed_draw'),
                                    'dispenses', OF_A_DRAW)

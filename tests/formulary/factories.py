@@ -65,6 +65,7 @@ def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool 
 
 
 BULK_NDC = "38779-0466-05"  # a drug substance lot's NDC, as printed (test data)
+KETAMINE = "Ketamine hydrochloride USP powder"  # the controlled component of the ketamine MFRs
 
 
 def _formulation(code: str) -> Any:
@@ -86,7 +87,7 @@ def _receive(ndc: str, lot_number: str, quantity: Decimal | int | str, unit: str
         None, ndc=ndc, lot_number=lot_number, quantity=Decimal(str(quantity)), unit=unit,
         expiration_date=found.expiration_date if found else today + timedelta(days=3650),
         supplier="Test Distributor", supplier_dea_number=SUPPLIER_DEA,
-        invoice_number=f"INV-{lot_number}", received_on=today, **drug)
+        invoice_number="INV-0001", received_on=today, **drug)
 
 
 def receive_lot(component: str, lot_number: str, quantity: Decimal | int | str, *,
