@@ -367,3 +367,19 @@ def test_inventory_verify_finds_a_batch_whose_ingredient_was_not_drawn(app, runn
     assert result.exit_code == 1
     assert (f"compounding record {made['id']} ({made['lot_number']}), {KETAMINE} lot L0000: "
             "no compounding_use movement") in result.output
+
+
+def test_the_batch_page_shows_an_unreceived_ketamine_lot_beside_its_lot_number(app, staff,
+                                                                             seeded):
+    from tests.staff.test_intake_pages import error_of
+
+    with app.app_context():
+        body = batch("KET-CRM-10", seeded["KET-CRM-10"])
+    data = {"product_id": body["product_id"], "quantity": "100", "action": "save",
+            **{f"qc_results.{name}": str(value) for name, value in body["qc_results"].items()}}
+    for n, lot in enumerate(body["ingredients"]):
+        data.update({f"ingredients.{n}.{part}": str(value) for part, value in lot.items()
+                     if part != "vendor"})
+    r = staff("technician").post("/staff/batches/new", data=data)
+    assert r.status_code == 422
+    assert "must be received into the inventory" in error_of(r, "ingredients-0-lot_number")
