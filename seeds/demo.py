@@ -33,6 +33,9 @@ KETAMINE_BULK_NDC = "62991-1087-2"
 # The supplier and its DEA number are made up for the demo (the check digit holds).
 DEMO_SUPPLIER = "Demo Compounding Supply (demo distributor)"
 DEMO_SUPPLIER_DEA = "RD1234563"
+# Gabapentin is schedule V in Tennessee: the demo fill draws from a received lot (five bottles
+# of 100 of the product's default NDC; the lot number is made up).
+GABAPENTIN_LOT, GABAPENTIN_RECEIVED = "DEMO-GB1", Decimal(500)
 DEMO_USERS = (
     ("admin@demo.lienrx.test", "Ada Admin", "admin", None),
     ("pharmacist@demo.lienrx.test", "Pat Pharmacist, PharmD", "pharmacist", "TN-RPH-10001"),
@@ -100,6 +103,11 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
                       quantity=Decimal(100), unit="g", supplier=DEMO_SUPPLIER,
                       supplier_dea_number=DEMO_SUPPLIER_DEA, invoice_number="DEMO-INV-0001",
                       received_on=today - timedelta(days=35))
+    inventory.receive(rph, product_id=gabapentin.id, ndc=gabapentin.ndc or "",
+                      lot_number=GABAPENTIN_LOT, expiration_date=expires,
+                      quantity=GABAPENTIN_RECEIVED, unit=gabapentin.unit, supplier=DEMO_SUPPLIER,
+                      supplier_dea_number=DEMO_SUPPLIER_DEA, invoice_number="DEMO-INV-0002",
+                      received_on=today - timedelta(days=35))
     batch = compounding.record_batch(tech, product_id=cream.id,
                                      quantity=Decimal(formulation.batch_quantity),
                                      ingredients=lots, qc_results=_mid_range(formulation))
@@ -118,7 +126,8 @@ def _fills(case_id: int, prescriber_id: int, today: date) -> None:
             diagnosis_codes=["G90.511"], indication=indication, dose=dose)
         dispensing.dispense(rph, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=Decimal(quantity), days_supply=30,
-            compounding_record_id=batch_id, ndc=None if batch_id else product.ndc))
+            compounding_record_id=batch_id, ndc=None if batch_id else product.ndc,
+            lot_number=None if batch_id else GABAPENTIN_LOT))
 
 
 def _mid_range(formulation: MasterFormulation) -> dict[str, str]:

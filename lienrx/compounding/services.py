@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from lienrx.audit import services as audit
-from lienrx.compounding import qc
+from lienrx.compounding import qc, stock
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
@@ -144,7 +144,8 @@ def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
                  qc_results: dict[str, Any] | None = None,
                  deviations: str | None = None) -> CompoundingRecord:
     """Record a compounded batch from the product's approved formulation (QC results given
-    now count at verification); it waits for a second pharmacist's verification."""
+    now count at verification), drawing its controlled ingredients from their received
+    inventory lots; it waits for a second pharmacist's verification."""
     # the lock serialises lot numbering for this product
     product = locks.lock(sa.select(Product).where(Product.id == product_id), Product)
     if product is None or product.kind != "compounded" or product.formulation is None:
@@ -155,6 +156,7 @@ def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
     problems = _ingredient_problems(formulation, quantity, ingredients, clock.local_date(moment))
     if problems:
         raise ValidationFailed({"ingredients": problems})
+    drawn = stock.controlled_stock(formulation, ingredients)
     bud, basis = beyond_use_date(formulation, clock.local_date(moment),
                                  [i["expiration_date"] for i in ingredients])
     by_name = {f.component.lower(): f for f in formulation.ingredients}
@@ -177,6 +179,7 @@ def record_batch(actor: Actor, *, product_id: int, quantity: Decimal,
             for n, i in enumerate(ingredients)])
     db.session.add(record)
     db.session.flush()
+    stock.draw_ingredients(actor, record, drawn)
     audit.record(actor, "compounding_record.created", "compounding_record", record.id,
                  {"product_id": product.id, "lot_number": record.lot_number,
                   "formulation_version": formulation.version})

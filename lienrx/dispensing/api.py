@@ -45,6 +45,8 @@ def get_dispense(dispense_id: int) -> Any:
 @blp.arguments(ReverseSchema)
 @blp.response(200, DispenseSchema)
 def reverse_dispense(body: dict[str, Any], dispense_id: int) -> Any:
-    """Reverse a dispense with a reason; a second reversal is 409 already_reversed."""
-    record = services.reverse(current_user, dispense_id, body["reason"])
+    """Reverse a dispense with a reason (and, for a controlled fill drawn from the
+    inventory, its disposition); a second reversal is 409 already_reversed."""
+    record = services.reverse(current_user, dispense_id, body["reason"],
+                              body.get("disposition"))
     return record

@@ -19,6 +19,9 @@ from lienrx.ledger.models import MEMO_LENGTH
 from lienrx.prescribing.models import Prescription
 
 STATUSES = ("dispensed", "reversed")
+# What becomes of the stock a reversed controlled fill drew from the inventory (SPEC §7.5):
+# back on the shelf (it never left the pharmacy), or set aside for a witnessed destruction.
+DISPOSITIONS = ("return_to_stock", "destroy")
 # The reversing ledger entry's memo quotes the reason whole, so the reason is held to what
 # fits the memo (490 characters); the dispense keeps it too (``reversal_reason``).
 REVERSAL_MEMO = "Reversal: {reason}"
@@ -80,6 +83,11 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     reversed_by_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     reversal_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    # The received lot a controlled commercial fill drew from, and (reversed) what became of
+    # the stock (DISPOSITIONS).
+    inventory_lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inventory_lots.id"),
+                                                         index=True)
+    disposition: Mapped[str | None] = mapped_column(sa.String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
     prescription: Mapped[Prescription] = relationship()
@@ -109,5 +117,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
                            name="batch_xor_ndc"),
         sa.CheckConstraint("(status = 'reversed') = (reversal_entry_id IS NOT NULL)",
                            name="reversed_iff_reversal_entry"),
+        one_of("disposition", DISPOSITIONS, "disposition_known"),
+        sa.CheckConstraint("disposition IS NULL OR (status = 'reversed' AND "
+                           "inventory_lot_id IS NOT NULL)", name="disposition_of_a_reversed_draw"),
         sa.Index("ix_dispenses_case_dispensed_on", "case_id", "dispensed_on"),
     )

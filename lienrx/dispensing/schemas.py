@@ -16,7 +16,7 @@ from lienrx.core.schemas import (
     Quantity,
     TrimmedString,
 )
-from lienrx.dispensing.models import LATE_ENTRY_REASON_MAX, REVERSAL_REASON_MAX
+from lienrx.dispensing.models import DISPOSITIONS, LATE_ENTRY_REASON_MAX, REVERSAL_REASON_MAX
 from lienrx.dur.schemas import ResolutionSchema
 
 DELIVERY_METHODS = ("pickup", "courier", "mail")
@@ -74,6 +74,9 @@ class ReverseSchema(LoadSchema):
     reason = TrimmedString(required=True,
                            validate=validate.Length(min=1, max=REVERSAL_REASON_MAX),
                            metadata={"label": "Reason"})
+    disposition = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(DISPOSITIONS),
+        metadata={"label": "Disposition"})
 
 
 class FillPartSchema(DumpSchema):
@@ -116,6 +119,8 @@ class DispenseSchema(DumpSchema):
     status = fields.String()
     reversal_reason = fields.String(allow_none=True)
     reversed_at = fields.DateTime(allow_none=True)
+    inventory_lot_id = fields.Integer(allow_none=True)
+    disposition = fields.String(allow_none=True)
     label = fields.Dict()
 
 

@@ -25,6 +25,7 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
+from lienrx.dispensing import stock
 from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import codes as dur_codes
@@ -413,6 +414,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     refill_override = plan.starts_fill and _check_refill_timing(
         prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
+    lot = stock.stock_lot(prescription, ndc, request.lot_number)
     unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on,
                                                      starts_fill=plan.starts_fill)
     alerts = _review_dur(actor, prescription, request.dur_resolutions)
@@ -452,6 +454,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
                           medguide_provided=request.medguide_provided))
     db.session.add(record)
     db.session.flush()
+    stock.draw_fill(actor, record, lot)
     receivable, revenue = ledger.accounts(case.id, ledger.REVENUE)
     entry = ledger.post_entry(
         kind="charge", case_id=case.id, occurred_on=on, actor=actor,
@@ -518,18 +521,24 @@ def _refuse_if_fees_carried_for_later_partials(record: Dispense, parts: list[fil
                        f"the fill's later partials first (fill {', '.join(map(str, blocking))}).")
 
 
-def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
-    """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch."""
+def reverse(actor: Actor, dispense_id: int, reason: str,
+            disposition: str | None = None) -> Dispense:
+    """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch, and
+    a controlled fill's stock returned to its lot or set aside to be destroyed
+    (``disposition``)."""
     # Read without a lock to learn what to lock, then lock in order: case, prescription,
-    # batch, and the dispense last, re-read under its lock (a twin may have reversed it).
+    # batch, inventory lot, and the dispense last, re-read under its lock (a twin may have
+    # reversed it).
     found = get_dispense(actor, dispense_id)
     case = cases.get_case(actor, found.case_id, for_update=True)
     prescription = prescribing.lock_prescription(found.prescription_id)
     batch = (compounding.lock_batch(found.compounding_record_id)
              if found.compounding_record_id is not None else None)
+    lot = stock.lock_drawn_lot(found)
     record = get_dispense(actor, dispense_id, for_update=True)
     if record.status == "reversed":
         raise Conflict("already_reversed", "This dispense has already been reversed.")
+    stock.check_disposition(record, disposition)
     cases.refuse_if_closed(case, "its ledger takes no corrections")
     parts = [fills.Part.from_json(item) for item in record.fill_parts]
     _refuse_if_fees_carried_for_later_partials(record, parts)
@@ -542,8 +551,10 @@ def reverse(actor: Actor, dispense_id: int, reason: str) -> Dispense:
     record.reversed_at, record.reversed_by_user_id = clock.utcnow(), actor.id
     record.reversal_reason = reason
     db.session.flush()
+    stock.give_back(actor, record, lot, disposition, reason)
     audit.record(actor, "dispense.reversed", "dispense", record.id,
-                 {"case_id": case.id, "charge_cents": record.charge_cents})
+                 {"case_id": case.id, "charge_cents": record.charge_cents,
+                  "disposition": disposition})
     return record
 
 

@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from lienrx.extensions import db
-from lienrx.inventory.invariants import check_inventory
+from lienrx.inventory.invariants import check_inventory, drawn_records
 from lienrx.inventory.report import write_xlsx
 
 
@@ -20,15 +20,17 @@ def inventory() -> None:
 @inventory.command("verify")
 @with_appcontext
 def verify() -> None:
-    """Check that every lot's on hand is the sum of its movements and none is below zero;
-    exit 1 naming each lot that fails."""
-    checked, problems = check_inventory()
+    """Check that every lot's on hand is the sum of its movements and none is below zero,
+    and that every controlled compounding use, dispense and reversal has its movements;
+    exit 1 naming each lot or record that fails."""
+    checked, problems = check_inventory(drawn_records())
     for problem in problems:
         click.echo(f"inventory invariant FAILED: {problem}", err=True)
     if problems:
         raise SystemExit(1)
     click.echo(f"inventory verified: {checked} lots, each on hand equals the sum of its "
-               "movements, none below zero")
+               "movements, none below zero; every controlled batch, dispense and reversal "
+               "has its movements")
 
 
 @inventory.command("report")

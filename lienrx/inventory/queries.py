@@ -51,16 +51,22 @@ def product_schedule(product: Product) -> str | None:
 
 
 def component_schedule(component: str) -> str | None:
-    """The schedule of a bulk component: the strictest of the products it is the active
-    ingredient of (ketamine HCl powder → III, as KET-CRM-10 is), None when none is controlled.
-    """
+    """The schedule of a bulk component, the one test of whether a component is controlled:
+    the strictest of the schedules master formulations give it as an ingredient and of the
+    products it is the active ingredient of (ketamine HCl powder → III, as KET-CRM-10 is);
+    None when none is controlled."""
+    given = db.session.execute(
+        sa.select(FormulationIngredient.dea_schedule).distinct()
+        .where(FormulationIngredient.component == component,
+               FormulationIngredient.dea_schedule.is_not(None))).scalars()
     using = (sa.select(MasterFormulation.product_id)
              .join(FormulationIngredient,
                    FormulationIngredient.formulation_id == MasterFormulation.id)
              .where(FormulationIngredient.component == component,
                     FormulationIngredient.role == "api"))
     products = db.session.execute(sa.select(Product).where(Product.id.in_(using))).scalars()
-    found = [s for p in products if (s := product_schedule(p)) is not None]
+    found = [s for s in given if s is not None]
+    found += [s for p in products if (s := product_schedule(p)) is not None]
     return min(found, key=prescribing_rules.SCHEDULE_STRICTNESS.index) if found else None
 
 

@@ -50,6 +50,13 @@ def _locked(lot: InventoryLot | int) -> InventoryLot:
     return found
 
 
+def lock_lot(lot_id: int) -> InventoryLot:
+    """Lock a lot (``inventory_lots`` in the lock order) before rows that come after it: a
+    dispense locks the lot it will draw from before its DUR alerts, a reversal before the
+    dispense. NotFound for an unknown id."""
+    return _locked(lot_id)
+
+
 def _amount(quantity: Decimal, lot: InventoryLot) -> str:
     return f"{plain_number(quantity)} {lot.unit}"
 

@@ -295,8 +295,9 @@ def label(dispense_id: int) -> Any:
 @bp.route("/dispenses/<int:dispense_id>/reverse", methods=["POST"])
 @require_roles(PHARMACIST)
 def reverse_dispense(dispense_id: int) -> Any:
-    """Reverse a fill with a reason: the charge comes off the lien."""
-    form = forms.Submission.load(ReverseSchema(), forms.read(("reason",)))
+    """Reverse a fill with a reason (a controlled fill drawn from the inventory also says
+    whether its stock returns to stock or is destroyed): the charge comes off the lien."""
+    form = forms.Submission.load(ReverseSchema(), forms.read(("reason", "disposition")))
     if form.call(services.reverse, current_user, dispense_id) is None:
         return dispense_page(dispense_id, form)
     flash("The fill is reversed; its charge is off the lien.", "info")

@@ -18,7 +18,12 @@ from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 # Internal fields that must never reach a firm, by response.
 DISPENSE_INTERNAL = {"pharmacist_user_id", "prescription_id", "compounding_record_id",
@@ -47,7 +52,8 @@ def filled(app: Any, world: Any) -> dict[str, int]:
         pharmacist = factories.user("pharmacist")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
-            ndc=GABAPENTIN_300_NDC))
+            ndc=GABAPENTIN_300_NDC,
+            lot_number=receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A").lot_number))
         cases.add_external_treatment(
             None, world.case_id, kind="iv_ketamine_infusion",
             started_on=clock.today() - timedelta(days=30), facility="Midtown Infusion",

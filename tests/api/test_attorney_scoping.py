@@ -49,7 +49,12 @@ def other_firms_records(app, world):
     from lienrx.attestations import services as attestations
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
-    from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+    from tests.formulary.factories import (
+        GABAPENTIN_300_NDC,
+        load_products,
+        prescription,
+        receive_ndc_lot,
+    )
 
     with app.app_context():
         load_products("GABA-CAP-300")
@@ -57,7 +62,8 @@ def other_firms_records(app, world):
         pharmacist = factories.user("pharmacist")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
-            ndc=GABAPENTIN_300_NDC))
+            ndc=GABAPENTIN_300_NDC,
+            lot_number=receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A").lot_number))
         attestation = attestations.issue_attestation(pharmacist, world.case_id)
         request = reduction_requests.file_request(
             factories.user("billing"), world.case_id, method="amount", value=1_000,

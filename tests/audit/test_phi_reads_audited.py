@@ -24,7 +24,12 @@ from lienrx.pdmp import services as pdmp
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.settlement import payoff
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 from tests.pdmp.conftest import PHARMACY as PDMP_PHARMACY
 from tests.portal.conftest import sign_in as portal_sign_in
 from tests.settlement.conftest import pay, settle
@@ -94,7 +99,8 @@ def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
         billing = factories.user("billing")
         fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
             prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
-            ndc=GABAPENTIN_300_NDC))
+            ndc=GABAPENTIN_300_NDC,
+            lot_number=receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A").lot_number))
         attestation = attestations.issue_attestation(pharmacist, world.case_id)
         request = reduction_requests.file_request(
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")

@@ -156,9 +156,9 @@ def test_unapproved_mfr_version_is_not_used(app, seeded, tech, pharmacist):
 
 def test_a_product_without_an_approved_version_is_409_formulation_not_approved(app, seeded,
                                                                               tech):
+    body = batch_body(app, "KET-CRM-10", seeded["KET-CRM-10"])
     with app.app_context():
         product = formulary.product_by_code("KET-CRM-10")
-        body = batch_body(app, "KET-CRM-10", product.id)
         for formulation in product.formulations:
             formulation.approved_at, formulation.approval_note = None, None
         db.session.commit()

@@ -19,6 +19,7 @@ from tests.formulary.factories import (  # noqa: F401
     passing_qc,
     pharmacist,
     prescription,
+    receive_ndc_lot,
     seeded,
     tech,
 )
@@ -49,15 +50,18 @@ def pending_batch(code: str, quantity: int, compounder: Any) -> int:
 
 
 def verified_batch(code: str, quantity: int, compounder: Any, verifier: Any) -> int:
+    """A batch recorded, then (in a transaction of its own, as a second request would be)
+    verified."""
     batch_id = pending_batch(code, quantity, compounder)
+    db.session.commit()
     compounding.verify_batch(verifier, batch_id)
     return batch_id
 
 
 @pytest.fixture
 def counter(app, world) -> Counter:
-    """Gabapentin 300 mg × 90 (1 refill) and ketamine 10 % cream 30 g (2 refills) on an
-    active case, with a verified 120 g batch of the cream."""
+    """Gabapentin 300 mg × 90 (1 refill; schedule V in TN, lot GB2291A received) and ketamine
+    10 % cream 30 g (2 refills) on an active case, with a verified 120 g batch of the cream."""
     with app.app_context():
         load_products("GABA-CAP-300", "KET-CRM-10")
         gabapentin = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300",
@@ -69,6 +73,7 @@ def counter(app, world) -> Counter:
         compounder = factories.user("technician")
         verifier = factories.user("pharmacist")
         batch_id = verified_batch("KET-CRM-10", 120, compounder, verifier)
+        receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A")
         db.session.commit()
         return Counter(world.case_id, world.firm_id, world.prescriber_id, gabapentin.id,
                        cream.id, batch_id, compounder.id)

@@ -18,7 +18,7 @@ from lienrx.seeds.formulary import load_formulary, seed_data
 from lienrx.staff.dispensing import REFUSAL_HINTS
 from tests import factories
 from tests.dispensing.conftest import cream_fill, pending_batch
-from tests.formulary.factories import INDICATION, load_products, prescription
+from tests.formulary.factories import INDICATION, load_products, prescription, receive_ndc_lot
 from tests.staff.conftest import staff, text  # noqa: F401
 
 
@@ -326,7 +326,8 @@ def test_reversal_in_a_fill_closed_short_forfeits_the_quantity(rph, counter):
 def schedule_ii(app, world):
     """A Schedule II tablet on the formulary."""
     with app.app_context():
-        commercial("CII-TAB", schedule="II", ingredient="oxycodone")
+        product = commercial("CII-TAB", schedule="II", ingredient="oxycodone")
+        receive_ndc_lot(product.ndc, "OX100")
         db.session.commit()
         return formulary.product_by_code("CII-TAB").id
 
@@ -349,7 +350,7 @@ def test_schedule_ii_remainder_after_30_days_is_prescription_expired(rph, app, w
         rx = prescription(world.case_id, world.prescriber_id, "CII-TAB", quantity=Decimal(60))
         db.session.commit()
         rx_id = rx.id
-    fill = {"prescription_id": rx_id, "quantity": 20, "days_supply": 10}
+    fill = {"prescription_id": rx_id, "quantity": 20, "days_supply": 10, "lot_number": "OX100"}
     dispense(rph, fill)
     clock.freeze(clock.utcnow() + timedelta(days=30))  # the 30th day: still in time
     assert dispense(rph, fill)["partial_sequence"] == 2
@@ -432,9 +433,10 @@ def _refusal_setup(code: str, app: Any, counter: Any) -> tuple[int, dict[str, An
             load_products("PREG-CAP-75")
             rx = prescription(counter.case_id, counter.prescriber_id, "PREG-CAP-75",
                               quantity=Decimal(60))
+            receive_ndc_lot("46708-121-90", "PG100")
             db.session.commit()
             return rx.id, {"quantity": "30", "days_supply": "30", "ndc": "46708-121-90",
-                           "medguide_provided": "on"}
+                           "lot_number": "PG100", "medguide_provided": "on"}
         else:  # price_missing
             commercial("NOPRICE-TAB", price=False)
             rx = prescription(counter.case_id, counter.prescriber_id, "NOPRICE-TAB")

@@ -14,7 +14,12 @@ from lienrx.parties import services as parties
 from tests.conftest import PRODUCTION_IDENTITY
 from tests.dispensing.conftest import cream_fill, gabapentin_fill
 from tests.factories import VALID_DEA
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 from tests.staff.conftest import sign_in, text
 
 IDENTITY = {k: v for k, v in PRODUCTION_IDENTITY.items() if k.startswith("LIENRX_PHARMACY_")}
@@ -56,7 +61,8 @@ def test_refill_label_shows_this_fill_date_and_the_initial_fill_date(rph, counte
 def test_initial_fill_date_is_the_earliest_standing_fill_not_a_reversed_one(rph, counter):
     reversed_fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     assert rph.post(f"/api/v1/dispenses/{reversed_fill['id']}/reverse",
-                    json={"reason": "wrong patient"}).status_code == 200
+                    json={"reason": "wrong patient", "disposition": "return_to_stock"}
+                    ).status_code == 200
     clock.freeze(clock.utcnow() + timedelta(days=2))
     first_standing = clock.today()
     assert rph.post("/api/v1/dispenses", json=gabapentin_fill(
@@ -118,11 +124,12 @@ def test_label_prints_the_prescriber_with_credential_never_dr(app, rph, staff, w
                                         npi="1700000007", dea_number=VALID_DEA,
                                         credential="NP")
         rx = prescription(world.case_id, roe.id, "GABA-CAP-300", quantity=90, days_supply=30)
+        receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A")
         db.session.commit()
         rx_id = rx.id
     body = rph.post("/api/v1/dispenses", json={"prescription_id": rx_id, "quantity": 90,
-                                               "days_supply": 30,
-                                               "ndc": GABAPENTIN_300_NDC}).json
+                                               "days_supply": 30, "ndc": GABAPENTIN_300_NDC,
+                                               "lot_number": "GB2291A"}).json
     assert body["label"]["prescriber"] == "Jane Roe, NP"
     shown = printed(staff("pharmacist"), body["id"])
     assert "Prescriber Jane Roe, NP" in shown and "Dr." not in shown

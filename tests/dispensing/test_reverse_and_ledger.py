@@ -11,6 +11,9 @@ from lienrx.prescribing.models import Prescription
 from tests import factories
 from tests.dispensing.conftest import cream_fill, gabapentin_fill
 
+# Gabapentin is schedule V in Tennessee: reversing its fill says what becomes of the stock.
+RETURNED = {"disposition": "return_to_stock"}
+
 
 @pytest.fixture
 def rph(api_as):
@@ -39,7 +42,7 @@ def test_reverse_posts_reversing_entry_and_restores_quantities(rph, api_as, app,
 def test_already_reversed_409(rph, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     assert rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
-                    json={"reason": "entered in error"}).status_code == 200
+                    json={"reason": "entered in error", **RETURNED}).status_code == 200
     again = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "again"})
     assert again.status_code == 409
     assert again.json["code"] == "already_reversed"
@@ -57,7 +60,8 @@ def test_reverse_on_closed_case_is_case_closed(rph, app, counter):
     with app.app_context():
         factories.close(counter.case_id, "paid")
         db.session.commit()
-    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "x"})
+    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
+                        json={"reason": "x", **RETURNED})
     assert response.json["code"] == "case_closed"
 
 
@@ -68,7 +72,8 @@ def test_reverse_refuses_a_dispense_without_its_charge_entry(rph, app, counter):
                            .values(charge_entry_id=None))
         db.session.commit()
         with pytest.raises(RuntimeError, match="no charge entry"):
-            dispensing.reverse(factories.user("pharmacist"), fill["id"], "entered in error")
+            dispensing.reverse(factories.user("pharmacist"), fill["id"], "entered in error",
+                               "return_to_stock")
         db.session.rollback()
         assert db.session.get(Dispense, fill["id"]).status == "dispensed"
 
@@ -110,7 +115,7 @@ def test_technician_cannot_read_the_ledger_403(api_as, counter):
 def test_ledger_verify_passes_after_dispenses_and_reversals(rph, runner, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     rph.post("/api/v1/dispenses", json=cream_fill(counter))
-    rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "x"})
+    rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "x", **RETURNED})
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0, result.output
     assert "3 entries" in result.output
@@ -119,7 +124,8 @@ def test_ledger_verify_passes_after_dispenses_and_reversals(rph, runner, counter
 def test_reversal_reason_of_490_characters_is_kept_whole_in_the_memo(rph, api_as, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     reason = "r" * 489 + "!"
-    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": reason})
+    response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
+                        json={"reason": reason, **RETURNED})
     assert response.status_code == 200
     assert response.json["reversal_reason"] == reason
     entries = api_as("billing").get(f"/api/v1/cases/{counter.case_id}/ledger").json["entries"]

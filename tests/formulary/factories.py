@@ -12,10 +12,14 @@ from flask import Flask
 
 from lienrx.cases.models import Case
 from lienrx.core import clock
+from lienrx.core.identifiers import normalize_ndc
 from lienrx.dur import use_cases
 from lienrx.extensions import db
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
+from lienrx.inventory import queries as inventory_queries
+from lienrx.inventory import services as inventory
+from lienrx.inventory.models import InventoryLot
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.models import Prescription
 from lienrx.seeds.formulary import load_formulary, seed_data
@@ -70,6 +74,7 @@ def prescription(case_id: int, prescriber_id: int, code: str, *, evaluate: bool 
 
 
 BULK_NDC = "38779-0466-05"  # a drug substance lot's NDC, as printed (test data)
+KETAMINE = "Ketamine hydrochloride USP powder"  # the controlled component of the ketamine MFRs
 
 
 def _formulation(code: str) -> Any:
@@ -80,20 +85,59 @@ def _formulation(code: str) -> Any:
     return formulation
 
 
+SUPPLIER_DEA = "PB1234563"  # a distributor's DEA number with a valid check digit (made up)
+
+
+def _receive(ndc: str, lot_number: str, quantity: Decimal | int | str, unit: str,
+             **drug: Any) -> InventoryLot:
+    found = inventory.lot_for_ndc(ndc, lot_number)
+    today = clock.today()
+    return inventory.receive(
+        None, ndc=ndc, lot_number=lot_number, quantity=Decimal(str(quantity)), unit=unit,
+        expiration_date=found.expiration_date if found else today + timedelta(days=3650),
+        supplier="Test Distributor", supplier_dea_number=SUPPLIER_DEA,
+        invoice_number="INV-0001", received_on=today, **drug)
+
+
+def receive_lot(component: str, lot_number: str, quantity: Decimal | int | str, *,
+                ndc: str = BULK_NDC, unit: str = "g") -> InventoryLot:
+    """Receive ``quantity`` of a bulk component's lot into the inventory (again: more of it),
+    so a batch may draw it. Not committed."""
+    return _receive(ndc, lot_number, quantity, unit, component=component)
+
+
+def receive_ndc_lot(ndc: str, lot_number: str, quantity: Decimal | int | str = 1000
+                    ) -> InventoryLot:
+    """Receive ``quantity`` of a commercial product's lot (the product the NDC is listed
+    under), so a controlled fill may draw it. Not committed."""
+    product = next(p for p in db.session.execute(sa.select(Product)).scalars()
+                   if any(n.ndc == normalize_ndc(ndc) for n in p.ndcs))
+    return _receive(ndc, lot_number, quantity, product.unit, product_id=product.id)
+
+
 def lots_for(code: str, batch_quantity: Decimal | int, *, expires: date | None = None,
-             factor: Decimal | str = "1") -> list[dict[str, Any]]:
+             factor: Decimal | str = "1", received: bool = True) -> list[dict[str, Any]]:
     """Ingredient lots for a batch of ``batch_quantity``: the approved formula scaled exactly
     (times ``factor``), each lot expiring on ``expires`` (two years ahead by default), the
-    drug substance's with its NDC."""
+    drug substance's with its NDC. Unless ``received`` is False, each controlled ingredient's
+    lot is received into the inventory with twice what the batch weighs, and committed."""
     formulation = _formulation(code)
     scale = Decimal(batch_quantity) / Decimal(formulation.batch_quantity) * Decimal(factor)
     expires = expires or clock.today() + timedelta(days=730)
-    return [{"component": i.component, "vendor": "Medisca", "lot_number": f"L{n:04d}",
+    lots = [{"component": i.component, "vendor": "Medisca", "lot_number": f"L{n:04d}",
              **({"ndc": BULK_NDC} if i.role == "api" else {}),
              "expiration_date": expires.isoformat(),
              "quantity": float((Decimal(i.quantity) * scale).quantize(Decimal("0.001"))),
              "unit": i.unit}
             for n, i in enumerate(formulation.ingredients)]
+    controlled = [lot for lot in lots
+                  if inventory_queries.component_schedule(lot["component"]) is not None]
+    if received and controlled:
+        for lot in controlled:
+            receive_lot(lot["component"], lot["lot_number"], Decimal(str(lot["quantity"])) * 2,
+                        ndc=lot.get("ndc", BULK_NDC), unit=lot["unit"])
+        db.session.commit()
+    return lots
 
 
 def passing_qc(code: str, batch_quantity: Decimal | int) -> dict[str, Any]:

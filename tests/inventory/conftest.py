@@ -14,7 +14,8 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.inventory import services
 from tests import factories
-from tests.formulary.factories import load_products
+from tests.dispensing.conftest import counter  # noqa: F401
+from tests.formulary.factories import load_products, pharmacist, seeded, tech  # noqa: F401
 from tests.staff.conftest import staff  # noqa: F401
 
 KETAMINE = "Ketamine hydrochloride USP powder"

@@ -13,7 +13,7 @@ from lienrx.auth.models import User
 from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.inventory import services
-from lienrx.inventory.invariants import check_inventory
+from lienrx.inventory.invariants import check_inventory, drawn_records
 from lienrx.inventory.models import InventoryLot
 from tests.inventory.conftest import KETAMINE, SUPPLIER_DEA, receive
 
@@ -143,11 +143,14 @@ def test_technicians_do_not_receive_or_count(staff, stock, path):
     assert staff("technician").get(path).status_code == 403
 
 
-def test_the_demo_seed_receives_bulk_ketamine_for_its_batch(runner, ctx):
+def test_the_demo_seed_receives_the_stock_its_batch_and_gabapentin_fill_draw(runner, ctx):
     result = runner.invoke(args=["seed", "demo"])
     assert result.exit_code == 0, result.output
     db.session.remove()
     lot = services.lot_for_component(KETAMINE, "DEMO0")
-    assert lot is not None and lot.on_hand == 100 and lot.dea_schedule == "III"
+    assert lot is not None and lot.on_hand == 90 and lot.dea_schedule == "III"  # 10 g used
     assert lot.ndc == "62991108702"
-    assert check_inventory() == (1, [])
+    gabapentin = services.lot_for_ndc("65162-102-10", "DEMO-GB1")
+    assert gabapentin is not None and gabapentin.on_hand == 410  # 500 less the 90 filled
+    assert gabapentin.dea_schedule == "V"  # in Tennessee
+    assert check_inventory(drawn_records()) == (2, [])

@@ -18,7 +18,12 @@ from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from lienrx.settlement import services as settlement
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 
 @pytest.fixture
@@ -28,10 +33,12 @@ def books(ctx, world) -> dict[str, Any]:
     rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300",
                       quantity=Decimal(90), days_supply=30)
     pharmacist = factories.user("pharmacist")
+    lot = receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A")
     fill = dispensing.DispenseRequest(prescription_id=rx.id, quantity=rx.quantity,
-                                      days_supply=30, ndc=GABAPENTIN_300_NDC)
+                                      days_supply=30, ndc=GABAPENTIN_300_NDC,
+                                      lot_number=lot.lot_number)
     reversed_fill = dispensing.dispense(pharmacist, fill)
-    dispensing.reverse(pharmacist, reversed_fill.id, "entered in error")
+    dispensing.reverse(pharmacist, reversed_fill.id, "entered in error", "return_to_stock")
     kept = dispensing.dispense(pharmacist, fill)
     billing = factories.user("billing")
     paid = settlement.record_payment(billing, world.case_id, amount=1000,

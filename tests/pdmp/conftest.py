@@ -13,7 +13,12 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
 from tests.dispensing.conftest import verified_batch
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 FILL_DAY = date(2026, 11, 18)  # a Wednesday
 NEXT_DAY = date(2026, 11, 19)
@@ -100,14 +105,18 @@ def build_day(app: Any, rph: Any, *, addresses: dict[str, str | None] | None = N
                                                ("amitriptyline", "AMIT-TAB-10", 30, 0))}
         batch = verified_batch("KET-CRM-10", 120, factories.user("technician"),
                                factories.user("pharmacist"))
+        lots = {ndc: receive_ndc_lot(ndc, lot).lot_number
+                for ndc, lot in (("0093-0074-01", "ZP100"), (GABAPENTIN_300_NDC, "GB2291A"))}
         db.session.commit()
     clock.freeze(at(FILL_DAY, 14))
     how = deliveries or {}
     day = Day(cream=fill(rph, rx["cream"], 30, 30, compounding_record_id=batch,
                          **how.get("cream", {})),
               zolpidem_partial=fill(rph, rx["zolpidem"], 10, 10, ndc="0093-0074-01",
+                                    lot_number=lots["0093-0074-01"],
                                     **how.get("zolpidem", {})),
               gabapentin=fill(rph, rx["gabapentin"], 90, 30, ndc=GABAPENTIN_300_NDC,
+                              lot_number=lots[GABAPENTIN_300_NDC],
                               **how.get("gabapentin", {})),
               amitriptyline=fill(rph, rx["amitriptyline"], 30, 30, ndc="0603-2212-21",
                                  **how.get("amitriptyline", {})),

@@ -136,7 +136,8 @@ def test_reversal_of_a_reported_dispense_is_reported_as_a_void_the_day_it_is_rec
     generate(app, FILL_DAY)
     clock.freeze(at(NEXT_DAY, 10))
     assert rph.post(f"/api/v1/dispenses/{day.zolpidem_partial}/reverse",
-                    json={"reason": "never picked up"}).status_code == 200
+                    json={"reason": "never picked up", "disposition": "return_to_stock"}
+                    ).status_code == 200
     after(NEXT_DAY)
     report, segments = generate(app, NEXT_DAY)
     assert report.record_count == 1
@@ -149,7 +150,8 @@ def test_reversal_of_a_reported_dispense_is_reported_as_a_void_the_day_it_is_rec
 
 def test_a_dispense_reversed_before_it_was_reported_is_never_reported(app, rph, day):
     assert rph.post(f"/api/v1/dispenses/{day.zolpidem_partial}/reverse",
-                    json={"reason": "entered in error"}).status_code == 200
+                    json={"reason": "entered in error", "disposition": "return_to_stock"}
+                    ).status_code == 200
     after(FILL_DAY)
     report, segments = generate(app, FILL_DAY)
     assert report.record_count == 2

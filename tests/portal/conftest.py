@@ -18,7 +18,12 @@ from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 
@@ -64,7 +69,7 @@ def fill(pharmacist_id: int, rx_id: int, days_ago: int) -> Any:
         return dispensing.dispense(pharmacist, dispensing.DispenseRequest(
             prescription_id=rx_id, quantity=Decimal(90), days_supply=30,
             dispensed_on=clock.today() - timedelta(days=days_ago), ndc=GABAPENTIN_300_NDC,
-            lot_number="GB2291A",
+            lot_number=receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A", 90).lot_number,
             late_entry_reason="Entered from the paper log" if days_ago else None))
     finally:
         config["LIENRX_LATE_ENTRY_DAYS"] = window

@@ -9,7 +9,7 @@ import pytest
 from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import KETAMINE, load_products, prescription, receive_lot
 
 pytestmark = pytest.mark.browser
 
@@ -35,6 +35,7 @@ def team(app):
         factories.law_firm("Rivera Injury Law")
         factories.prescriber()
         load_products("KET-CRM-10", "GABA-CAP-300")
+        receive_lot(KETAMINE, "LOT0", 100)  # the lot the technician weighs the ketamine from
         db.session.commit()
 
 

@@ -8,7 +8,7 @@ import pytest
 from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
-from tests.formulary.factories import load_products
+from tests.formulary.factories import KETAMINE, load_products, receive_lot
 from tests.staff.test_browser_flows import sign_in
 
 pytestmark = pytest.mark.browser
@@ -22,6 +22,7 @@ def bench(app):
                             ("pharmacist", "rph2@x.test")):
             factories.user(role, email=email)
         product_id = load_products("KET-CRM-10")["KET-CRM-10"]
+        receive_lot(KETAMINE, "LOT0", 100)  # the lot the technician weighs the ketamine from
         db.session.commit()
         return product_id
 

@@ -15,7 +15,12 @@ from lienrx.dispensing.labels import TRANSFER_CAUTION
 from lienrx.extensions import db
 from tests import factories
 from tests.dispensing.conftest import verified_batch
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -79,7 +84,8 @@ def labels(app):
         batch_id = verified_batch("KET-CRM-10", 120, factories.user("technician"),
                                   factories.user("pharmacist"))
         _dispense(cream.id, batch_id)
-        short = _dispense(gabapentin.id, ndc=GABAPENTIN_300_NDC)
+        short = _dispense(gabapentin.id, ndc=GABAPENTIN_300_NDC,
+                          lot_number=receive_ndc_lot(GABAPENTIN_300_NDC, "GB2291A").lot_number)
         clock.freeze(clock.utcnow() + timedelta(days=10))
         long = _dispense(cream.id, batch_id,
                          refill_override_reason="Tube leaked in the patient's bag",

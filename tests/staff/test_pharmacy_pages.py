@@ -18,6 +18,7 @@ from tests.formulary.factories import (
     lots_for,
     passing_qc,
     prescriber_without_dea,
+    receive_ndc_lot,
 )
 from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
@@ -140,13 +141,14 @@ def pregabalin_rx(app, counter):  # noqa: F811
         load_products("PREG-CAP-75")
         rx = prescription(counter.case_id, counter.prescriber_id, "PREG-CAP-75",
                           quantity=Decimal(60), days_supply=30)
+        receive_ndc_lot("46708-121-90", "PG100")
         db.session.commit()
         return rx.id
 
 
 def test_dispense_waits_for_a_dur_resolution_then_fills(staff, pregabalin_rx):
     rph = staff("pharmacist")
-    fill = {"quantity": "60", "days_supply": "30", "ndc": "46708-121-90",
+    fill = {"quantity": "60", "days_supply": "30", "ndc": "46708-121-90", "lot_number": "PG100",
             "medguide_provided": "on"}
     r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense", data=fill)
     assert r.status_code == 409

@@ -4,7 +4,9 @@ import re
 from datetime import timedelta
 
 from lienrx.core import clock
+from lienrx.extensions import db
 from tests.factories import PASSWORD, VALID_DEA, VALID_NPIS
+from tests.formulary.factories import KETAMINE, receive_lot
 from tests.staff.conftest import text
 
 
@@ -14,8 +16,11 @@ def location_id(response, pattern):
     return int(found.group(1))
 
 
-def test_pages_take_a_client_from_intake_to_a_closed_lien(staff, products):
+def test_pages_take_a_client_from_intake_to_a_closed_lien(app, staff, products):
     today = clock.today()
+    with app.app_context():  # the lot the technician weighs the ketamine from
+        receive_lot(KETAMINE, "L0", 100)
+        db.session.commit()
     desk, tech, rph, rph2 = (staff("billing"), staff("technician"), staff("pharmacist"),
                              staff("pharmacist"))
     r = desk.post("/staff/intake/law-firms", data={"firm-name": "Smith Injury Law"})
