@@ -83,8 +83,8 @@ class Dispense(db.Model):  # type: ignore[name-defined]
     reversed_by_user_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="RESTRICT"))
     reversal_reason: Mapped[str | None] = mapped_column(sa.String(500))
-    # The received lot a controlled commercial fill drew from, and (reversed) what became of
-    # the stock (DISPOSITIONS).
+    # The received lot a controlled commercial fill drew from, and (reversed, controlled) what
+    # became of the fill (DISPOSITIONS): back to stock or its batch, or to be destroyed.
     inventory_lot_id: Mapped[int | None] = mapped_column(sa.ForeignKey("inventory_lots.id"),
                                                          index=True)
     disposition: Mapped[str | None] = mapped_column(sa.String(16))
@@ -118,7 +118,7 @@ class Dispense(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("(status = 'reversed') = (reversal_entry_id IS NOT NULL)",
                            name="reversed_iff_reversal_entry"),
         one_of("disposition", DISPOSITIONS, "disposition_known"),
-        sa.CheckConstraint("disposition IS NULL OR (status = 'reversed' AND "
-                           "inventory_lot_id IS NOT NULL)", name="disposition_of_a_reversed_draw"),
+        sa.CheckConstraint("disposition IS NULL OR status = 'reversed'",
+                           name="disposition_of_a_reversal"),
         sa.Index("ix_dispenses_case_dispensed_on", "case_id", "dispensed_on"),
     )

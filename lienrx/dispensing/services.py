@@ -538,12 +538,12 @@ def reverse(actor: Actor, dispense_id: int, reason: str,
     record = get_dispense(actor, dispense_id, for_update=True)
     if record.status == "reversed":
         raise Conflict("already_reversed", "This dispense has already been reversed.")
-    stock.check_disposition(record, disposition)
+    stock.check_disposition(prescription, disposition)
     cases.refuse_if_closed(case, "its ledger takes no corrections")
     parts = [fills.Part.from_json(item) for item in record.fill_parts]
     _refuse_if_fees_carried_for_later_partials(record, parts)
     prescribing.reverse_fill(prescription, parts)
-    if batch is not None:
+    if batch is not None and disposition != "destroy":  # a destroyed preparation stays out
         compounding.return_to_batch(batch, Decimal(record.quantity))
     entry = ledger.reverse_entry(_charge_of(record), actor=actor,
                                  memo=REVERSAL_MEMO.format(reason=reason))

@@ -64,23 +64,25 @@ def lock_drawn_lot(record: Dispense) -> InventoryLot | None:
     return inventory.lock_lot(record.inventory_lot_id)
 
 
-def check_disposition(record: Dispense, disposition: str | None) -> None:
-    """A reversal of a fill drawn from the inventory names its ``disposition``; any other
-    names none (422 on ``disposition`` either way)."""
-    if record.inventory_lot_id is not None and disposition is None:
-        raise field_error("disposition", "This controlled fill was drawn from the inventory: "
-                                         "say whether it returns to stock (it never left the "
-                                         "pharmacy) or is to be destroyed.")
-    if record.inventory_lot_id is None and disposition is not None:
-        raise field_error("disposition", "This fill drew nothing from the controlled-substance "
-                                         "inventory; it has no disposition.")
+def check_disposition(prescription: Prescription, disposition: str | None) -> None:
+    """The reversal of a controlled fill names its ``disposition`` (API.md: required for a
+    controlled product); a fill that is not controlled names none (422 either way)."""
+    if prescription.controlled and disposition is None:
+        raise field_error("disposition", f"Schedule {prescription.schedule}: say whether the "
+                                         "fill returns to stock (it never left the pharmacy) "
+                                         "or is to be destroyed.")
+    if not prescription.controlled and disposition is not None:
+        raise field_error("disposition", "This product is not controlled; its reversal has no "
+                                         "disposition.")
 
 
 def give_back(actor: Actor, record: Dispense, lot: InventoryLot | None,
               disposition: str | None, reason: str) -> None:
-    """Return a reversed fill's stock to its lot, or set it aside there for a witnessed
-    destruction (DEA Form 41), and keep the disposition on the dispense."""
+    """Keep the disposition on the dispense; a fill drawn from a lot returns its stock there,
+    or sets it aside for a witnessed destruction (DEA Form 41)."""
+    record.disposition = disposition
     if lot is None or disposition is None:
+        db.session.flush()
         return
     why = f"Dispense {record.id} reversed: {reason}"
     if disposition == "destroy":
@@ -89,7 +91,6 @@ def give_back(actor: Actor, record: Dispense, lot: InventoryLot | None,
     else:
         inventory.return_to_stock(actor, lot, Decimal(record.quantity),
                                   source=(SOURCE, record.id), reason=why)
-    record.disposition = disposition
     db.session.flush()
 
 

@@ -19,7 +19,7 @@ branch_labels = None
 depends_on = None
 
 KNOWN = "disposition IN ('return_to_stock', 'destroy')"
-OF_A_DRAW = "disposition IS NULL OR (status = 'reversed' AND inventory_lot_id IS NOT NULL)"
+OF_A_REVERSAL = "disposition IS NULL OR status = 'reversed'"
 
 
 def _sqlite():
@@ -33,15 +33,15 @@ def upgrade():
                    "fk_dispenses_inventory_lot_id_inventory_lots REFERENCES inventory_lots (id)")
         op.execute("ALTER TABLE dispenses ADD COLUMN disposition VARCHAR(16) CONSTRAINT "
                    f"ck_dispenses_disposition_known CHECK ({KNOWN}) CONSTRAINT "
-                   f"ck_dispenses_disposition_of_a_reversed_draw CHECK ({OF_A_DRAW})")
+                   f"ck_dispenses_disposition_of_a_reversal CHECK ({OF_A_REVERSAL})")
     else:
         op.add_column('dispenses', sa.Column('inventory_lot_id', sa.Integer(), nullable=True))
         op.add_column('dispenses', sa.Column('disposition', sa.String(length=16), nullable=True))
         op.create_foreign_key(op.f('fk_dispenses_inventory_lot_id_inventory_lots'), 'dispenses',
                               'inventory_lots', ['inventory_lot_id'], ['id'])
         op.create_check_constraint(op.f('ck_dispenses_disposition_known'), 'dispenses', KNOWN)
-        op.create_check_constraint(op.f('ck_dispenses_disposition_of_a_reversed_draw'),
-                                   'dispenses', OF_A_DRAW)
+        op.create_check_constraint(op.f('ck_dispenses_disposition_of_a_reversal'),
+                                   'dispenses', OF_A_REVERSAL)
     op.create_index(op.f('ix_dispenses_inventory_lot_id'), 'dispenses', ['inventory_lot_id'],
                     unique=False)
 
@@ -52,7 +52,7 @@ def downgrade():
         op.execute("ALTER TABLE dispenses DROP COLUMN disposition")
         op.execute("ALTER TABLE dispenses DROP COLUMN inventory_lot_id")
         return
-    op.drop_constraint(op.f('ck_dispenses_disposition_of_a_reversed_draw'), 'dispenses',
+    op.drop_constraint(op.f('ck_dispenses_disposition_of_a_reversal'), 'dispenses',
                        type_='check')
     op.drop_constraint(op.f('ck_dispenses_disposition_known'), 'dispenses', type_='check')
     op.drop_constraint(op.f('fk_dispenses_inventory_lot_id_inventory_lots'), 'dispenses',

@@ -10,6 +10,8 @@ from tests.dispensing.conftest import counter as counter_fixture
 from tests.dispensing.conftest import cream_fill, gabapentin_fill
 from tests.formulary.factories import load_products, prescription
 
+RETURNED = {"disposition": "return_to_stock"}  # a controlled fill names its disposition
+
 
 def dispense_resolving(rph, body):
     """Dispense; when DUR refuses, resolve the alerts it names and send it again."""
@@ -41,7 +43,8 @@ def filled_case(api_as, app, counter):
     cream = dispense_resolving(rph, cream_fill(counter))
     extra = dispense_resolving(rph, cream_fill(
         counter, quantity=5, override_refill_too_soon={"reason": "spilled jar"}))
-    rph.post(f"/api/v1/dispenses/{extra['id']}/reverse", json={"reason": "entered twice"})
+    rph.post(f"/api/v1/dispenses/{extra['id']}/reverse",
+             json={"reason": "entered twice", **RETURNED})
     return rph, counter, gaba, cream, extra
 
 

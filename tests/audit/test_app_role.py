@@ -86,7 +86,7 @@ def test_app_role_dispenses_posts_money_and_appends_to_the_audit_chain(ctx, gran
     fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
         prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
         ndc=GABAPENTIN_300_NDC))
-    dispensing.reverse(pharmacist, fill.id, "entered in error")
+    dispensing.reverse(pharmacist, fill.id, "entered in error", "return_to_stock")
     dispensing.dispense(pharmacist, dispensing.DispenseRequest(
         prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
         ndc=GABAPENTIN_300_NDC))

@@ -10,7 +10,12 @@ import pytest
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from tests.dispensing.conftest import cream_fill
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 
 @pytest.fixture
@@ -27,13 +32,14 @@ def dosed_rx(app, world):
                           quantity=Decimal(90), days_supply=30, sig=None,
                           dose={"amount": Decimal(300), "unit": "mg",
                                 "times_per_day": Decimal(3)})
+        receive_ndc_lot(GABAPENTIN_300_NDC, "GB-DS1")  # gabapentin is Schedule V in TN
         db.session.commit()
         return rx.id
 
 
 def fill(rx_id, quantity, days_supply):
     return {"prescription_id": rx_id, "quantity": quantity, "days_supply": days_supply,
-            "ndc": GABAPENTIN_300_NDC, "medguide_provided": True}
+            "ndc": GABAPENTIN_300_NDC, "lot_number": "GB-DS1", "medguide_provided": True}
 
 
 def test_days_supply_inconsistent_refuses_a_dispense_faster_than_prescribed(app, rph, dosed_rx):

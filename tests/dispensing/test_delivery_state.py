@@ -12,7 +12,12 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.prescribing import rules
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 from tests.staff.conftest import sign_in, text
 
 
@@ -30,13 +35,15 @@ def gabapentin_rx(app, *, jurisdiction="TN", written_days_ago=0):
         rx = prescription(case.id, factories.prescriber().id, "GABA-CAP-300",
                           quantity=Decimal(90), days_supply=30, refills_authorized=1,
                           written_on=clock.today() - timedelta(days=written_days_ago))
+        if rx.controlled:  # Schedule V in TN: each fill draws from a received lot
+            receive_ndc_lot(GABAPENTIN_300_NDC, f"GB-{rx.id}")
         db.session.commit()
         return rx.id
 
 
 def fill(rx_id, **extra):
     return {"prescription_id": rx_id, "quantity": 90, "days_supply": 30,
-            "ndc": GABAPENTIN_300_NDC, **extra}
+            "ndc": GABAPENTIN_300_NDC, "lot_number": f"GB-{rx_id}", **extra}
 
 
 @pytest.fixture
@@ -116,7 +123,8 @@ def test_the_dispense_page_ships_to_a_state_and_shows_it(app):
     path = f"/staff/prescriptions/{rx_id}"
     assert "Shipped to (state)" in text(page.get(path))
     form = {"quantity": "90", "days_supply": "30", "ndc": GABAPENTIN_300_NDC,
-            "medguide_provided": "on", "delivery_method": "pickup", "delivery_state": "KY"}
+            "lot_number": f"GB-{rx_id}", "medguide_provided": "on",
+            "delivery_method": "pickup", "delivery_state": "KY"}
     refused = page.post(f"{path}/dispense", data=form)
     assert refused.status_code == 422
     assert "Only a courier or mail fill is shipped to a state." in text(refused)

@@ -21,6 +21,8 @@ from tests.dispensing.conftest import cream_fill, pending_batch
 from tests.formulary.factories import INDICATION, load_products, prescription, receive_ndc_lot
 from tests.staff.conftest import staff, text  # noqa: F401
 
+RETURNED = {"disposition": "return_to_stock"}  # a controlled fill names its disposition
+
 
 @pytest.fixture
 def rph(api_as):
@@ -289,20 +291,20 @@ def test_active_ingredient_is_read_from_the_seed_and_shown_on_the_product(rph, a
 def test_reversal_gives_the_quantity_back_to_its_fill(rph, counter):
     first, second, third = (dispense(rph, cream_fill(counter, quantity=10)) for _ in range(3))
     assert rph.post(f"/api/v1/dispenses/{second['id']}/reverse",
-                    json={"reason": "returned"}).status_code == 200
+                    json={"reason": "returned", **RETURNED}).status_code == 200
     rx = rx_of(rph, counter.cream_rx)
     assert rx["quantity_remaining"] == 70 and rx["current_fill"]["refill_number"] == 0
     again = dispense(rph, cream_fill(counter, quantity=10))  # the original fill again
     assert (again["refill_number"], again["partial_sequence"]) == (0, 4)
     assert again["dispensing_fee"] == "0.00"
     # the first partial carries the fill's fees: its later partials go first
-    refused = rph.post(f"/api/v1/dispenses/{first['id']}/reverse", json={"reason": "x"})
+    refused = rph.post(f"/api/v1/dispenses/{first['id']}/reverse", json={"reason": "x", **RETURNED})
     assert refused.status_code == 409 and refused.json["code"] == "invalid_transition"
     for later in (again, third):
         assert rph.post(f"/api/v1/dispenses/{later['id']}/reverse",
-                        json={"reason": "x"}).status_code == 200
+                        json={"reason": "x", "disposition": "return_to_stock"}).status_code == 200
     assert rph.post(f"/api/v1/dispenses/{first['id']}/reverse",
-                    json={"reason": "x"}).status_code == 200
+                    json={"reason": "x", "disposition": "return_to_stock"}).status_code == 200
     restart = dispense(rph, cream_fill(counter, quantity=30))
     assert (restart["refill_number"], restart["partial_sequence"]) == (0, 1)
     assert restart["charge"] == "132.00"  # a fill begun again charges its fees again
@@ -312,7 +314,7 @@ def test_reversal_in_a_fill_closed_short_forfeits_the_quantity(rph, counter):
     only = dispense(rph, cream_fill(counter, quantity=10))
     rph.post(f"/api/v1/prescriptions/{counter.cream_rx}/close-fill", json={"reason": "stop"})
     assert rph.post(f"/api/v1/dispenses/{only['id']}/reverse",
-                    json={"reason": "x"}).status_code == 200
+                    json={"reason": "x", "disposition": "return_to_stock"}).status_code == 200
     rx = rx_of(rph, counter.cream_rx)
     assert (rx["quantity_dispensed"], rx["quantity_forfeited"], rx["quantity_remaining"]) == (
         0, 30, 60)
@@ -530,7 +532,8 @@ def test_migration_places_existing_dispenses_in_their_fills(rph, app, counter, d
     for quantity in (10, 10, 10, 10):
         dispense(rph, cream_fill(counter, quantity=quantity, **early()))
     last = dispense(rph, cream_fill(counter, quantity=5, **early()))
-    rph.post(f"/api/v1/dispenses/{last['id']}/reverse", json={"reason": "entered twice"})
+    rph.post(f"/api/v1/dispenses/{last['id']}/reverse",
+             json={"reason": "entered twice", **RETURNED})
     dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 75, "days_supply": 75,
                    "combine_refills": True, "ndc": DULOXETINE_30_NDC})
     dispense(rph, {"prescription_id": duloxetine_rx, "quantity": 15, "days_supply": 15,

@@ -129,7 +129,8 @@ def test_random_fills_closes_reversals_and_replays_keep_the_ledger_and_fill_inva
         elif kind == "reverse" and standing:
             dispense_id = sorted(standing)[pick % len(standing)]
             response = client.post(f"/api/v1/dispenses/{dispense_id}/reverse",
-                                   json={"reason": "property test"}, headers=headers)
+                                   json={"reason": "property test",
+                                         "disposition": "return_to_stock"}, headers=headers)
             assert response.status_code in (200, 409), response.json
             if response.status_code == 200:  # 409: it carries the fees of later partials
                 del standing[dispense_id]

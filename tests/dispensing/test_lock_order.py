@@ -106,7 +106,8 @@ def test_dispenses_and_reversals_at_once_never_answer_5xx_and_keep_the_books(
         standing = standing_partials(app, counter)
         requests = [(tokens[i], "/api/v1/dispenses", fill_body(counter)) for i in range(EACH)]
         requests += [(tokens[EACH + i % EACH], f"/api/v1/dispenses/{dispense_id}/reverse",
-                      {"reason": f"race round {round_number}"})
+                      {"reason": f"race round {round_number}",
+                       "disposition": "return_to_stock"})
                      for i, dispense_id in enumerate(standing)]
         answers = fire_at_once(app, requests)
         tally.update(status for _, status, _ in answers)

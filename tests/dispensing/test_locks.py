@@ -102,7 +102,7 @@ def test_reverse_locks_case_prescription_batch_then_the_dispense(ctx, counter):
         prescription_id=counter.cream_rx, quantity=Decimal(30), days_supply=30,
         compounding_record_id=counter.batch_id))
     db.session.commit()
-    dispensing.reverse(rph, fill.id, "entered in error")
+    dispensing.reverse(rph, fill.id, "entered in error", "return_to_stock")
     assert locks.taken() == ["cases", "prescriptions", "compounding_records", "dispenses"]
     db.session.commit()
 

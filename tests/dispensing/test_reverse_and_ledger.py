@@ -23,7 +23,7 @@ def rph(api_as):
 def test_reverse_posts_reversing_entry_and_restores_quantities(rph, api_as, app, counter):
     fill = rph.post("/api/v1/dispenses", json=cream_fill(counter)).json
     response = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
-                        json={"reason": "patient returned unopened jar"})
+                        json={"reason": "patient returned unopened jar", **RETURNED})
     assert response.status_code == 200
     assert response.json["status"] == "reversed"
     assert response.json["reversal_reason"] == "patient returned unopened jar"
@@ -43,7 +43,8 @@ def test_already_reversed_409(rph, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     assert rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
                     json={"reason": "entered in error", **RETURNED}).status_code == 200
-    again = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={"reason": "again"})
+    again = rph.post(f"/api/v1/dispenses/{fill['id']}/reverse",
+                     json={"reason": "again", **RETURNED})
     assert again.status_code == 409
     assert again.json["code"] == "already_reversed"
 
@@ -52,7 +53,7 @@ def test_reverse_needs_a_reason_422_and_a_pharmacist_403(rph, api_as, counter):
     fill = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter)).json
     assert rph.post(f"/api/v1/dispenses/{fill['id']}/reverse", json={}).status_code == 422
     assert api_as("billing").post(f"/api/v1/dispenses/{fill['id']}/reverse",
-                                  json={"reason": "x"}).status_code == 403
+                                  json={"reason": "x", **RETURNED}).status_code == 403
 
 
 def test_reverse_on_closed_case_is_case_closed(rph, app, counter):
@@ -80,7 +81,8 @@ def test_reverse_refuses_a_dispense_without_its_charge_entry(rph, app, counter):
 
 def test_unknown_dispense_404(rph):
     assert rph.get("/api/v1/dispenses/999999").status_code == 404
-    assert rph.post("/api/v1/dispenses/999999/reverse", json={"reason": "x"}).status_code == 404
+    assert rph.post("/api/v1/dispenses/999999/reverse",
+                    json={"reason": "x", **RETURNED}).status_code == 404
 
 
 def test_ledger_balance_rises_by_exactly_the_priced_charges(rph, api_as, counter):

@@ -14,7 +14,12 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from tests.dispensing.conftest import counter as counter_fixture
 from tests.dispensing.conftest import gabapentin_fill
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 from tests.staff.conftest import sign_in
 
 counter = counter_fixture
@@ -156,9 +161,12 @@ def test_the_resolve_endpoint_takes_the_codes_and_refuses_a_note_alone_on_a_high
 
 def test_the_dispense_page_takes_the_codes_and_shows_them_in_words(app, duplicate):
     rph = sign_in(app, "pharmacist")
+    with app.app_context():
+        receive_ndc_lot(GABAPENTIN_300_NDC, "GB-CR1")  # Schedule V in TN: drawn from a lot
+        db.session.commit()
     path = f"/staff/prescriptions/{duplicate.gabapentin_rx}/dispense"
-    fill = {"quantity": "90", "days_supply": "30", "ndc": "65162-102-10",
-            "medguide_provided": "on"}
+    fill = {"quantity": "90", "days_supply": "30", "ndc": GABAPENTIN_300_NDC,
+            "lot_number": "GB-CR1", "medguide_provided": "on"}
     page = rph.post(path, data=fill)
     assert page.status_code == 409
     html = page.get_data(as_text=True)

@@ -17,7 +17,12 @@ from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
 from lienrx.prescribing import services as prescribing
 from tests import factories
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 
 def rules_fired(rx: Any) -> dict[str, Any]:
@@ -77,9 +82,10 @@ def test_prescription_with_nothing_left_to_fill_is_not_active_for_dur(ctx, world
 def test_a_supply_in_use_on_another_case_counts(ctx, world):
     load_products("GABA-CAP-300", "PREG-CAP-75")
     gabapentin = enter(world, "GABA-CAP-300", quantity=Decimal(90), days_supply=30)
+    receive_ndc_lot(GABAPENTIN_300_NDC, "GB-P1")  # Schedule V in TN: drawn from a lot
     dispensing.dispense(factories.user("pharmacist"), dispensing.DispenseRequest(
         prescription_id=gabapentin.id, quantity=Decimal(90), days_supply=30,
-        ndc=GABAPENTIN_300_NDC, medguide_provided=True))
+        ndc=GABAPENTIN_300_NDC, lot_number="GB-P1", medguide_provided=True))
     assert dur.active_prescriptions(world.patient_id, clock.today()) == []  # all dispensed
     pregabalin = enter(world, "PREG-CAP-75", case_id=other_case(world))
     assert "dup-gabapentin-pregabalin" in rules_fired(pregabalin)

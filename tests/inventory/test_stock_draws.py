@@ -239,7 +239,7 @@ def gabapentin(app, rph, counter):
 
 
 @pytest.mark.parametrize(("body", "said"), [
-    ({}, "say whether it returns to stock"),
+    ({}, "say whether the fill returns to stock"),
     ({"disposition": "shelf"}, "Must be one of")])
 def test_reversal_of_a_controlled_dispense_needs_a_disposition(app, rph, gabapentin, body, said):
     refused = rph.post(f"/api/v1/dispenses/{gabapentin['id']}/reverse",
@@ -251,13 +251,15 @@ def test_reversal_of_a_controlled_dispense_needs_a_disposition(app, rph, gabapen
     assert on_hand(app, gabapentin["lot"]) == 1000 - 90
 
 
-def test_a_fill_that_drew_nothing_names_no_disposition(rph, counter):
+def test_a_destroyed_compounded_fill_stays_out_of_its_batch(app, rph, counter):
     cream = rph.post("/api/v1/dispenses", json=cream_fill(counter)).json
-    refused = rph.post(f"/api/v1/dispenses/{cream['id']}/reverse",
-                       json={"reason": "x", "disposition": "destroy"})
+    refused = rph.post(f"/api/v1/dispenses/{cream['id']}/reverse", json={"reason": "x"})
     assert refused.status_code == 422 and list(refused.json["errors"]) == ["disposition"]
-    assert rph.post(f"/api/v1/dispenses/{cream['id']}/reverse",
-                    json={"reason": "x"}).status_code == 200
+    destroyed = rph.post(f"/api/v1/dispenses/{cream['id']}/reverse",
+                         json={"reason": "tube split", "disposition": "destroy"})
+    assert destroyed.status_code == 200 and destroyed.json["disposition"] == "destroy"
+    batch = rph.get(f"/api/v1/compounding-records/{counter.batch_id}").json
+    assert Decimal(batch["remaining_quantity"]) == 120 - 30  # the cream is gone
 
 
 def test_return_to_stock_puts_the_quantity_back(app, rph, gabapentin):
@@ -313,7 +315,7 @@ def test_the_reverse_form_asks_a_controlled_fill_for_its_disposition(staff, gaba
     assert 'name="disposition"' in rph.get(path).get_data(as_text=True)
     refused = rph.post(f"{path}/reverse", data={"reason": "never picked up"})
     assert refused.status_code == 422
-    assert "Disposition: This controlled fill was drawn from the inventory" in text(refused)
+    assert "Disposition: Schedule V: say whether the fill returns to stock" in text(refused)
     done = rph.post(f"{path}/reverse", data={"reason": "never picked up",
                                              "disposition": "destroy"})
     assert done.status_code == 302

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -68,7 +67,7 @@ def test_dsp06_and_dsp13_follow_the_dispenses_place_in_its_fill(app, rph, day):
     after(FILL_DAY)
     generate(app, FILL_DAY)
     clock.freeze(at(NEXT_DAY, 11))
-    fill(rph, day.zolpidem_rx, 10, 10, ndc="0093-0074-01")
+    fill(rph, day.zolpidem_rx, 10, 10, ndc="0093-0074-01", lot_number="ZP100")
     fill(rph, day.cream_rx, 30, 30, compounding_record_id=batch_of(app, day.cream),
          override_refill_too_soon={"reason": "the patient is travelling for surgery"})
     after(NEXT_DAY)
@@ -200,13 +199,7 @@ def unschedule_the_formula_ingredients(app: Any) -> None:
 
 
 def test_a_compound_ingredient_from_a_controlled_inventory_lot_gets_its_cdi(app, rph, day):
-    unschedule_the_formula_ingredients(app)
-    with app.app_context():
-        db.session.add(InventoryLot(component="Ketamine hydrochloride USP powder",
-                                    ndc=KETAMINE_POWDER_NDC, lot_number="L0000", unit="g",
-                                    expiration_date=FILL_DAY + timedelta(days=700),
-                                    dea_schedule="III", on_hand=Decimal(0)))
-        db.session.commit()
+    unschedule_the_formula_ingredients(app)  # the batch's lot was received: that says it
     after(FILL_DAY)
     report, segments = generate(app, FILL_DAY)
     assert report.problems == []
@@ -216,6 +209,9 @@ def test_a_compound_ingredient_from_a_controlled_inventory_lot_gets_its_cdi(app,
 def test_a_compound_with_no_controlled_ingredient_on_record_is_listed_not_guessed(app, rph,
                                                                                  day):
     unschedule_the_formula_ingredients(app)
+    with app.app_context():  # as a batch recorded before its lot was received would be
+        db.session.execute(sa.update(InventoryLot).values(lot_number="NOT-THE-BATCHS"))
+        db.session.commit()
     after(FILL_DAY)
     report, _ = generate(app, FILL_DAY)
     assert [(p["dispense_id"], p["problem"]) for p in report.problems] == [

@@ -117,7 +117,7 @@ def late_zolpidem(rph: Any, day: Any) -> int:
     """On NEXT_DAY the pharmacist enters the rest of the zolpidem fill, handed out on
     FILL_DAY: a late entry."""
     clock.freeze(at(NEXT_DAY, 9))
-    return fill(rph, day.zolpidem_rx, 20, 20, ndc="0093-0074-01",
+    return fill(rph, day.zolpidem_rx, 20, 20, ndc="0093-0074-01", lot_number="ZP100",
                 dispensed_on=FILL_DAY.isoformat(),
                 late_entry_reason="the system was down at the counter")
 

@@ -193,10 +193,11 @@ def test_dispense_shows_charge_label_and_balance_then_reverses(staff, counter): 
     assert "For external use only" in text(label)
     r = rph.post(f"{page}/reverse", data={"reason": ""})
     assert r.status_code == 422 and error_of(r, "reason")
-    r = rph.post(f"{page}/reverse", data={"reason": "Wrong strength"})
+    r = rph.post(f"{page}/reverse", data={"reason": "Wrong strength",
+                                          "disposition": "return_to_stock"})
     assert r.status_code == 302
     assert "Lien balance now $0.00" in text(rph.get(page))
-    r = rph.post(f"{page}/reverse", data={"reason": "Again"})
+    r = rph.post(f"{page}/reverse", data={"reason": "Again", "disposition": "return_to_stock"})
     assert r.status_code == 409 and "already been reversed" in text(r)
 
 
