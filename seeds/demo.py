@@ -62,10 +62,12 @@ def load_demo() -> list[str]:
     today = clock.today()
     patient = parties.create_patient(None, first_name="Jordan", last_name="Rivera",
                                      date_of_birth=today.replace(year=today.year - 41),
-                                     phone="615-555-0199")
+                                     phone="615-555-0199",
+                                     address="12 Oak St, Nashville, TN 37203", sex="female")
     doctor = parties.create_prescriber(None, first_name="Morgan", last_name="Pain",
-                                       npi="1234567893", dea_number="AP5836727",
-                                       state_license="TN-MD-55555", specialty="Pain medicine")
+                                       credential="MD", npi="1234567893",
+                                       dea_number="AP5836727", state_license="TN-MD-55555",
+                                       specialty="Pain medicine")
     case = cases.open_case(
         None, patient_id=patient.id, law_firm_id=firm.id, attorney_user_id=attorney.id,
         firm_file_number="DP-2026-0042", date_of_injury=today - timedelta(days=120),
