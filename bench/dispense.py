@@ -43,8 +43,9 @@ import psycopg  # noqa: E402
 DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LIENRX = str(Path(sys.executable).with_name("lienrx"))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
-# Five prescriptions per case that raise no high-severity DUR alert together.
-REGIMEN = ("GABA-CAP-300", "LIDO-PAT-5", "ALEN-TAB-70", "MPRED-DP-4", "DULO-CAP-30")
+# Four prescriptions per case that raise no high-severity DUR alert together, none of them
+# controlled (a controlled fill would draw from a received inventory lot).
+REGIMEN = ("LIDO-PAT-5", "ALEN-TAB-70", "MPRED-DP-4", "DULO-CAP-30")
 CONNECTIONS, THREADS = 8, 2
 
 
@@ -68,8 +69,10 @@ def keys() -> dict[str, str]:
             "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
 
 
-def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str, int]:
-    """Seed the book through the services; return prescription ids, a token, a ledger case."""
+def seed(url: str, secrets: dict[str, str], cases: int
+         ) -> tuple[list[tuple[int, str]], str, int]:
+    """Seed the book through the services; return (prescription id, NDC) pairs, a token and
+    a ledger case."""
     from flask_migrate import upgrade
 
     from lienrx import create_app
@@ -94,7 +97,9 @@ def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str,
         token, _ = auth.issue_token(pharmacist, timedelta(days=1))
         doctor = parties.create_prescriber(None, first_name="Morgan", last_name="Pain",
                                            npi="1234567893", dea_number="AP5836727")
-        products = [product_by_code(code).id for code in REGIMEN]
+        regimen = [product_by_code(code) for code in REGIMEN]
+        products = [p.id for p in regimen]
+        ndc_of = {p.id: p.ndc for p in regimen}  # each product's first NDC
         firms = [parties.create_law_firm(None, name=f"Bench Firm {i}").id for i in range(20)]
         today, rx_ids = clock.today(), []
         for n in range(cases):
@@ -113,8 +118,10 @@ def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str,
                     refills_authorized=11, written_on=today, diagnosis_codes=["G90.511"],
                     indication="Complex regional pain syndrome type I")
                 for alert in dur.evaluate(rx, None):
-                    dur.resolve(alert.id, pharmacist, "reviewed for the benchmark")
-                rx_ids.append(rx.id)
+                    dur.resolve(alert.id, pharmacist, dur.Resolution(
+                        reason="TD", professional_service="R0", result="1B",
+                        note="reviewed for the benchmark"))
+                rx_ids.append((rx.id, ndc_of[product_id]))
             if n % 100 == 99:
                 db.session.commit()
                 print(f"  seeded {n + 1} cases", flush=True)
@@ -135,6 +142,7 @@ def seed(url: str, secrets: dict[str, str], cases: int) -> tuple[list[int], str,
 
 LUA = """
 local ids = {%(ids)s}
+local ndcs = {%(ndcs)s}
 local token = "%(token)s"
 local path = "%(path)s"
 local counter = 0
@@ -143,8 +151,10 @@ function setup(thread) thread:set("id", math.random(1, 1000000)) end
 function init(args) math.randomseed(id) thread_id = id end
 function request()
   counter = counter + 1
-  local rx = ids[math.random(#ids)]
+  local pick = math.random(#ids)
+  local rx = ids[pick]
   local body = '{"prescription_id": ' .. rx .. ', "quantity": 1, "days_supply": 30, ' ..
+               '"ndc": "' .. ndcs[pick] .. '", ' ..
                '"override_refill_too_soon": {"reason": "benchmark"}}'
   local headers = {["Content-Type"] = "application/json",
                    ["Authorization"] = "Bearer " .. token,
@@ -223,20 +233,22 @@ def main() -> None:
     try:
         secrets = keys()
         started = time.perf_counter()
-        rx_ids, token, ledger_case = seed(url, secrets, args.cases)
+        rx_ids, token, ledger_case = seed(url, secrets, args.cases)  # (rx id, NDC) pairs
         print(f"seeded {args.cases} cases, {len(rx_ids)} prescriptions, a 5,000-entry ledger "
               f"in {time.perf_counter() - started:.1f}s")
         env = {**os.environ, "LIENRX_ENV": "production", "DATABASE_URL": url,
                "LIENRX_INSTANCE_PATH": str(workdir), **secrets, **PHARMACY}
         workers = str(2 * (os.cpu_count() or 1) + 1)
         random.shuffle(rx_ids)
-        ids = ",".join(map(str, rx_ids))
+        ids = ",".join(str(rx) for rx, _ in rx_ids)
+        ndcs = ",".join(f'"{ndc}"' for _, ndc in rx_ids)
 
         port = free_port()
         servers.append(start([LIENRX, "serve", "--port", str(port), "--workers", workers],
                              env, port, workdir / "lienrx.log"))
         script = workdir / "dispense.lua"
-        script.write_text(LUA % {"ids": ids, "token": token, "path": "/api/v1/dispenses"})
+        script.write_text(LUA % {"ids": ids, "ndcs": ndcs, "token": token,
+                                 "path": "/api/v1/dispenses"})
         wrk(port, script, 3)  # warm-up
         lienrx = wrk(port, script, args.seconds)
         api_s, raw_s, entries = time_ledger(port, token, ledger_case, url)
@@ -247,7 +259,8 @@ def main() -> None:
                               f"127.0.0.1:{bare_port}", "--chdir", str(ROOT / "bench"),
                               "bare_app:app"], env, bare_port, workdir / "bare.log"))
         script_bare = workdir / "bare.lua"
-        script_bare.write_text(LUA % {"ids": ids, "token": token, "path": "/insert"})
+        script_bare.write_text(LUA % {"ids": ids, "ndcs": ndcs, "token": token,
+                                      "path": "/insert"})
         wrk(bare_port, script_bare, 3)
         bare = wrk(bare_port, script_bare, args.seconds)
 
