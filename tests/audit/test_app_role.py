@@ -26,7 +26,12 @@ from lienrx.ledger.invariants import check_ledger
 from lienrx.settlement import services as settlement
 from tests import factories
 from tests.conftest import PG_ADMIN_URL
-from tests.formulary.factories import GABAPENTIN_300_NDC, load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    load_products,
+    prescription,
+    receive_ndc_lot,
+)
 
 APPEND_ONLY = ("audit_events", "journal_entries", "postings", "attestations")
 
@@ -83,13 +88,14 @@ def test_app_role_dispenses_posts_money_and_appends_to_the_audit_chain(ctx, gran
     rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300",
                       quantity=Decimal(90), days_supply=30)
     pharmacist = factories.user("pharmacist")
+    receive_ndc_lot(GABAPENTIN_300_NDC, "GB-ROLE")  # Schedule V in TN: fills draw from it
     fill = dispensing.dispense(pharmacist, dispensing.DispenseRequest(
         prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
-        ndc=GABAPENTIN_300_NDC))
+        ndc=GABAPENTIN_300_NDC, lot_number="GB-ROLE"))
     dispensing.reverse(pharmacist, fill.id, "entered in error", "return_to_stock")
     dispensing.dispense(pharmacist, dispensing.DispenseRequest(
         prescription_id=rx.id, quantity=rx.quantity, days_supply=30,
-        ndc=GABAPENTIN_300_NDC))
+        ndc=GABAPENTIN_300_NDC, lot_number="GB-ROLE"))
     settlement.record_payment(factories.user("billing"), world.case_id, amount=100,
                               received_on=clock.today(), reference="CHK-1")
     assert db.session.execute(sa.text("SELECT current_user")).scalar_one() == granted
