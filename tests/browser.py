@@ -15,10 +15,21 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
+def whole_files(app: Any) -> Any:
+    """``app`` answering every request in full: without the browser's conditional headers a
+    static file is never a 304, whose send_file leaves the opened file for the garbage
+    collector (a ResourceWarning that would land on whichever test runs next)."""
+    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+        for header in ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_NONE_MATCH"):
+            environ.pop(header, None)
+        return app(environ, start_response)
+    return serve
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Any) -> Iterator[str]:
     """The test application served on a free localhost port for the browser."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, whole_files(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
