@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 import marshmallow as ma
 from flask import request
 from marshmallow import fields
 
-from lienrx.core import unit_of_work
+from lienrx.core import clock, unit_of_work
 from lienrx.core.errors import LienRxError, ValidationFailed
 from lienrx.core.schemas import Money
 
@@ -79,6 +80,18 @@ def read(names: Iterable[str] = (), *, ints: Iterable[str] = (),
     for name in checks:
         data[name] = form.get(prefix + name) in ("on", "y", "yes", "true", "1")
     return data
+
+
+def local_moment(raw: str) -> str:
+    """A ``datetime-local`` input (the pharmacy's wall clock) as an ISO moment with its
+    offset; text that is no date is returned for the schema to refuse."""
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        return raw
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=clock.timezone())
+    return moment.isoformat()
 
 
 def _is_money(field: fields.Field) -> bool:

@@ -21,7 +21,7 @@ class ProductView:
 
     product: Product
     price: ProductPrice | None
-    effective_schedule: str | None = None
+    effective_schedule: str | None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.product, name)
@@ -40,8 +40,7 @@ class ProductView:
 
 
 def with_prices(products: Sequence[Product], on_date: date,
-                schedule_of: Callable[[Product], str | None] = lambda _: None
-                ) -> list[ProductView]:
+                schedule_of: Callable[[Product], str | None]) -> list[ProductView]:
     """Attach the price in effect on ``on_date`` to each product, and its schedule."""
     return [ProductView(p, price_on(p.id, on_date), schedule_of(p)) for p in products]
 

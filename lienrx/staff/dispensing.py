@@ -26,7 +26,6 @@ from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import CloseFillSchema
 from lienrx.staff.blueprint import bp
-from lienrx.staff.inventory import _aware
 
 OVERRIDE = "override_refill_too_soon.reason"
 BUD_OVERRIDE = "bud_override.reason"
@@ -185,7 +184,7 @@ def _dur_resolutions() -> tuple[list[dict[str, Any]], list[int]]:
         typed = forms.read(("reason", "professional_service", "result", "note"), prefix=prefix)
         contacted = forms.read(("name", "at"), prefix=prefix + "contacted.")
         if "at" in contacted:
-            contacted["at"] = _aware(contacted["at"])
+            contacted["at"] = forms.local_moment(contacted["at"])
         if contacted:
             typed["contacted"] = contacted
         if typed:

@@ -4,7 +4,6 @@ count sheet."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -111,18 +110,6 @@ def record_movement(lot_id: int) -> Any:
     return redirect(url_for("staff.inventory_lot", lot_id=lot_id))
 
 
-def _aware(raw: str) -> str:
-    """A ``datetime-local`` input (the pharmacy's wall clock) as an ISO moment with its
-    offset; text that is no date is returned for the schema to refuse."""
-    try:
-        moment = datetime.fromisoformat(raw)
-    except ValueError:
-        return raw
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=clock.timezone())
-    return moment.isoformat()
-
-
 def _count_page(form: forms.Submission) -> Any:
     lots = queries.list_lots(controlled=True, page_size=None)
     return render_template("staff/inventory_count.html", form=form, lots=lots,
@@ -155,7 +142,8 @@ def record_count() -> Any:
         return _already_done()
     data = forms.read(("kind", "business_hours"))
     counted_at = (request.form.get("counted_at") or "").strip()
-    data["counted_at"] = _aware(counted_at) if counted_at else clock.utcnow().isoformat()
+    data["counted_at"] = (forms.local_moment(counted_at) if counted_at
+                          else clock.utcnow().isoformat())
     rows, lines = [], []  # the sheet's rows counted, and their lines (blank rows left out)
     for row in range(len(request.form.getlist("row"))):
         line = forms.read(("counted_quantity",), ints=("lot_id",), checks=("estimated",),
