@@ -117,7 +117,7 @@ def _compounded_moment(compounded_at: datetime | None) -> datetime:
         return clock.utcnow()
     if compounded_at.tzinfo is None:
         raise field_error("compounded_at", "Give a time zone offset.")
-    if compounded_at > clock.utcnow() + timedelta(minutes=5):
+    if clock.in_future(compounded_at):
         raise field_error("compounded_at", "The compounding time is in the future.")
     return compounded_at
 

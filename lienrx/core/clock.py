@@ -7,10 +7,13 @@ refill timing, payoff validity, aging) are the pharmacy's local date (:func:`tod
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 DEFAULT_TIMEZONE = "America/Chicago"
+# How far ahead of this server's clock a time typed from another clock may be and still count
+# as past (a wall clock, a phone, a terminal running a little fast).
+CLOCK_SKEW = timedelta(minutes=5)
 
 _frozen: datetime | None = None
 _zone: tzinfo = ZoneInfo(DEFAULT_TIMEZONE)
@@ -30,6 +33,11 @@ def timezone() -> tzinfo:
 def utcnow() -> datetime:
     """Return the current time, timezone-aware UTC."""
     return _frozen if _frozen is not None else datetime.now(UTC)
+
+
+def in_future(moment: datetime, skew: timedelta = CLOCK_SKEW) -> bool:
+    """Whether a recorded moment lies ahead of now, beyond ``skew``."""
+    return moment > utcnow() + skew
 
 
 def local_date(moment: datetime) -> date:

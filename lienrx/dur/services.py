@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -28,7 +28,6 @@ from lienrx.prescribing import dose
 from lienrx.prescribing.models import Prescription
 
 MedicationSource = Callable[[int], Iterable[Medication]]  # a patient's id → medications
-CLOCK_SKEW = timedelta(minutes=5)  # a contact time this far ahead is the other clock's
 
 
 def as_medication(prescription: Prescription) -> Medication:
@@ -214,7 +213,7 @@ def resolution_problems(alert: DurAlert, resolution: Resolution) -> dict[str, An
         return {"contacted": [f"{service[:1].upper()}{service[1:]} "
                               f"({resolution.professional_service}): say who was contacted "
                               "and when."]}
-    if resolution.contacted_at and resolution.contacted_at > clock.utcnow() + CLOCK_SKEW:
+    if resolution.contacted_at and clock.in_future(resolution.contacted_at):
         return {"contacted": {"at": ["Must not be in the future."]}}
     return {}
 

@@ -5,7 +5,7 @@ on hand never goes below zero (nor below what open destructions hold, for a draw
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -349,7 +349,7 @@ def _count_errors(kind: str, business_hours: str, counted_at: datetime,
         errors["kind"] = [f"One of {', '.join(rules.COUNT_KINDS)}."]
     if business_hours not in rules.BUSINESS_HOURS:
         errors["business_hours"] = [f"One of {', '.join(rules.BUSINESS_HOURS)}."]
-    if counted_at > clock.utcnow():
+    if clock.in_future(counted_at, skew=timedelta(0)):  # taken on the pharmacy's own clock
         errors["counted_at"] = ["Must not be in the future."]
     if not lines:
         errors["lines"] = ["Count at least one lot."]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -181,7 +181,7 @@ def mark_submitted(actor: Actor, report_id: int, *, method: str,
     """Record that the file went to the state: how, when (now by default) and by whom."""
     report = get_report(report_id)
     moment = submitted_at or clock.utcnow()
-    if moment > clock.utcnow() + timedelta(minutes=5):
+    if clock.in_future(moment):
         raise field_error("submitted_at", "The submission time is in the future.")
     if moment < report.generated_at:
         raise field_error("submitted_at", "The file was generated after that time.")
