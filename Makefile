@@ -7,13 +7,20 @@ PG_ADMIN_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test test-sqlite test-postgres lint typecheck browser-deps clean
+.PHONY: run test test-sqlite test-postgres lint typecheck browser-deps document-deps clean
+DOCUMENT_PACKAGES := libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-core fonts-noto-cjk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# Documents (WeasyPrint) need Pango and fonts covering Latin, Greek, Cyrillic and CJK.
+document-deps:
+	@dpkg -s $(DOCUMENT_PACKAGES) >/dev/null 2>&1 || { \
+	  echo "installing Pango and HarfBuzz and the Noto fonts documents are set in"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DOCUMENT_PACKAGES) >/dev/null; }
+
+$(STAMP): pyproject.toml | $(BIN)/python document-deps
 	$(BIN)/python -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
