@@ -104,11 +104,6 @@ def superseded_by(attestation: Attestation) -> int | None:
     ).scalar_one_or_none()
 
 
-def verify(document: Any, signature: Any, key_id: Any) -> bool:
-    """Whether a document carries a valid signature by a published (or the current) key."""
-    return signing.verify(document, signature, key_id, keys.published_keys())
-
-
 def custodian_certificate(actor: Actor, case_id: int) -> dict[str, Any]:
     """The facts a records-custodian certificate states about the case's raw dispense log.
 
