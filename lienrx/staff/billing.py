@@ -18,7 +18,7 @@ from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.paging import page_number, page_url
 from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
-from lienrx.exports.reconciliation import Filters
+from lienrx.exports.reconciliation import CONTENTS, SIGNS, TOTALS, Filters
 from lienrx.exports.schemas import ReconciliationArgs
 from lienrx.parties import queries as party_queries
 from lienrx.reduction_requests import rules as request_rules
@@ -171,13 +171,17 @@ def issue_payoff(case_id: int) -> Any:
 @bp.route("/billing/export")
 @require_roles(BILLING, ADMIN)
 def export() -> Any:
-    """Show the reconciliation filters; with ``download`` send the workbook."""
+    """Show the reconciliation filters, what they cover and what the workbook holds; with
+    ``download`` send the workbook."""
     firms = [(firm.id, firm.name) for firm in party_queries.law_firms()]
     raw = {k: v.strip() for k, v in request.args.items() if k != "download"}
     form = forms.Submission.load(ReconciliationArgs(), {k: v for k, v in raw.items() if v},
                                  raw=raw)
-    if "download" not in request.args or not form.ok:
-        return render_template("staff/export.html", form=form, firms=firms,
-                               statuses=[(s, s) for s in case_rules.STATUSES]), form.status
-    spool = spool_reconciliation(current_user, Filters(**(form.values or {})))
-    return xlsx_response(spool)
+    filters = Filters(**(form.values or {})) if form.ok else None
+    if "download" not in request.args or filters is None:
+        return render_template(
+            "staff/export.html", form=form, firms=firms,
+            statuses=[(s, s) for s in case_rules.STATUSES],
+            covers=filters.described() if filters else None, contents=CONTENTS,
+            notes=(SIGNS, TOTALS)), form.status
+    return xlsx_response(spool_reconciliation(current_user, filters))
