@@ -59,7 +59,8 @@ class Contract:
 
     conflicts: Mapping[str, tuple[str, ...]]  # the 409 codes the operation's services answer
     conflict_meanings: Mapping[str, str]  # every conflict code → what it means, for clients
-    responses: Mapping[str, Mapping[int, str]] = field(default_factory=dict)  # other refusals
+    # other refusals: status (one of the generic error statuses, e.g. 401) → why
+    responses: Mapping[str, Mapping[int, str]] = field(default_factory=dict)
     examples: Mapping[str, Any] = field(default_factory=dict)  # request bodies, by hand
 
 
