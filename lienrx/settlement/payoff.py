@@ -23,6 +23,8 @@ from lienrx.settlement.models import PayoffStatement
 from lienrx.settlement.queries import KindTotals, entries_after, last_entry_id, payoff_lines
 from lienrx.settlement.services import open_case_for_money
 
+TEMPLATE = "letters/payoff_statement.html"
+
 
 @dataclass(frozen=True)
 class PayoffQuote:
@@ -102,9 +104,6 @@ def statements(actor: Actor, case_id: int, *, page: int = 1,
     audit.record(actor, "payoff_statement.listed", "case", case.id,
                  {"count": len(found), "total": found.total})
     return found
-
-
-TEMPLATE = "letters/payoff_statement.html"
 
 
 def statement_letter(actor: Actor, statement_id: int, *,
