@@ -24,7 +24,7 @@ from lienrx.parties import queries as party_queries
 from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
-from lienrx.settlement import payoff, rules, services
+from lienrx.settlement import letters, payoff, rules, services
 from lienrx.settlement import queries as settlement_queries
 from lienrx.settlement.schemas import (
     CloseSchema,
@@ -106,13 +106,14 @@ def settlement_page(case_id: int, forms_: dict[str, forms.Submission] | None = N
     for name in (*MONEY_FORMS, "payoff"):
         forms_.setdefault(name, forms.Submission(prefix=f"{name}-"))
     failed = [f.status for f in forms_.values() if f.status != 200]
+    status = failed[0] if failed else what_if[0].status
     return render_template(
         "staff/settlement.html", case=case, totals=totals, what_if=what_if, f=forms_,
         settlement=settlement_queries.settlement_of(case_id), statements=statements,
         methods=[(m, m.replace("_", " ")) for m in rules.REDUCTION_METHODS],
         outcomes=[(o, o.replace("_", " ")) for o in rules.CLOSE_OUTCOMES],
         requests=reduction_requests.requests_for_case(current_user, case_id),
-        show_value=show_value), (failed[0] if failed else what_if[0].status)
+        w9=letters.w9_on_file(), show_value=show_value), status
 
 
 def _what_if(case_id: int) -> tuple[forms.Submission, Any]:
