@@ -17,6 +17,8 @@ CONFLICT_MEANINGS = {
                                "(a pharmacist may override with `bud_override`).",
     "days_supply_inconsistent": "quantity over days supply is well above the prescribed "
                                 "daily dose (`dispensed_per_day`, `prescribed_per_day`).",
+    "case_not_closed_without_recovery": "the case was not closed with outcome `no_recovery`, "
+                                        "so it has no closing letter.",
     "dur_unresolved": "high-severity DUR alerts need a pharmacist's resolution (`alerts`; "
                       "resend with `dur_resolutions`).",
     "email_taken": "an account with this e-mail already exists.",
@@ -83,6 +85,8 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
     "pdmp_api.record_result": ("invalid_transition",),
     "inventory_api.record_movement": ("insufficient_inventory", "invalid_transition"),
     "inventory_api.record_count": ("insufficient_inventory",),
+    "settlement_api.closing_letter_html": ("case_not_closed_without_recovery",),
+    "settlement_api.closing_letter_pdf": ("case_not_closed_without_recovery",),
 }
 
 # Refusals of operations that no decorator shows.

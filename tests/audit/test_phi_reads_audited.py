@@ -44,6 +44,7 @@ PHI_FREE = {
     "docs.api_docs": "API documentation",
     "api-docs.openapi_json": "the OpenAPI document",
     "attestations_api.list_keys": "public signing keys",
+    "verify.page": "the public verification form: a verdict names versions, never a patient",
     "auth_api.me": "the caller's own account",
     "parties_api.list_law_firms": "law firms are businesses, not patients",
     "parties_api.get_law_firm": "law firms are businesses, not patients",
