@@ -100,6 +100,7 @@ def register_extensions(app: Flask) -> None:
 def register_blueprints(app: Flask) -> None:
     """Mount the JSON API (flask-smorest) and the HTML pages."""
     from lienrx.api_blueprints import API_BLUEPRINTS
+    from lienrx.attestations import views as verify_views
     from lienrx.auth import views as auth_views
     from lienrx.docs import views as docs_views
     from lienrx.home import views as home_views
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(home_views.bp)
     app.register_blueprint(portal_views.bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(verify_views.bp)
 
 
 HSTS = "max-age=31536000; includeSubDomains"

@@ -30,5 +30,13 @@ def _create_app() -> object:
 
 
 def main() -> None:
-    """Entry point of the console script."""
-    FlaskGroup(create_app=_create_app, help="LienRx pharmacy lien system.")()  # type: ignore[arg-type]
+    """Entry point of the console script.
+
+    ``attestations`` sits on the group itself, not only on the app, so `lienrx attestations
+    verify … --keys` runs without building the application (no instance folder, no keys, no
+    database touched): the offline verifier writes nothing.
+    """
+    group = FlaskGroup(create_app=_create_app,  # type: ignore[arg-type]
+                       help="LienRx pharmacy lien system.")
+    group.add_command(attestations)
+    group()

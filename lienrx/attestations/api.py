@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response
+import marshmallow as ma
+from flask import Response, request
 from flask_login import current_user
+from werkzeug.exceptions import BadRequest
 
-from lienrx.attestations import certificate, html, keys, pdf, services
+from lienrx.attestations import certificate, html, keys, pdf, services, verification
 from lienrx.attestations.layout import seal_for
 from lienrx.attestations.schemas import (
     AttestationCreateSchema,
@@ -18,6 +20,7 @@ from lienrx.attestations.schemas import (
     VerifySchema,
 )
 from lienrx.core.api import ApiBlueprint, paged
+from lienrx.core.errors import ValidationFailed
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, require_roles
 
 blp = ApiBlueprint("attestations_api", __name__,
@@ -111,11 +114,34 @@ def list_keys() -> Any:
     return found
 
 
-@blp.route("/attestations/verify", methods=["POST"])
-@blp.doc(security=[])
-@blp.arguments(VerifySchema)
-@blp.response(200, VerifyResultSchema)
-def verify_document(body: dict[str, Any]) -> Any:
-    """Whether a document carries a valid signature by one of the published keys."""
-    return {"valid": services.verify(body["document"], body["signature"], body["key_id"])}
+_VERIFY_BODY = {"required": True, "content": {
+    "application/json": {"schema": VerifySchema},
+    "multipart/form-data": {"schema": {
+        "type": "object", "required": ["file"],
+        "properties": {"file": {"type": "string", "format": "binary",
+                                "description": "The POGOS PDF, or its signed JSON."}}}}}}
 
+
+def _submitted() -> dict[str, Any]:
+    """The attestation to verify: an uploaded PDF or JSON file, or the JSON body."""
+    if request.mimetype == "multipart/form-data":
+        upload = request.files.get("file")
+        if upload is None:
+            raise ValidationFailed({"file": ["Choose the POGOS PDF or its JSON file."]})
+        return verification.read_upload(upload.read())
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadRequest()
+    try:
+        return dict(VerifySchema().load(body))
+    except ma.ValidationError as error:
+        raise ValidationFailed(error.normalized_messages()) from None
+
+
+@blp.route("/attestations/verify", methods=["POST"])
+@blp.doc(security=[], requestBody=_VERIFY_BODY)
+@blp.response(200, VerifyResultSchema)
+def verify_document() -> Any:
+    """Whether a POGOS is signed by a published key, whether that key is retired, and whether
+    the version is current or superseded (JSON body, or an uploaded PDF or JSON file)."""
+    return verification.verify_saved(_submitted())

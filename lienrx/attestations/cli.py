@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from flask.cli import with_appcontext
+from sqlalchemy.exc import SQLAlchemyError
 
 from lienrx.attestations import signing
 
@@ -17,6 +18,25 @@ def _load(path: Path, what: str) -> Any:
         return json.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         raise click.BadParameter(f"{path} is not a readable JSON {what}.") from exc
+
+
+def _load_attestation(path: Path) -> Any:
+    """The attestation in a POGOS PDF (its embedded signed JSON) or a saved JSON response."""
+    from lienrx.core.documents import attachments_of
+
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise click.BadParameter(f"{path} cannot be read.") from exc
+    if not content.startswith(b"%PDF-"):
+        return _load(path, "attestation")
+    for name, data in sorted(attachments_of(content).items()):
+        if name.endswith(".json"):
+            try:
+                return json.loads(data.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError):
+                continue
+    raise click.BadParameter(f"{path} is a PDF that carries no signed POGOS JSON.")
 
 
 def _keys_from_file(path: Path) -> dict[str, Any]:
@@ -37,7 +57,12 @@ def _keys_from_database() -> dict[str, str]:
         return published_keys()
     app = click.get_current_context().ensure_object(ScriptInfo).load_app()
     with app.app_context():
-        return published_keys()
+        try:
+            return published_keys()
+        except SQLAlchemyError as exc:
+            raise click.ClickException(
+                "The published keys cannot be read from the database; pass --keys with a "
+                "saved GET /api/v1/attestation-keys response.") from exc
 
 
 def _problem(saved: Any, keys: dict[str, Any]) -> str | None:
@@ -80,8 +105,9 @@ def publish_key() -> None:
 @click.option("--keys", "keys_file", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="A saved GET /api/v1/attestation-keys response; no database is needed.")
 def verify(file: Path, keys_file: Path | None) -> None:
-    """Verify a saved attestation (GET /api/v1/attestations/{id}) offline; exit 1 if invalid."""
-    saved = _load(file, "attestation")
+    """Verify a POGOS PDF or a saved attestation (GET /api/v1/attestations/{id}); exit 1 if
+    invalid. Reads only: nothing is written."""
+    saved = _load_attestation(file)
     keys = _keys_from_file(keys_file) if keys_file else _keys_from_database()
     problem = _problem(saved, keys)
     if problem:

@@ -63,7 +63,21 @@ class VerifySchema(LoadSchema):
     document = fields.Dict(required=True)
     signature = fields.String(required=True, validate=validate.Length(max=200))
     key_id = fields.String(required=True, validate=validate.Length(max=100))
+    sha256 = fields.String(validate=validate.Length(equal=64),
+                           metadata={"description": "When given, it must match the document."})
+
+
+class VerifyPageSchema(LoadSchema):
+    """The `/verify` page's two ways in; it names the fields in its messages."""
+
+    file = fields.Raw(metadata={"label": "POGOS PDF or JSON file"})
+    pasted = fields.String(metadata={"label": "Signed JSON"})
 
 
 class VerifyResultSchema(DumpSchema):
     valid = fields.Boolean()
+    key_status = fields.String(metadata={"enum": ["active", "retired", "unknown"]})
+    current = fields.Boolean()
+    superseded_by_version = fields.Integer(allow_none=True)
+    latest_version = fields.Integer(allow_none=True)
+    version = fields.Integer(allow_none=True)

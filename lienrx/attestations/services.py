@@ -123,11 +123,6 @@ def view(attestation: Attestation) -> dict[str, Any]:
             "superseded_by_id": superseded_by(attestation)}
 
 
-def verify(document: Any, signature: Any, key_id: Any) -> bool:
-    """Whether a document carries a valid signature by a published (or the current) key."""
-    return signing.verify(document, signature, key_id, keys.published_keys())
-
-
 def custodian_certificate(actor: Actor, case_id: int) -> dict[str, Any]:
     """The facts a records-custodian certificate states about the case's raw dispense log.
 

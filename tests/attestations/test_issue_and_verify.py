@@ -97,7 +97,7 @@ def test_tampering_any_field_fails_verification(api_as, anonymous, world, ctx):
         assert not signature_holds(key, forged, body["signature"]), path
         verdict = anonymous.post("/api/v1/attestations/verify", json={
             "document": forged, "signature": body["signature"], "key_id": body["key_id"]})
-        assert verdict.status_code == 200 and verdict.json == {"valid": False}, path
+        assert verdict.status_code == 200 and verdict.json["valid"] is False, path
     added = {**document, "extra": "field"}
     removed = {k: v for k, v in document.items() if k != "pharmacist_narrative"}
     for forged in (added, removed):
@@ -108,7 +108,7 @@ def test_verify_endpoint_accepts_the_untouched_document(api_as, anonymous, world
     body = issue(api_as("pharmacist"), world.case_id)
     verdict = anonymous.post("/api/v1/attestations/verify", json={
         "document": body["document"], "signature": body["signature"], "key_id": body["key_id"]})
-    assert verdict.status_code == 200 and verdict.json == {"valid": True}
+    assert verdict.status_code == 200 and verdict.json["valid"] is True
 
 
 @pytest.mark.parametrize("change", [
@@ -120,7 +120,7 @@ def test_verify_with_a_bad_signature_or_key_is_not_valid(api_as, anonymous, worl
     payload = {"document": body["document"], "signature": body["signature"],
                "key_id": body["key_id"], **change}
     verdict = anonymous.post("/api/v1/attestations/verify", json=payload)
-    assert verdict.status_code == 200 and verdict.json == {"valid": False}
+    assert verdict.status_code == 200 and verdict.json["valid"] is False
 
 
 @pytest.mark.parametrize(("payload", "status"), [

@@ -55,7 +55,8 @@ def test_rotation_keeps_old_attestations_verifiable(api_as, anonymous, world, ro
             verdict = client.post("/api/v1/attestations/verify", json={
                 "document": issued["document"], "signature": issued["signature"],
                 "key_id": issued["key_id"]})
-            assert verdict.json == {"valid": True}
+            assert verdict.json["valid"] is True
+            assert verdict.json["key_status"] == ("retired" if issued is old else "active")
 
 
 def _publish(application: Flask) -> None:
