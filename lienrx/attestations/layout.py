@@ -250,7 +250,7 @@ class Row:
 
 
 TIMELINE_HEADINGS = ("Date", "Medication and source", "Prescription", "Sig and daily dose",
-                     "Qty, days", "ICD-10 (prescription)", "Prescriber", "Pharmacist",
+                     "Qty, days", "ICD-10 (its Rx)", "Prescriber", "Pharmacist",
                      "Charge", "Lien balance")
 NUMERIC = frozenset({8, 9})  # the money columns, right-aligned
 
@@ -282,8 +282,9 @@ def fill_row(line: dict[str, Any]) -> Row:
 def reversal_row(reversal: dict[str, Any], fills: dict[Any, dict[str, Any]]) -> Row:
     """A reversing entry's cells, naming the fill it took off the lien."""
     reversed_fill = fills.get(reversal.get("dispense_id"))
-    what = ("Reversal of the fill of "
-            f"{fill_date(reversed_fill)}" if reversed_fill else "Reversal")
+    what = (f"Reversal of the fill of {day(reversed_fill['dispensed_on'])} (Rx "
+            f"{reversed_fill['prescription_id']}, fill #{reversed_fill['fill_number']})"
+            if reversed_fill else "Reversal")
     return Row("reversal", [
         [day(reversal.get("occurred_on"))], [what, text(reversal.get("memo"))], [], [], [], [],
         [], [], [money(f"-{reversal['amount']}")], [_balance(reversal)]], [])
