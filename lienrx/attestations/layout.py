@@ -7,7 +7,7 @@ version did not record reads "not recorded in this version", never a blank or a 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -56,7 +56,7 @@ class Seal:
     verify_url: str
     keys_url: str
     json_url: str
-    signed: dict[str, Any] = field(default_factory=dict)
+    signed: dict[str, Any]
     superseded_by: Successor | None = None
 
     @property
