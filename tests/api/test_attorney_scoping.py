@@ -17,7 +17,8 @@ SAMPLE_QUERIES = {
     "/settlement-preview": "?gross=100000.00&attorney_fees=33333.33&costs=1500.00",
 }
 # Documents that exist only later in a case's life (the insider also gets 404 for them here).
-CREATED_LATER = ("/release-letter.html", "/release-letter.pdf")
+CREATED_LATER = ("/release-letter.html", "/release-letter.pdf", "/closing-letter.html",
+                 "/closing-letter.pdf")
 
 
 def allowed_roles(view):
@@ -49,6 +50,7 @@ def other_firms_records(app, world):
     from lienrx.attestations import services as attestations
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
+    from lienrx.settlement import payoff
     from tests.formulary.factories import (
         GABAPENTIN_300_NDC,
         load_products,
@@ -68,9 +70,11 @@ def other_firms_records(app, world):
         request = reduction_requests.file_request(
             factories.user("billing"), world.case_id, method="amount", value=1_000,
             reason="scoping walk")
+        statement = payoff.issue_statement(factories.user("billing"), world.case_id)
         db.session.commit()
         return {"case_id": world.case_id, "reduction_request_id": request.id,
-                "dispense_id": fill.id, "attestation_id": attestation.id}
+                "dispense_id": fill.id, "attestation_id": attestation.id,
+                "statement_id": statement.id}
 
 
 def test_attorney_routes_are_known(app):
