@@ -20,6 +20,8 @@ from lienrx.core import clock
 from lienrx.core.links import public_url
 
 NOT_RECORDED = "not recorded in this version"
+# English month abbreviations, whatever the server's locale
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 NO_CODES = "none given by the prescriber"
 MECHANISMS = {"motor_vehicle": "Motor vehicle collision", "slip_and_fall": "Slip and fall",
               "workplace": "Workplace injury", "crush": "Crush injury", "fracture": "Fracture",
@@ -107,7 +109,7 @@ def day(value: Any) -> str:
         found = value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except ValueError:
         return str(value)
-    return f"{found:%b} {found.day}, {found.year}"
+    return f"{MONTHS[found.month - 1]} {found.day}, {found.year}"
 
 
 def zone_of(document: dict[str, Any]) -> tzinfo:
