@@ -16,6 +16,7 @@ from lienrx.cases.rules import US_STATES
 from lienrx.core import clock, crypto
 from lienrx.core.identifiers import dea_shape_valid, npi_valid
 from lienrx.core.money import to_cents
+from lienrx.notifications import mail
 
 log = logging.getLogger("lienrx.config")
 
@@ -26,7 +27,8 @@ REQUIRED_IN_PRODUCTION = ("LIENRX_PUBLIC_URL", "LIENRX_PHARMACY_NAME", "LIENRX_P
                           "LIENRX_PHARMACY_PHONE", "LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA")
 # Optional settings read from the environment as they are, or as positive whole numbers.
 TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE",
-                 "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY")
+                 "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY",
+                 "LIENRX_SMTP_URL", "LIENRX_MAIL_FROM")
 # The old name of LIENRX_PHARMACY_STATE, still read (with a warning) so existing
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
@@ -81,6 +83,8 @@ class BaseConfig:
     LIENRX_PHARMACY_NCPDP: str | None = None  # PHA02 of PDMP files, when the pharmacy has one
     LIENRX_PDMP_SFTP_URL: str | None = None  # sftp://user:password@host:port/folder (optional)
     LIENRX_PDMP_SFTP_HOST_KEY: str | None = None  # the SFTP server's public key line
+    LIENRX_SMTP_URL: str | None = None  # smtp(+starttls)://user:password@host:port (optional)
+    LIENRX_MAIL_FROM: str | None = None  # the sender of notification e-mails (with the URL)
     LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
     LIENRX_TIMEZONE = clock.DEFAULT_TIMEZONE  # the pharmacy's local date is "today" everywhere
     LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply
@@ -227,7 +231,23 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     settings.update(overrides)
     _check_pharmacy_identity(settings)
     _check_pharmacy_place(settings)
+    _check_mail(settings)
     return settings
+
+
+def _check_mail(settings: Mapping[str, Any]) -> None:
+    """Name a malformed SMTP URL or sender, or a server configured without a sender."""
+    url, sender = settings.get("LIENRX_SMTP_URL"), settings.get("LIENRX_MAIL_FROM")
+    try:
+        if url:
+            mail.parse_smtp_url(str(url))
+        if sender:
+            mail.check_sender(str(sender))
+    except mail.MailSettingError as exc:
+        raise ConfigError(str(exc)) from None
+    if url and not sender:
+        raise ConfigError("LIENRX_MAIL_FROM must be set with LIENRX_SMTP_URL: the address "
+                          "notification e-mails come from")
 
 
 def _check_pharmacy_place(settings: dict[str, Any]) -> None:

@@ -16,6 +16,7 @@ from lienrx.core.actors import Actor
 from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
+from lienrx.outbox import services as outbox
 from lienrx.settlement import rules
 from lienrx.settlement.models import PayoffStatement
 from lienrx.settlement.queries import entries_after, last_entry_id, payoff_lines
@@ -77,6 +78,7 @@ def issue_statement(actor: Actor, case_id: int) -> StatementView:
     audit.record(actor, "payoff_statement.issued", "payoff_statement", statement.id,
                  {"case_id": case.id, "balance": statement.balance_cents,
                   "valid_through": statement.valid_through.isoformat()})
+    outbox.enqueue_event(outbox.PAYOFF_ISSUED, case.id, statement.id)
     return view(statement)
 
 
