@@ -13,9 +13,9 @@ from lienrx.outbox.models import NotificationPreference
 
 def choices(user_id: int) -> dict[str, bool]:
     """Each event and whether ``user_id`` is e-mailed about it."""
-    turned = dict(db.session.execute(
+    turned = {event: enabled for event, enabled in db.session.execute(
         sa.select(NotificationPreference.event, NotificationPreference.enabled)
-        .where(NotificationPreference.user_id == user_id)).tuples())
+        .where(NotificationPreference.user_id == user_id))}
     return {event: turned.get(event, True) for event in rules.EVENTS}
 
 
