@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lienrx.audit import services as audit
 from lienrx.cases.models import Case
-from lienrx.core import clock
+from lienrx.core import clock, locks
 from lienrx.core.db import violates_unique
 from lienrx.extensions import db
 from lienrx.outbox import preferences, rules
@@ -86,12 +86,12 @@ def claim(channels: tuple[str, ...]) -> OutboxMessage | None:
     The caller commits at once: from then on the row waits for its next attempt time.
     """
     now = clock.utcnow()
-    message = db.session.scalars(
+    message = locks.lock(
         sa.select(OutboxMessage)
         .where(OutboxMessage.status == rules.PENDING, OutboxMessage.channel.in_(channels),
                OutboxMessage.next_attempt_at <= now)
-        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1).with_for_update(skip_locked=True)).first()
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1),
+        OutboxMessage, skip_locked=True)
     if message is None:
         return None
     message.attempts += 1
