@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import click
 from flask import current_app
@@ -34,7 +34,6 @@ class Tally:
     sent: int = 0
     retrying: int = 0
     failed: int = 0
-    reasons: list[str] = field(default_factory=list)
 
 
 def _mail_server() -> mail.SmtpServer | None:
@@ -63,7 +62,6 @@ def deliver_due(server: mail.SmtpServer, sender: str, limit: int = BATCH) -> Tal
             mail.send(server, email)
         except mail.SendFailed as exc:
             kept = outbox.record_failure(message_id, exc.reason)
-            tally.reasons.append(exc.reason)
             if kept.status == rules.FAILED:
                 tally.failed += 1
             else:

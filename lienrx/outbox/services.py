@@ -47,12 +47,16 @@ def enqueue(channel: str, payload: dict[str, Any], *,
         return None
     message = OutboxMessage(channel=channel, payload=payload, dedupe_key=dedupe_key,
                             status=rules.PENDING, attempts=0, next_attempt_at=clock.utcnow())
+    if dedupe_key is None:
+        db.session.add(message)
+        db.session.flush()
+        return message
     try:
         with db.session.begin_nested():  # a twin run that got there first wins, quietly
             db.session.add(message)
             db.session.flush()
     except IntegrityError as exc:
-        if dedupe_key is None or not violates_unique(exc, "outbox_messages", "dedupe_key"):
+        if not violates_unique(exc, "outbox_messages", "dedupe_key"):
             raise
         return None
     return message
