@@ -16,6 +16,7 @@ from lienrx.cases.rules import US_STATES
 from lienrx.core import clock, crypto
 from lienrx.core.identifiers import dea_shape_valid, npi_valid
 from lienrx.core.money import to_cents
+from lienrx.notifications import mail
 
 log = logging.getLogger("lienrx.config")
 
@@ -30,7 +31,7 @@ LETTER_SETTINGS = ("LIENRX_LETTER_SIGNATORY", "LIENRX_LETTER_SIGNATORY_TITLE", "
                    "LIENRX_LETTER_FOOTER", "LIENRX_W9_PATH")
 TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE",
                  "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY",
-                 *LETTER_SETTINGS)
+                 *LETTER_SETTINGS, "LIENRX_SMTP_URL", "LIENRX_MAIL_FROM")
 # The old name of LIENRX_PHARMACY_STATE, still read (with a warning) so existing
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
@@ -85,6 +86,8 @@ class BaseConfig:
     LIENRX_PHARMACY_NCPDP: str | None = None  # PHA02 of PDMP files, when the pharmacy has one
     LIENRX_PDMP_SFTP_URL: str | None = None  # sftp://user:password@host:port/folder (optional)
     LIENRX_PDMP_SFTP_HOST_KEY: str | None = None  # the SFTP server's public key line
+    LIENRX_SMTP_URL: str | None = None  # smtp(+starttls)://user:password@host:port (optional)
+    LIENRX_MAIL_FROM: str | None = None  # the sender of notification e-mails (with the URL)
     LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
     LIENRX_TIMEZONE = clock.DEFAULT_TIMEZONE  # the pharmacy's local date is "today" everywhere
     LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply
@@ -238,6 +241,7 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     _check_pharmacy_identity(settings)
     _check_pharmacy_place(settings)
     _check_letters(settings)
+    _check_mail(settings)
     return settings
 
 
@@ -263,6 +267,21 @@ def _check_letters(settings: dict[str, Any]) -> None:
     if not is_pdf:
         raise ConfigError("LIENRX_W9_PATH must name a readable PDF file (the pharmacy's "
                           f"Form W-9); got {w9!r}")
+
+
+def _check_mail(settings: Mapping[str, Any]) -> None:
+    """Name a malformed SMTP URL or sender, or a server configured without a sender."""
+    url, sender = settings.get("LIENRX_SMTP_URL"), settings.get("LIENRX_MAIL_FROM")
+    try:
+        if url:
+            mail.parse_smtp_url(str(url))
+        if sender:
+            mail.check_sender(str(sender))
+    except mail.MailSettingError as exc:
+        raise ConfigError(str(exc)) from None
+    if url and not sender:
+        raise ConfigError("LIENRX_MAIL_FROM must be set with LIENRX_SMTP_URL: the address "
+                          "notification e-mails come from")
 
 
 def _check_pharmacy_place(settings: dict[str, Any]) -> None:

@@ -32,6 +32,8 @@ from lienrx.dispensing import queries
 from lienrx.ledger.queries import running_ledger
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
+from lienrx.notifications.schemas import EmailPreferencesSchema
+from lienrx.outbox.rules import EVENTS
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
 from lienrx.settlement import closing, letters, payoff, release
@@ -242,3 +244,18 @@ def request_reduction(case_id: int) -> Any:
     number = filed.acknowledgment_number
     flash(f"Reduction request {number} received; billing will answer it here.", "info")
     return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@require_roles(ATTORNEY)
+def email_preferences() -> Any:
+    """Show, and save, which events the attorney is e-mailed about (CSRF-checked form)."""
+    form = None
+    if request.method == "POST":
+        form = forms.Submission.load(EmailPreferencesSchema(), forms.read(checks=EVENTS))
+        if form.call(notification_services.set_preferences, _actor()) is not None:
+            flash("E-mail preferences saved.", "info")
+            return redirect(url_for(".email_preferences"))
+    return render_template("portal/preferences.html", events=EVENTS, form=form,
+                           chosen=notification_services.email_preferences(_actor())
+                           ), form.status if form else 200

@@ -18,6 +18,7 @@ from lienrx.core.errors import NotFound
 from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
+from lienrx.outbox import services as outbox
 from lienrx.settlement import letters, rules
 from lienrx.settlement.models import PayoffStatement
 from lienrx.settlement.queries import KindTotals, entries_after, last_entry_id, payoff_lines
@@ -81,6 +82,7 @@ def issue_statement(actor: Actor, case_id: int) -> StatementView:
     audit.record(actor, "payoff_statement.issued", "payoff_statement", statement.id,
                  {"case_id": case.id, "balance": statement.balance_cents,
                   "valid_through": statement.valid_through.isoformat()})
+    outbox.enqueue_event(outbox.PAYOFF_ISSUED, case.id, statement.id)
     return view(statement)
 
 

@@ -22,6 +22,7 @@ from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.ledger.queries import case_balance
 from lienrx.ledger.services import CASH, CONTRA, REFUNDS, WRITE_OFFS, book, post_entry, receivable
+from lienrx.outbox import services as outbox
 from lienrx.settlement import calculator, closing, release, rules
 from lienrx.settlement.models import ClosingLetter, Payment, Reduction, ReleaseLetter, Settlement
 from lienrx.settlement.queries import case_totals, settlement_of
@@ -207,6 +208,7 @@ def close_case(actor: Actor, case_id: int, *, outcome: str, reason: str | None =
                    if outcome == rules.NO_RECOVERY else None)
     audit.record(actor, "case.closed", "case", case.id,
                  {"outcome": outcome, "written_off": totals.balance})
+    outbox.enqueue_event(outbox.CASE_CLOSED, case.id)
     return Closed(case.status, case_balance(case.id), paid, unrecovered)
 
 
