@@ -12,14 +12,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import io
+import logging
 from dataclasses import dataclass
 from typing import Any
 
 from flask import render_template
 
-PDF_MIMETYPE = "application/pdf"
-FONT_FAMILIES = ("Noto Sans", "Noto Sans CJK SC")
-"""The fonts every document is set in, in fallback order (see ``documents/base.css``)."""
+# WeasyPrint logs each of its seven rendering steps at INFO: noise in the pharmacy's logs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 
 @dataclass(frozen=True)

@@ -8,14 +8,12 @@ import html
 import io
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Response
 from pypdf import PdfReader
 
-import lienrx.attestations
 from lienrx.attestations import builder, layout
 from lienrx.attestations import html as html_rendering
 from lienrx.core import documents
@@ -321,7 +319,7 @@ def test_superseded_version_carries_a_stamp_on_its_first_page(api_as, world):
     assert "SUPERSEDED" not in later and "SUPERSEDED" not in printed
 
 
-# 8. Names in any script; no fpdf2 -------------------------------------------------------------
+# 8. Names in any script ----------------------------------------------------------------------
 
 def test_names_in_any_script_survive_in_the_pogos_and_certificate_pdfs(app, api_as):
     with app.app_context():
@@ -336,7 +334,3 @@ def test_names_in_any_script_survive_in_the_pogos_and_certificate_pdfs(app, api_
     for text in (pogos, certificate):
         assert "Zoë Ñúñez-山田 Смирнова" in text
 
-
-def test_attestations_no_longer_use_fpdf2():
-    package = Path(lienrx.attestations.__file__).parent
-    assert not [p.name for p in package.glob("*.py") if "fpdf" in p.read_text()]
