@@ -58,3 +58,10 @@ class LienAgreementWithDocumentSchema(LienAgreementCreateSchema):
     document_id = Id(load_default=None, allow_none=True, metadata={
         "description": "An uploaded `lien_agreement` document of the case: its SHA-256 is "
                        "recorded as `document_sha256`."})
+
+
+class SignedAgreementFormSchema(LienAgreementCreateSchema):
+    """The staff page's lien-agreement form: the signed file instead of a pasted hash."""
+
+    file = fields.Raw(load_default=None, load_only=True,
+                      metadata={"label": "Signed agreement (PDF or image)"})

@@ -22,6 +22,7 @@ from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
 
 MEGABYTE = 1024 * 1024
+NO_FILE = "Choose the file to upload."
 
 
 def max_bytes() -> int:
@@ -53,7 +54,7 @@ def upload(actor: Actor | None, case_id: int, *, file: bytes | None, kind: str,
     JPEG), 413 when it is larger than :func:`max_bytes`."""
     case = cases.get_case(actor, case_id)
     if file is None:
-        raise field_error("file", "Choose the file to upload.")
+        raise field_error("file", NO_FILE)
     content_type = _checked_file(file)
     if kind not in rules.KINDS:
         raise field_error("kind", "Not a kind of case document.")
