@@ -72,7 +72,8 @@ def seed(cases: int, lines: int) -> None:
     _insert(Patient.__table__, [
         {"id": i, "first_name": rng.choice(["Ana", "Ben", "Cy", "=Dee"]),
          "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14", "phone": None, "email": None,
-         "address": None, "lookup_index": f"{i:064d}", "created_at": now}
+         "address": None, "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}",
+         "created_at": now}
         for i in range(1, cases + 1)])
     statuses = ["active"] * 3 + ["settled"]
     _insert(Case.__table__, [

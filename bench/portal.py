@@ -104,7 +104,8 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
     _insert(Patient.__table__, [
         {"id": i, "first_name": rng.choice(["Ana", "Ben", "Cy", "Dee", "Eli"]),
          "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14", "phone": None, "email": None,
-         "address": None, "lookup_index": f"{i:064d}", "created_at": now}
+         "address": None, "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}",
+         "created_at": now}
         for i in range(1, total + 1)])
     statuses = ["active"] * 6 + ["on_hold", "settled", "intake", "closed"]
     _insert(Case.__table__, [

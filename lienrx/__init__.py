@@ -13,7 +13,6 @@ from typing import Any
 import click
 from flask import Flask, g, request, session
 from flask_login import current_user, logout_user
-from flask_smorest import Api
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -23,8 +22,8 @@ from lienrx.core.api import IdConverter
 from lienrx.core.db import configure_sqlite
 from lienrx.core.idempotency import new_submission_key
 from lienrx.core.money import format_cents
+from lienrx.core.openapi import LienRxApi
 from lienrx.core.problems import register_error_handlers
-from lienrx.core.schemas import Money
 from lienrx.core.unit_of_work import UnitOfWorkFlask
 from lienrx.extensions import csrf, db, limiter, login_manager, migrate
 
@@ -103,12 +102,12 @@ def register_blueprints(app: Flask) -> None:
     from lienrx.attestations import views as verify_views
     from lienrx.auth import views as auth_views
     from lienrx.docs import views as docs_views
+    from lienrx.docs.contract import CONTRACT
     from lienrx.home import views as home_views
     from lienrx.portal import views as portal_views
     from lienrx.staff import bp as staff_bp
 
-    api = Api(app)
-    api.register_field(Money, "string", "decimal")
+    api = LienRxApi(app, CONTRACT)
     api.register_converter(IdConverter, integerconverter2paramschema)
     app.extensions["lienrx.api"] = api
     for blueprint in API_BLUEPRINTS:

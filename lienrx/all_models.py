@@ -26,6 +26,7 @@ from lienrx.inventory.models import (
 )
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.notifications.models import ReadMark
+from lienrx.outbox.models import NotificationPreference, OutboxMessage
 from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber
 from lienrx.pdmp.models import PdmpReport, PdmpReportRecord
 from lienrx.prescribing.models import Prescription

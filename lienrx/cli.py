@@ -13,12 +13,13 @@ from lienrx.exports.cli import export
 from lienrx.inventory.cli import inventory
 from lienrx.keys_cli import keys
 from lienrx.ledger_cli import ledger
+from lienrx.notifications.cli import notify
 from lienrx.pdmp.cli import pdmp
 from lienrx.seeds.cli import seed
 from lienrx.server import serve
 
 COMMANDS = [users, audit, ledger, keys, seed, serve, export, attestations, pdmp,
-            inventory]
+            inventory, notify]
 # Subcommands of `lienrx db`, the group Flask-Migrate owns (upgrade, migrate, heads, …).
 DB_COMMANDS = [backup, grant_app_role]
 

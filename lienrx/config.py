@@ -16,6 +16,7 @@ from lienrx.cases.rules import US_STATES
 from lienrx.core import clock, crypto
 from lienrx.core.identifiers import dea_shape_valid, npi_valid
 from lienrx.core.money import to_cents
+from lienrx.notifications import mail
 
 log = logging.getLogger("lienrx.config")
 
@@ -25,8 +26,12 @@ REQUIRED_SECRETS = ("SECRET_KEY", "LIENRX_DATA_KEYS", "LIENRX_SIGNING_KEY")
 REQUIRED_IN_PRODUCTION = ("LIENRX_PUBLIC_URL", "LIENRX_PHARMACY_NAME", "LIENRX_PHARMACY_ADDRESS",
                           "LIENRX_PHARMACY_PHONE", "LIENRX_PHARMACY_NPI", "LIENRX_PHARMACY_DEA")
 # Optional settings read from the environment as they are, or as positive whole numbers.
+# How letters to law firms are signed and what they print (see lienrx/settlement/letters.py).
+LETTER_SETTINGS = ("LIENRX_LETTER_SIGNATORY", "LIENRX_LETTER_SIGNATORY_TITLE", "LIENRX_REMIT_TO",
+                   "LIENRX_LETTER_FOOTER", "LIENRX_W9_PATH")
 TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_STATE",
-                 "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY")
+                 "LIENRX_PHARMACY_NCPDP", "LIENRX_PDMP_SFTP_URL", "LIENRX_PDMP_SFTP_HOST_KEY",
+                 *LETTER_SETTINGS, "LIENRX_SMTP_URL", "LIENRX_MAIL_FROM")
 # The old name of LIENRX_PHARMACY_STATE, still read (with a warning) so existing
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
@@ -84,6 +89,8 @@ class BaseConfig:
     LIENRX_PHARMACY_NCPDP: str | None = None  # PHA02 of PDMP files, when the pharmacy has one
     LIENRX_PDMP_SFTP_URL: str | None = None  # sftp://user:password@host:port/folder (optional)
     LIENRX_PDMP_SFTP_HOST_KEY: str | None = None  # the SFTP server's public key line
+    LIENRX_SMTP_URL: str | None = None  # smtp(+starttls)://user:password@host:port (optional)
+    LIENRX_MAIL_FROM: str | None = None  # the sender of notification e-mails (with the URL)
     LIENRX_PUBLIC_URL = "http://localhost:8000"  # `lienrx serve`; production must set it
     LIENRX_TIMEZONE = clock.DEFAULT_TIMEZONE  # the pharmacy's local date is "today" everywhere
     LIENRX_PHARMACY_STATE = "TN"  # whose prescription and scheduling rules apply
@@ -91,6 +98,12 @@ class BaseConfig:
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
     LIENRX_CONFIRM_CHARGE_ABOVE = 100_000  # cents: the dispense page asks to confirm above it
     LIENRX_LATE_ENTRY_DAYS = 7  # how many days back a pharmacist may date a late-entered fill
+    # Letters to law firms (payoff statements, release and closing letters)
+    LIENRX_LETTER_SIGNATORY: str | None = None  # the name in the signature block, when set
+    LIENRX_LETTER_SIGNATORY_TITLE = "Lien Billing Department"
+    LIENRX_REMIT_TO: str | None = None  # lines of the remit-to block; default name + address
+    LIENRX_LETTER_FOOTER: str | None = None  # a line at the foot of every letter page
+    LIENRX_W9_PATH: str | None = None  # the pharmacy's Form W-9 (a PDF) firms may download
 
 
 class DevelopmentConfig(BaseConfig):
@@ -230,7 +243,48 @@ def load_settings(instance_path: str, environ: Mapping[str, str] | None = None,
     settings.update(overrides)
     _check_pharmacy_identity(settings)
     _check_pharmacy_place(settings)
+    _check_letters(settings)
+    _check_mail(settings)
     return settings
+
+
+def _check_letters(settings: dict[str, Any]) -> None:
+    """Normalise the remit-to block's line breaks; name a W-9 path that is not a readable PDF.
+
+    An environment variable rarely holds a line break, so ``\\n`` (backslash, n) breaks a
+    remit-to line too.
+    """
+    remit = settings.get("LIENRX_REMIT_TO")
+    if isinstance(remit, str):
+        lines = [line.strip() for line in remit.replace("\\n", "\n").splitlines()]
+        settings["LIENRX_REMIT_TO"] = "\n".join(line for line in lines if line) or None
+    w9 = settings.get("LIENRX_W9_PATH")
+    if not w9:
+        settings["LIENRX_W9_PATH"] = None
+        return
+    try:
+        with Path(str(w9)).expanduser().open("rb") as file:
+            is_pdf = file.read(5) == b"%PDF-"
+    except OSError:
+        is_pdf = False
+    if not is_pdf:
+        raise ConfigError("LIENRX_W9_PATH must name a readable PDF file (the pharmacy's "
+                          f"Form W-9); got {w9!r}")
+
+
+def _check_mail(settings: Mapping[str, Any]) -> None:
+    """Name a malformed SMTP URL or sender, or a server configured without a sender."""
+    url, sender = settings.get("LIENRX_SMTP_URL"), settings.get("LIENRX_MAIL_FROM")
+    try:
+        if url:
+            mail.parse_smtp_url(str(url))
+        if sender:
+            mail.check_sender(str(sender))
+    except mail.MailSettingError as exc:
+        raise ConfigError(str(exc)) from None
+    if url and not sender:
+        raise ConfigError("LIENRX_MAIL_FROM must be set with LIENRX_SMTP_URL: the address "
+                          "notification e-mails come from")
 
 
 def _check_pharmacy_place(settings: dict[str, Any]) -> None:

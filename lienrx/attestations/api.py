@@ -11,7 +11,6 @@ from werkzeug.exceptions import BadRequest
 
 from lienrx.attestations import certificate, html, keys, pdf, services, verification
 from lienrx.attestations.layout import seal_for
-from lienrx.attestations.models import Attestation
 from lienrx.attestations.schemas import (
     AttestationCreateSchema,
     AttestationKeySchema,
@@ -31,15 +30,6 @@ READERS = (PHARMACIST, BILLING, ATTORNEY)
 _BINARY = {"schema": {"type": "string", "format": "binary"}}
 
 
-def _view(attestation: Attestation) -> dict[str, Any]:
-    return {"id": attestation.id, "case_id": attestation.case_id,
-            "version": attestation.version, "issued_at": attestation.issued_at,
-            "document": attestation.document, "sha256": attestation.sha256,
-            "signature": attestation.signature, "key_id": attestation.key_id,
-            "signed_by": attestation.signed_by, "supersedes_id": attestation.supersedes_id,
-            "superseded_by_id": services.superseded_by(attestation)}
-
-
 def _file(body: bytes, mimetype: str, filename: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -53,8 +43,7 @@ def _file(body: bytes, mimetype: str, filename: str) -> Response:
 def issue_attestation(body: dict[str, Any], case_id: int) -> Any:
     """Sign the case's POGOS as the next version; it supersedes the previous one."""
     attestation = services.issue_attestation(current_user, case_id, narrative=body["narrative"])
-    view = _view(attestation)
-    return view
+    return services.view(attestation)
 
 
 @blp.route("/cases/<int:case_id>/attestations", methods=["GET"])
@@ -74,8 +63,7 @@ def list_attestations(case_id: int, pagination_parameters: Any) -> Any:
 def get_attestation(attestation_id: int) -> Any:
     """One attestation version with its signed document (a PHI read: audited)."""
     attestation = services.get_attestation(current_user, attestation_id)
-    view = _view(attestation)
-    return view
+    return services.view(attestation)
 
 
 @blp.route("/attestations/<int:attestation_id>.html", methods=["GET"])

@@ -3,7 +3,12 @@
 The document is plain JSON: strings, integers, booleans, null, lists and objects. Money is a
 two-place decimal string, dates are ISO strings, timestamps ISO 8601 with offset; never a float.
 
-The fills, DUR alerts and per-medication rationale come from :mod:`lienrx.dispensing.queries`.
+The fills, DUR alerts and the prescribers' indications come from
+:mod:`lienrx.dispensing.queries`. Clinical statements keep their source: a diagnosis names the
+document it was taken from, an indication the prescriber who stated it; the pharmacist attests
+to the records only. ``lienrx.pogos/2`` adds to each line its sig, dose, written date, place
+in the prescription (refill, partial), NDC labeler and the running lien balance; version 1
+documents stay stored and verifiable as they were signed.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.ledger.queries import case_totals
 
-SCHEMA = "lienrx.pogos/1"
+SCHEMA = "lienrx.pogos/2"
 TITLE = "Pharmacy-Organized General Occurrence Summary (POGOS)"
 
 
@@ -52,20 +57,58 @@ def ledger_summary(case_id: int) -> dict[str, Any]:
             "totals": {name: format_cents(cents) for name, cents in totals.items()}}
 
 
-def reversals(case_id: int) -> list[dict[str, Any]]:
-    """Reversing entries on the case's ledger, oldest first (amounts as positive magnitudes)."""
+def _charges_and_reversals(case_id: int) -> list[tuple[JournalEntry, int]]:
+    """The case's charge and reversal entries with their signed effect on the lien, in date
+    order (entry order within a day)."""
     rows = db.session.execute(
         sa.select(JournalEntry, sa.func.sum(Posting.amount_cents))
         .join(Posting, Posting.entry_id == JournalEntry.id)
         .join(LedgerAccount, LedgerAccount.id == Posting.account_id)
-        .where(LedgerAccount.case_id == case_id, JournalEntry.kind == "reversal")
+        .where(LedgerAccount.case_id == case_id,
+               JournalEntry.kind.in_(("charge", "reversal")))
         .group_by(JournalEntry.id).order_by(JournalEntry.occurred_on, JournalEntry.id)
     ).all()
+    return [(entry, int(amount)) for entry, amount in rows]
+
+
+def running_balances(entries: list[tuple[JournalEntry, int]]) -> dict[int, int]:
+    """The lien's charges less the reversals of those charges, after each entry (by entry id).
+
+    Reductions, payments, write-offs and refunds are left to the totals, so the figure after a
+    line is what the fills have put on the lien by then.
+    """
+    charges = {entry.id for entry, _ in entries if entry.kind == "charge"}
+    running, after = 0, {}
+    for entry, amount in entries:
+        if entry.kind == "charge" or entry.reverses_entry_id in charges:
+            running += amount
+            after[entry.id] = running
+    return after
+
+
+def reversals(entries: list[tuple[JournalEntry, int]],
+              after: dict[int, int]) -> list[dict[str, Any]]:
+    """Reversing entries on the case's ledger, oldest first (amounts as positive magnitudes)."""
     return [{"entry_id": entry.id, "occurred_on": entry.occurred_on.isoformat(),
-             "amount": format_cents(-int(amount)), "memo": entry.memo,
+             "amount": format_cents(-amount), "memo": entry.memo,
              "reverses_entry_id": entry.reverses_entry_id,
-             "dispense_id": entry.source_id if entry.source_type == "dispense" else None}
-            for entry, amount in rows]
+             "dispense_id": entry.source_id if entry.source_type == "dispense" else None,
+             "balance_after": _money(after.get(entry.id))}
+            for entry, amount in entries if entry.kind == "reversal"]
+
+
+def _money(cents: int | None) -> str | None:
+    return None if cents is None else format_cents(cents)
+
+
+def _with_balances(lines: list[dict[str, Any]], entries: list[tuple[JournalEntry, int]],
+                   after: dict[int, int]) -> list[dict[str, Any]]:
+    """Each line with its charge's ledger entry and the running lien balance after it."""
+    charged = {entry.source_id: entry.id for entry, _ in entries
+               if entry.kind == "charge" and entry.source_type == "dispense"}
+    return [{**line, "charge_entry_id": charged.get(line["dispense_id"]),
+             "balance_after": _money(after.get(charged.get(line["dispense_id"], -1)))}
+            for line in lines]
 
 
 def _case_part(case: Case) -> dict[str, Any]:
@@ -114,14 +157,15 @@ def _fills_summary(lines: list[dict[str, Any]]) -> dict[str, Any]:
 
 
 def attestation_statement(signer: Signer, pharmacy: str) -> str:
-    """The words the signing pharmacist attests to."""
+    """The words the signing pharmacist attests to: facts of record, nothing clinical."""
     return (f"I, {signer.name}, a pharmacist licensed under license number "
             f"{signer.license_number}, attest that the dispensing records summarised in this "
             f"report were made and kept by {pharmacy} in the regular course of its business, at "
             "or near the time of each event, by or from information given by a person with "
-            "knowledge of it; that each medication listed was dispensed on a prescription for "
-            "the diagnoses shown; and that, in my professional judgment, the regimen was "
-            "clinically appropriate for the documented injuries.")
+            "knowledge of it; and that each dispense line in this report reproduces those "
+            "records. I make no clinical statement here: each diagnosis is shown with the "
+            "document it was taken from, and each indication as the prescriber stated it on "
+            "the prescription.")
 
 
 def build_document(case_id: int, signer: Signer, narrative: str | None, *, version: int = 1,
@@ -132,20 +176,22 @@ def build_document(case_id: int, signer: Signer, narrative: str | None, *, versi
     if case is None:
         raise NotFound("No such case.")
     pharmacy = pharmacy_name()
-    lines = dispense_lines(case_id)
+    entries = _charges_and_reversals(case_id)
+    after = running_balances(entries)
+    lines = _with_balances(dispense_lines(case_id), entries, after)
     return {
         "schema": SCHEMA,
         "title": TITLE,
         "version": version,
         "issued_at": (issued_at or clock.utcnow()).isoformat(),
         "supersedes": supersedes,
-        "pharmacy": {"name": pharmacy},
+        "pharmacy": {"name": pharmacy, "timezone": str(clock.timezone())},
         "case": _case_part(case),
         **_parties(case),
         "diagnoses": _diagnoses(case),
         "external_treatments": _external_treatments(case_id),
         "dispense_lines": lines,
-        "reversals": reversals(case_id),
+        "reversals": reversals(entries, after),
         "dur_alerts": dispensing.case_dur_alerts(case_id),
         "medication_rationale": dispensing.medication_rationale(lines),
         "pharmacist_narrative": narrative,

@@ -97,11 +97,30 @@ def list_attestations(actor: Actor, case_id: int, *, page: int = 1,
     return found
 
 
+def successor(attestation: Attestation) -> Attestation | None:
+    """The version that replaced this one, if any."""
+    return db.session.execute(
+        sa.select(Attestation).where(Attestation.supersedes_id == attestation.id)
+    ).scalar_one_or_none()
+
+
 def superseded_by(attestation: Attestation) -> int | None:
     """The id of the version that replaced this one, if any."""
-    return db.session.execute(
-        sa.select(Attestation.id).where(Attestation.supersedes_id == attestation.id)
-    ).scalar_one_or_none()
+    found = successor(attestation)
+    return None if found is None else found.id
+
+
+def view(attestation: Attestation) -> dict[str, Any]:
+    """The attestation as the API shows it: the signed document with its seal and chain.
+
+    The API's answer and the copy carried inside the PDF are both this, so they cannot differ.
+    """
+    return {"id": attestation.id, "case_id": attestation.case_id,
+            "version": attestation.version, "issued_at": attestation.issued_at,
+            "document": attestation.document, "sha256": attestation.sha256,
+            "signature": attestation.signature, "key_id": attestation.key_id,
+            "signed_by": attestation.signed_by, "supersedes_id": attestation.supersedes_id,
+            "superseded_by_id": superseded_by(attestation)}
 
 
 def custodian_certificate(actor: Actor, case_id: int) -> dict[str, Any]:

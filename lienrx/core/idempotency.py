@@ -131,6 +131,7 @@ def idempotent(view: F) -> F:
         claim.response_body = response.get_data(as_text=True)
         return response
 
+    wrapper.honours_idempotency_key = True  # type: ignore[attr-defined]  # the OpenAPI document
     return wrapper  # type: ignore[return-value]
 
 

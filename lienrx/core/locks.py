@@ -7,8 +7,8 @@ the rows of a table only after every table before it in :data:`ORDER` and never 
 that comes later:
 
     totp_factors → cases → prescriptions → products → compounding_records → inventory_lots
-          → dispenses → dur_alerts → reduction_requests → pdmp_state_locks
-          → audit_chain_heads
+          → dispenses → dur_alerts → reduction_requests → outbox_messages
+          → pdmp_state_locks → audit_chain_heads
 
 So a path that needs a row it cannot name yet (a reversal knows its dispense, not the case)
 reads it without a lock first, takes the locks in order, and re-reads the row under its lock
@@ -45,6 +45,7 @@ ORDER: tuple[str, ...] = (
     "dispenses",
     "dur_alerts",
     "reduction_requests",
+    "outbox_messages",  # a delivery worker's claim (skip locked), alone in its transaction
     "pdmp_state_locks",  # a PDMP generation, per state: before it reads what to report
     "audit_chain_heads",
 )
@@ -84,19 +85,21 @@ def _claim(session: Session, table: str, key: object) -> None:
     held.append((table, key))
 
 
-def lock(query: sa.Select[Any], model: type[M], *,
-         session: Session | None = None) -> M | None:
+def lock(query: sa.Select[Any], model: type[M], *, session: Session | None = None,
+         skip_locked: bool = False) -> M | None:
     """Run ``query`` with ``FOR UPDATE OF`` ``model``'s table, in the order of :data:`ORDER`.
 
     The row is re-read under the lock (``populate_existing``): a copy loaded before the lock
-    was taken may be stale.
+    was taken may be stale. ``skip_locked`` passes over rows another transaction holds (a
+    queue's workers each take a different row) instead of waiting for them.
     """
     session = session if session is not None else db.session()
     table: str = model.__tablename__  # type: ignore[attr-defined]
     if table not in RANK:
         raise LockOrderError(f"{table} has no place in lienrx.core.locks.ORDER; add it there.")
     found = session.execute(
-        query.with_for_update(of=model).execution_options(populate_existing=True)
+        query.with_for_update(of=model, skip_locked=skip_locked)
+        .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
     if found is not None:
         _claim(session, table, sa.inspect(found).identity)

@@ -26,6 +26,57 @@ log = logging.getLogger("lienrx.errors")
 
 PROBLEM_JSON = "application/problem+json"
 
+# The body :func:`problem` builds, as the OpenAPI document's ``Problem`` schema (RFC 9457).
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "An RFC 9457 problem. `code` names the rule or check that refused the "
+                   "request; some codes carry extension members (below).",
+    "required": ["type", "title", "status", "code", "detail"],
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference",
+                 "description": "`/problems/` and the code, hyphenated.",
+                 "example": "/problems/refills-exhausted"},
+        "title": {"type": "string", "example": "Refills exhausted"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599, "example": 409},
+        "detail": {"type": "string", "description": "For people; never carries PHI.",
+                   "example": "Not enough remains on this prescription."},
+        "instance": {"type": "string", "format": "uri-reference",
+                     "description": "RFC 9457's occurrence URI; not sent today."},
+        "code": {"type": "string", "pattern": "^[a-z0-9_]+$", "example": "refills_exhausted"},
+        "errors": {
+            "type": "object",
+            "description": "`validation_failed`: each bad field (or `_schema`, the body as a "
+                           "whole) → its messages; a nested object's or a list item's fields "
+                           "nest the same way.",
+            "additionalProperties": {"oneOf": [
+                {"type": "array", "items": {"type": "string"}},
+                {"type": "object", "additionalProperties": True},
+            ]},
+            "example": {"date_of_birth": ["Must not be in the future."]},
+        },
+        "matches": {
+            "type": "array",
+            "description": "`possible_duplicate_patient`: the patients already registered "
+                           "with this last name and date of birth.",
+            "items": {"type": "object", "required": ["id"],
+                      "properties": {"id": {"type": "integer"}}},
+        },
+        "alerts": {
+            "type": "array",
+            "description": "`dur_unresolved`: the alerts that still need a pharmacist's "
+                           "resolution (resend with `dur_resolutions` naming their ids).",
+            "items": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "kind": {"type": "string"},
+                "severity": {"type": "string", "enum": ["low", "moderate", "high"]},
+                "message": {"type": "string"}}},
+        },
+        "retry_after": {"type": "integer", "minimum": 0,
+                        "description": "`rate_limited`: seconds to wait (as `Retry-After`)."},
+        "request_id": {"type": "string",
+                       "description": "`internal_error`: the id to quote to support."},
+    },
+}
+
 
 def wants_problem_json() -> bool:
     """API paths answer errors as problem+json."""

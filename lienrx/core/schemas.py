@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -27,7 +28,14 @@ class DumpSchema(ma.Schema):
 
 
 class Money(fields.Field):
-    """Integer cents inside, a two-place decimal string outside ("185.50")."""
+    """Integer cents inside, a two-place decimal string outside ("185.50").
+
+    Read: a decimal string with at most two places ("185", "185.5", "185.50"; a JSON
+    integer is read as whole dollars too). Written: always two places. The OpenAPI document
+    states both patterns (``WRITTEN``; ``READ``, or ``READ_NOT_NEGATIVE`` where negatives are
+    refused), and reading refuses any other text (exponents, "+", spaces, digit separators,
+    non-ASCII digits), so the documented pattern is exactly what is accepted.
+    """
 
     default_error_messages = {
         "invalid": "Send a decimal string with at most two places, e.g. \"185.50\".",
@@ -35,6 +43,10 @@ class Money(fields.Field):
         "too_large": "Too large.",
     }
     MAX_CENTS = 10**13  # $100 billion: far above any lien, far below the database's limit
+    WRITTEN = r"^-?\d+\.\d{2}$"
+    READ = r"^-?\d+(\.\d{1,2})?$"
+    READ_NOT_NEGATIVE = r"^\d+(\.\d{1,2})?$"
+    _READ = re.compile(READ, re.ASCII)
 
     def __init__(self, *, allow_negative: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -45,6 +57,8 @@ class Money(fields.Field):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if isinstance(value, bool) or not isinstance(value, str | int):
+            raise self.make_error("invalid")
+        if isinstance(value, str) and not self._READ.fullmatch(value):
             raise self.make_error("invalid")
         try:
             cents = to_cents(Decimal(value) if isinstance(value, str) else value)

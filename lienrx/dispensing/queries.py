@@ -20,7 +20,7 @@ from sqlalchemy.orm import aliased
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
 from lienrx.cases import rules as case_rules
-from lienrx.cases.models import Case, CaseDiagnosis
+from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.core.actors import Actor
@@ -32,7 +32,7 @@ from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import next_fill_due, refill_due_on
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
-from lienrx.formulary.models import MasterFormulation, Product
+from lienrx.formulary.models import MasterFormulation, Product, ProductNdc
 from lienrx.ledger.invariants import Booked
 from lienrx.ledger.models import LedgerAccount, Posting
 from lienrx.ledger.queries import case_balances
@@ -51,44 +51,65 @@ def hyphenated_ndc(ndc: str | None) -> str | None:
     return None if ndc is None else f"{ndc[:5]}-{ndc[5:9]}-{ndc[9:]}"
 
 
+def _dose(rx: Prescription) -> dict[str, str] | None:
+    dose = rx.dose
+    return None if dose is None else {"amount": plain_number(dose.amount), "unit": dose.unit,
+                                      "times_per_day": plain_number(dose.times_per_day)}
+
+
+def _daily_dose(rx: Prescription) -> dict[str, str] | None:
+    dose = rx.dose
+    return None if dose is None else {"amount": plain_number(dose.daily_amount),
+                                      "unit": dose.unit}
+
+
 def fill_lines(case_id: int) -> list[dict[str, Any]]:
-    """Every fill of the case, oldest first, reversed fills included, in one query."""
+    """Every fill of the case, oldest first, reversed fills included, in one query.
+
+    A line carries what its own prescription says: its diagnosis codes (empty when the
+    prescriber gave none, never the case's), its indication, sig and structured dose; and
+    where the fill stands in it (refill number of refills authorised, partial sequence).
+    """
     pharmacist = aliased(User)
     rows = db.session.execute(
         sa.select(Dispense, Prescription, Product, Prescriber, pharmacist,
-                  CompoundingRecord, MasterFormulation)
+                  CompoundingRecord, MasterFormulation, ProductNdc.labeler)
         .join(Prescription, Prescription.id == Dispense.prescription_id)
         .join(Product, Product.id == Prescription.product_id)
         .join(Prescriber, Prescriber.id == Prescription.prescriber_id)
         .join(pharmacist, pharmacist.id == Dispense.pharmacist_user_id)
         .outerjoin(CompoundingRecord, CompoundingRecord.id == Dispense.compounding_record_id)
         .outerjoin(MasterFormulation, MasterFormulation.id == CompoundingRecord.formulation_id)
+        .outerjoin(ProductNdc, sa.and_(ProductNdc.product_id == Product.id,
+                                       ProductNdc.ndc == Dispense.ndc))
         .where(Dispense.case_id == case_id)
         .order_by(Dispense.dispensed_on, Dispense.id)
     ).all()
-    case_codes = list(db.session.execute(
-        sa.select(CaseDiagnosis.icd10).where(CaseDiagnosis.case_id == case_id)
-        .order_by(CaseDiagnosis.position)).scalars())
     lines = []
-    for fill, rx, product, prescriber, rph, batch, formulation in rows:
+    for fill, rx, product, prescriber, rph, batch, formulation, labeler in rows:
         compounded = batch is not None
         lines.append({
             "dispense_id": fill.id, "dispensed_on": fill.dispensed_on.isoformat(),
             "fill_number": fill.fill_number, "prescription_id": rx.id,
+            "written_on": rx.written_on.isoformat(), "refill_number": fill.refill_number,
+            "refills_authorized": rx.refills_authorized,
+            "partial_sequence": fill.partial_sequence, "fill_parts": list(fill.fill_parts or []),
             "product_code": product.code, "product_name": product.name,
             "product_kind": product.kind,
             "ndc": None if compounded else hyphenated_ndc(fill.ndc),
+            "ndc_labeler": None if compounded else labeler,
             "ndc_lot": None if compounded else fill.lot_number,
             "formulation": (f"MFR {formulation.id} v{batch.formulation_version}"
                             if compounded else None),
             "batch_lot": batch.lot_number if compounded else None,
             "beyond_use_date": batch.beyond_use_date.isoformat() if compounded else None,
             "quantity": plain_number(fill.quantity), "unit": product.unit,
-            "days_supply": fill.days_supply,
+            "days_supply": fill.days_supply, "sig": rx.sig, "dose": _dose(rx),
+            "daily_dose": _daily_dose(rx),
             "prescriber_name": prescriber.display_name, "prescriber_npi": prescriber.npi,
             "pharmacist_name": rph.name, "pharmacist_license": rph.license_number,
             "charge": format_cents(fill.charge_cents),
-            "icd10_codes": list(rx.diagnosis_codes or case_codes), "indication": rx.indication,
+            "icd10_codes": list(rx.diagnosis_codes or []), "indication": rx.indication,
             "status": fill.status, "refill_too_soon_override": fill.refill_override_reason,
             "bud_override": fill.bud_override_reason,
             "late_entry": fill.late_entry, "late_entry_reason": fill.late_entry_reason,
@@ -132,27 +153,27 @@ def _first_dispense_reviewing(case_id: int) -> dict[int, int]:
 
 
 def medication_rationale(lines: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-    """One rationale per product dispensed: its seeded indication, the codes it treats and
-    the indications its prescriptions state (``prescribed_for``)."""
-    by_code: dict[str, dict[str, Any]] = {}
+    """Why each medication was given, in the prescriber's words: one item per prescription
+    with a fill that stands, its stated indication (None when the prescription predates the
+    field), the prescriber it is attributed to and the prescription's own diagnosis codes.
+
+    Nothing comes from the formulary: a product's description is not a clinical reason.
+    """
+    by_rx: dict[int, dict[str, Any]] = {}
     for line in lines:
         if line["status"] == "reversed":
             continue
-        item = by_code.setdefault(line["product_code"], {
-            "product_code": line["product_code"], "product_name": line["product_name"],
-            "indication": None, "icd10_codes": [], "prescribed_for": [],
+        item = by_rx.setdefault(line["prescription_id"], {
+            "prescription_id": line["prescription_id"], "product_code": line["product_code"],
+            "product_name": line["product_name"], "written_on": line["written_on"],
+            "indication": line["indication"], "source": "prescription",
+            "stated_by": {"name": line["prescriber_name"], "npi": line["prescriber_npi"]},
+            "icd10_codes": list(line["icd10_codes"]),
             "first_dispensed_on": line["dispensed_on"],
             "last_dispensed_on": line["dispensed_on"], "fills": 0})
         item["fills"] += 1
         item["last_dispensed_on"] = line["dispensed_on"]
-        item["icd10_codes"] += [c for c in line["icd10_codes"] if c not in item["icd10_codes"]]
-        if line.get("indication") and line["indication"] not in item["prescribed_for"]:
-            item["prescribed_for"].append(line["indication"])
-    indications = dict(db.session.execute(
-        sa.select(Product.code, Product.indication).where(Product.code.in_(by_code))).all())
-    for code, item in by_code.items():
-        item["indication"] = indications.get(code)
-    return list(by_code.values())
+    return list(by_rx.values())
 
 
 def case_dispenses(case_id: int) -> list[Dispense]:

@@ -39,6 +39,7 @@ from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import MEMO_LENGTH, JournalEntry
+from lienrx.outbox import services as outbox
 from lienrx.prescribing import dose as rx_dose
 from lienrx.prescribing import fills
 from lienrx.prescribing import rules as rx_rules
@@ -469,6 +470,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
                   "partial_sequence": plan.partial_sequence, "charge_cents": charge,
                   "refill_override": refill_override, "bud_override": bud_override,
                   "dispensed_on": on.isoformat(), "late_entry": late_entry_reason is not None})
+    outbox.enqueue_event(outbox.NEW_FILL, case.id, record.id)
     return record
 
 

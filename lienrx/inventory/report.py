@@ -16,7 +16,6 @@ from typing import IO, Any
 
 import sqlalchemy as sa
 from flask import current_app
-from openpyxl.utils import get_column_letter
 
 from lienrx.audit import services as audit
 from lienrx.core import clock
@@ -162,12 +161,6 @@ def about_rows(report: Report) -> list[tuple[str, str]]:
             ("Note", NOTE)]
 
 
-def _filtered(sheet: SheetWriter) -> None:
-    """An autofilter over the sheet's rows; no totals row, as quantities in different units
-    do not add up."""
-    sheet.ws.auto_filter.ref = f"A1:{get_column_letter(len(sheet.columns))}{sheet.rows + 1}"
-
-
 def write_xlsx(actor: Actor | None, dest: str | IO[bytes], start: date, end: date) -> Report:
     """Write the report workbook (About, By drug, By lot, Movements) and record it."""
     report = build(start, end)
@@ -182,7 +175,7 @@ def write_xlsx(actor: Actor | None, dest: str | IO[bytes], start: date, end: dat
     movements = SheetWriter(workbook, "Movements", MOVEMENTS)
     movements.extend(_movement_rows(start, end))
     for sheet in (drugs, lots, movements):
-        _filtered(sheet)
+        sheet.close()  # no column totals: quantities in different units do not add up
     workbook.save(dest)
     record(actor, report, "xlsx")
     return report

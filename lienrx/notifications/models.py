@@ -23,3 +23,4 @@ class ReadMark(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(
         sa.ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     read_at: Mapped[datetime] = mapped_column(UTCDateTime)
+

@@ -103,25 +103,35 @@ def _closings(firm_id: int, since: datetime, shown: int) -> tuple[list[Notificat
     return [Notification(CLOSED, r.id, r.updated_at) for r in rows], total
 
 
-def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], int]:
-    """Active cases with no fill for ``after`` days (never filled: since opening), quietest
-    first; the rule is :func:`quiet_days`, applied here in SQL."""
-    today = clock.today()
-    cutoff = today - timedelta(days=after)
+def quiet_cases(after: int, firm_id: int | None = None) -> sa.Subquery:
+    """Active cases (of one firm, or all) with no fill for ``after`` days (never filled:
+    opened before then): id, status, created_at, last_fill. The rule is :func:`quiet_days`,
+    applied here in SQL."""
+    cutoff = clock.today() - timedelta(days=after)
     last_fill = (sa.select(sa.func.max(Dispense.dispensed_on))
                  .where(Dispense.case_id == Case.id, Dispense.status == "dispensed")
                  .scalar_subquery())
     fills = (sa.select(Case.id, Case.status, Case.created_at, last_fill.label("last_fill"))
-             .where(Case.law_firm_id == firm_id, Case.status == case_rules.ACTIVE)
+             .where(Case.status == case_rules.ACTIVE,
+                    *([] if firm_id is None else [Case.law_firm_id == firm_id]))
              .subquery())
     # opened before the pharmacy's midnight that starts the day after the cutoff
     opened_before = datetime.combine(cutoff + timedelta(days=1), datetime.min.time(),
                                      clock.timezone()).astimezone(UTC)
+    return (sa.select(fills)
+            .where(sa.or_(fills.c.last_fill <= cutoff,
+                          sa.and_(fills.c.last_fill.is_(None),
+                                  fills.c.created_at < opened_before)))
+            .subquery())
+
+
+def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], int]:
+    """The firm's quiet liens, quietest first."""
+    today = clock.today()
+    quiet = quiet_cases(after, firm_id)
     rows = db.session.execute(
-        sa.select(fills, sa.func.count().over().label("total"))
-        .where(sa.or_(fills.c.last_fill <= cutoff,
-                      sa.and_(fills.c.last_fill.is_(None), fills.c.created_at < opened_before)))
-        .order_by(fills.c.last_fill.asc().nulls_first(), fills.c.created_at, fills.c.id)
+        sa.select(quiet, sa.func.count().over().label("total"))
+        .order_by(quiet.c.last_fill.asc().nulls_first(), quiet.c.created_at, quiet.c.id)
         .limit(shown)).all()
     found = []
     for row in rows:

@@ -24,7 +24,7 @@ from lienrx.attestations import certificate, html, pdf
 from lienrx.attestations import services as attestations
 from lienrx.attestations.layout import seal_for
 from lienrx.cases import services as cases
-from lienrx.cases.rules import CLOSED, CRPS_CODES
+from lienrx.cases.rules import CLOSED, CLOSED_NO_RECOVERY, CRPS_CODES
 from lienrx.core import forms, unit_of_work
 from lienrx.core.errors import Conflict, NotFound
 from lienrx.core.security import ATTORNEY, require_roles
@@ -32,9 +32,11 @@ from lienrx.dispensing import queries
 from lienrx.ledger.queries import running_ledger
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
+from lienrx.notifications.schemas import EmailPreferencesSchema
+from lienrx.outbox.rules import EVENTS
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
-from lienrx.settlement import payoff, release
+from lienrx.settlement import closing, letters, payoff, release
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
 
@@ -99,7 +101,8 @@ def _render_case(case: Any, form: forms.Submission, status: int = 200) -> Any:
         attestation=attestations.latest(case.id),
         statements=payoff.statements(current_user, case.id),
         requests=reduction_requests.requests_for_case(current_user, case.id),
-        released=case.status == CLOSED, crps=CRPS_CODES, show_value=show_value, form=form)
+        released=case.status == CLOSED, unrecovered=case.status == CLOSED_NO_RECOVERY,
+        w9=letters.w9_on_file(), crps=CRPS_CODES, show_value=show_value, form=form)
     return page, status
 
 
@@ -148,13 +151,53 @@ def custodian_certificate(case_id: int) -> Any:
     return _download(body, f"custodian-certificate-case-{case_id}.pdf")
 
 
+def _letter_page(letter: letters.Letter, pdf_url: str) -> Response:
+    """The letter standalone with its policy; the way back and the PDF sit outside it."""
+    back = url_for(".case_page", case_id=letter.regarding.case_id) + "#documents"
+    rendered = letters.render(letter, nav=[(back, f"← Back to {letter.regarding.client}"),
+                                           (pdf_url, "Download PDF")])
+    response = Response(rendered.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = rendered.policy
+    return response
+
+
+@bp.route("/cases/<int:case_id>/release-letter.html")
+@require_roles(ATTORNEY)
+def release_letter_page(case_id: int) -> Any:
+    """The case's lien release letter, to read and print (issued when the case closes paid)."""
+    return _letter_page(release.letter(_actor(), case_id),
+                        url_for(".release_letter", case_id=case_id))
+
+
 @bp.route("/cases/<int:case_id>/release-letter.pdf")
 @require_roles(ATTORNEY)
 def release_letter(case_id: int) -> Any:
     """Download the case's lien release letter (issued when the case closes paid)."""
-    view = release.letter_view(_actor(), case_id)
-    body = release.render_pdf(view)
-    return _download(body, f"release-case-{case_id}.pdf")
+    letter = release.letter(_actor(), case_id)
+    return _download(letters.to_pdf(letter), letter.filename)
+
+
+@bp.route("/cases/<int:case_id>/closing-letter.html")
+@require_roles(ATTORNEY)
+def closing_letter_page(case_id: int) -> Any:
+    """The case's no-recovery closing letter, to read and print."""
+    return _letter_page(closing.letter(_actor(), case_id),
+                        url_for(".closing_letter", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/closing-letter.pdf")
+@require_roles(ATTORNEY)
+def closing_letter(case_id: int) -> Any:
+    """Download the case's no-recovery closing letter."""
+    letter = closing.letter(_actor(), case_id)
+    return _download(letters.to_pdf(letter), letter.filename)
+
+
+@bp.route("/w9.pdf")
+@require_roles(ATTORNEY)
+def pharmacy_w9() -> Any:
+    """Download the pharmacy's Form W-9."""
+    return _download(letters.w9(), "w9.pdf")
 
 
 @bp.route("/cases/<int:case_id>/payoff-statements", methods=["POST"])
@@ -173,13 +216,19 @@ def request_payoff(case_id: int) -> Any:
 @bp.route("/cases/<int:case_id>/payoff-statements/<int:statement_id>")
 @require_roles(ATTORNEY)
 def payoff_statement(case_id: int, statement_id: int) -> Any:
-    """Show one payoff statement: the amount, valid-through date, status and lines."""
-    found = [s for s in payoff.statements(_actor(), case_id) if s.id == statement_id]
-    if not found:
-        raise NotFound("No such payoff statement.")
-    case = cases.get_case(_actor(), case_id)
-    return render_template("portal/payoff_statement.html", case=case, statement=found[0],
-                           client=f"{case.patient.first_name} {case.patient.last_name}")
+    """One payoff statement as the letter, to read and print: the amount, valid-through date,
+    breakdown and lines, stamped VOID once the ledger moved."""
+    letter = payoff.statement_letter(_actor(), statement_id, case_id=case_id)
+    return _letter_page(letter, url_for(".payoff_statement_pdf", case_id=case_id,
+                                        statement_id=statement_id))
+
+
+@bp.route("/cases/<int:case_id>/payoff-statements/<int:statement_id>.pdf")
+@require_roles(ATTORNEY)
+def payoff_statement_pdf(case_id: int, statement_id: int) -> Any:
+    """Download one payoff statement as a PDF letter."""
+    letter = payoff.statement_letter(_actor(), statement_id, case_id=case_id)
+    return _download(letters.to_pdf(letter), letter.filename)
 
 
 @bp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
@@ -195,3 +244,18 @@ def request_reduction(case_id: int) -> Any:
     number = filed.acknowledgment_number
     flash(f"Reduction request {number} received; billing will answer it here.", "info")
     return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
+
+
+@bp.route("/notifications/preferences", methods=["GET", "POST"])
+@require_roles(ATTORNEY)
+def email_preferences() -> Any:
+    """Show, and save, which events the attorney is e-mailed about (CSRF-checked form)."""
+    form = None
+    if request.method == "POST":
+        form = forms.Submission.load(EmailPreferencesSchema(), forms.read(checks=EVENTS))
+        if form.call(notification_services.set_preferences, _actor()) is not None:
+            flash("E-mail preferences saved.", "info")
+            return redirect(url_for(".email_preferences"))
+    return render_template("portal/preferences.html", events=EVENTS, form=form,
+                           chosen=notification_services.email_preferences(_actor())
+                           ), form.status if form else 200

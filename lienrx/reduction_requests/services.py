@@ -20,6 +20,7 @@ from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY, BILLING
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
+from lienrx.outbox import services as outbox
 from lienrx.reduction_requests import rules
 from lienrx.reduction_requests.models import ReductionRequest
 from lienrx.reduction_requests.schemas import parse_value
@@ -166,4 +167,5 @@ def answer_request(actor: Actor, request_id: int, *, decision: str, note: str | 
     audit.record(actor, "reduction_request.answered", "reduction_request", request.id,
                  {"case_id": request.case_id, "decision": decision,
                   "reduction_id": request.reduction_id})
+    outbox.enqueue_event(outbox.REDUCTION_ANSWERED, request.case_id, request.id)
     return request

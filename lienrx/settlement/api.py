@@ -10,7 +10,7 @@ from flask_login import current_user
 from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.idempotency import idempotent
 from lienrx.core.security import ATTORNEY, BILLING, require_roles
-from lienrx.settlement import payoff, release, services
+from lienrx.settlement import closing, letters, payoff, release, services
 from lienrx.settlement.schemas import (
     ClosedSchema,
     CloseSchema,
@@ -119,20 +119,89 @@ def close_case(body: dict[str, Any], case_id: int) -> Any:
     return closed
 
 
+_BINARY = {"schema": {"type": "string", "format": "binary"}}
+_HTML = {"schema": {"type": "string"}}
+
+
+def _html(letter: letters.Letter) -> Response:
+    rendered = letters.render(letter)
+    response = Response(rendered.html, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = rendered.policy
+    return response
+
+
+def _pdf(letter: letters.Letter) -> Response:
+    return Response(letters.to_pdf(letter), mimetype="application/pdf", headers={
+        "Content-Disposition": f'inline; filename="{letter.filename}"'})
+
+
+def _documented(description: str, content_type: str) -> Any:
+    content = {content_type: _BINARY if content_type == "application/pdf" else _HTML}
+    return blp.doc(responses={"200": {"description": description, "content": content}})
+
+
+@blp.route("/payoff-statements/<int:statement_id>.html", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="text/html")
+@_documented("The payoff statement as a letter to the firm, stamped VOID once the lien's "
+             "ledger moved after it.", "text/html")
+def payoff_statement_html(statement_id: int) -> Any:
+    """A payoff statement as a letter (HTML)."""
+    return _html(payoff.statement_letter(current_user, statement_id))
+
+
+@blp.route("/payoff-statements/<int:statement_id>.pdf", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="application/pdf")
+@_documented("The payoff statement as a PDF letter.", "application/pdf")
+def payoff_statement_pdf(statement_id: int) -> Any:
+    """A payoff statement as a letter (PDF)."""
+    return _pdf(payoff.statement_letter(current_user, statement_id))
+
+
 @blp.route("/cases/<int:case_id>/release-letter.html", methods=["GET"])
 @require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="text/html")
+@_documented("The lien release letter (issued when the case closed paid).", "text/html")
 def release_letter_html(case_id: int) -> Any:
     """The case's release letter as HTML."""
-    view = release.letter_view(current_user, case_id)
-    body = release.render_html(view)
-    return Response(body, mimetype="text/html")
+    return _html(release.letter(current_user, case_id))
 
 
 @blp.route("/cases/<int:case_id>/release-letter.pdf", methods=["GET"])
 @require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="application/pdf")
+@_documented("The lien release letter as a PDF.", "application/pdf")
 def release_letter_pdf(case_id: int) -> Any:
     """The case's release letter as PDF."""
-    view = release.letter_view(current_user, case_id)
-    body = release.render_pdf(view)
-    return Response(body, mimetype="application/pdf", headers={
-        "Content-Disposition": f'inline; filename="release-case-{case_id}.pdf"'})
+    return _pdf(release.letter(current_user, case_id))
+
+
+@blp.route("/cases/<int:case_id>/closing-letter.html", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="text/html")
+@_documented("The no-recovery closing letter; a case not closed without recovery is a 409 "
+             "`case_not_closed_without_recovery`.", "text/html")
+def closing_letter_html(case_id: int) -> Any:
+    """The case's no-recovery closing letter as HTML."""
+    return _html(closing.letter(current_user, case_id))
+
+
+@blp.route("/cases/<int:case_id>/closing-letter.pdf", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="application/pdf")
+@_documented("The no-recovery closing letter as a PDF.", "application/pdf")
+def closing_letter_pdf(case_id: int) -> Any:
+    """The case's no-recovery closing letter as PDF."""
+    return _pdf(closing.letter(current_user, case_id))
+
+
+@blp.route("/pharmacy/w9.pdf", methods=["GET"])
+@require_roles(BILLING, ATTORNEY)
+@blp.response(200, content_type="application/pdf")
+@_documented("The pharmacy's IRS Form W-9; 404 `w9_not_on_file` when none is configured.",
+             "application/pdf")
+def pharmacy_w9() -> Any:
+    """The pharmacy's Form W-9 (LIENRX_W9_PATH)."""
+    return Response(letters.w9(), mimetype="application/pdf", headers={
+        "Content-Disposition": 'inline; filename="w9.pdf"'})

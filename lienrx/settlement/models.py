@@ -1,4 +1,4 @@
-"""Settlement records: the recovery, payoff statements, reductions, payments, release letters.
+"""Settlement records: the recovery, payoff statements, reductions, payments, letters.
 
 Money moves only through the ledger; these rows hold what the journal cannot (the terms of a
 settlement, a reduction's method, a check number, the facts a release letter states).
@@ -130,3 +130,28 @@ class ReleaseLetter(db.Model):  # type: ignore[name-defined]
     amount_paid_cents: Mapped[int] = mapped_column(sa.BigInteger)
     paid_on: Mapped[date]
     reduced: Mapped[bool]
+
+
+class ClosingLetter(db.Model):  # type: ignore[name-defined]
+    """The letter saying a case closed without recovery: what the pharmacy wrote off and, under
+    a non-recourse agreement, that the client owes nothing.
+
+    Like the release letter, its facts are frozen when the case closes.
+    """
+
+    __tablename__ = "closing_letters"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("cases.id", ondelete="RESTRICT"), unique=True)
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+    issued_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    billed_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    written_off_cents: Mapped[int] = mapped_column(sa.BigInteger)
+    non_recourse: Mapped[bool]
+    agreement_signed_on: Mapped[date | None]
+
+    __table_args__ = (
+        sa.CheckConstraint("written_off_cents >= 0", name="written_off_not_negative"),
+    )

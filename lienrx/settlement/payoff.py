@@ -1,4 +1,5 @@
-"""Payoff quotes (computed, nothing stored) and issued payoff statements (stored)."""
+"""Payoff quotes (computed, nothing stored) and issued payoff statements (stored, and sent as
+letters)."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.core.actors import Actor
+from lienrx.core.errors import NotFound
 from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
-from lienrx.settlement import rules
+from lienrx.outbox import services as outbox
+from lienrx.settlement import letters, rules
 from lienrx.settlement.models import PayoffStatement
-from lienrx.settlement.queries import entries_after, last_entry_id, payoff_lines
+from lienrx.settlement.queries import KindTotals, entries_after, last_entry_id, payoff_lines
 from lienrx.settlement.services import open_case_for_money
+
+TEMPLATE = "letters/payoff_statement.html"
 
 
 @dataclass(frozen=True)
@@ -77,6 +82,7 @@ def issue_statement(actor: Actor, case_id: int) -> StatementView:
     audit.record(actor, "payoff_statement.issued", "payoff_statement", statement.id,
                  {"case_id": case.id, "balance": statement.balance_cents,
                   "valid_through": statement.valid_through.isoformat()})
+    outbox.enqueue_event(outbox.PAYOFF_ISSUED, case.id, statement.id)
     return view(statement)
 
 
@@ -101,3 +107,24 @@ def statements(actor: Actor, case_id: int, *, page: int = 1,
                  {"count": len(found), "total": found.total})
     return found
 
+
+def statement_letter(actor: Actor, statement_id: int, *,
+                     case_id: int | None = None) -> letters.Letter:
+    """An issued statement as a letter to the firm, stamped VOID or EXPIRED when it no longer
+    holds (a PHI read: it names the client and its medications). Another firm's statement, or
+    one not on ``case_id`` when given, is NotFound."""
+    statement = db.session.get(PayoffStatement, statement_id)
+    if statement is None or (case_id is not None and statement.case_id != case_id):
+        raise NotFound("No such payoff statement.")
+    case = cases.get_case(actor, statement.case_id)
+    shown = view(statement)
+    audit.record(actor, "payoff_statement.read", "payoff_statement", statement.id,
+                 {"case_id": case.id, "status": shown.status})
+    lines = [{**line, "occurred_on": date.fromisoformat(line["occurred_on"])}
+             for line in statement.lines]
+    return letters.compose(
+        case, template=TEMPLATE, title="Payoff statement",
+        filename=f"payoff-statement-{statement.id}.pdf",
+        dated=clock.local_date(statement.issued_at), totals=KindTotals.from_lines(lines),
+        statement_id=statement.id, status=shown.status, balance=statement.balance_cents,
+        valid_through=statement.valid_through, lines=lines)

@@ -99,6 +99,14 @@ class KindTotals:
         sums = {kind: int(getattr(row, kind)) for kind in ENTRY_KINDS}
         return cls(**totals_from_sums(sums), balance=int(row.balance))
 
+    @classmethod
+    def from_lines(cls, lines: Iterable[dict[str, Any]]) -> KindTotals:
+        """Total the signed lines of a payoff statement (``payoff_lines``) by kind."""
+        sums: dict[str, int] = {}
+        for line in lines:
+            sums[line["kind"]] = sums.get(line["kind"], 0) + int(line["amount"])
+        return cls(**totals_from_sums(sums), balance=sum(sums.values()))
+
 
 def case_totals(case_id: int) -> KindTotals:
     """One case's ledger totals by kind."""

@@ -135,10 +135,22 @@ class ReleaseLetterSchema(DumpSchema):
     pdf_url = fields.Function(lambda r: f"/api/v1/cases/{r.case_id}/release-letter.pdf")
 
 
+class ClosingLetterSchema(DumpSchema):
+    id = fields.Integer()
+    case_id = fields.Integer()
+    issued_at = fields.DateTime()
+    billed = Money(attribute="billed_cents")
+    written_off = Money(attribute="written_off_cents")
+    non_recourse = fields.Boolean()
+    html_url = fields.Function(lambda r: f"/api/v1/cases/{r.case_id}/closing-letter.html")
+    pdf_url = fields.Function(lambda r: f"/api/v1/cases/{r.case_id}/closing-letter.pdf")
+
+
 class ClosedSchema(DumpSchema):
     status = fields.String()
     balance = Money()
     release = fields.Nested(ReleaseLetterSchema, allow_none=True)
+    closing_letter = fields.Nested(ClosingLetterSchema, allow_none=True)
 
 
 class PayoffLineSchema(DumpSchema):
@@ -161,6 +173,8 @@ class PayoffStatementSchema(PayoffQuoteSchema):
     id = fields.Integer()
     issued_at = fields.DateTime()
     status = fields.String(metadata={"enum": [rules.VALID, rules.VOID, rules.EXPIRED]})
+    html_url = fields.Function(lambda s: f"/api/v1/payoff-statements/{s.id}.html")
+    pdf_url = fields.Function(lambda s: f"/api/v1/payoff-statements/{s.id}.pdf")
 
 
 class PreviewArgs(LoadSchema):

@@ -22,8 +22,9 @@ from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.ledger.queries import case_balance
 from lienrx.ledger.services import CASH, CONTRA, REFUNDS, WRITE_OFFS, book, post_entry, receivable
-from lienrx.settlement import calculator, release, rules
-from lienrx.settlement.models import Payment, Reduction, ReleaseLetter, Settlement
+from lienrx.outbox import services as outbox
+from lienrx.settlement import calculator, closing, release, rules
+from lienrx.settlement.models import ClosingLetter, Payment, Reduction, ReleaseLetter, Settlement
 from lienrx.settlement.queries import case_totals, settlement_of
 
 
@@ -178,16 +179,18 @@ def write_off(actor: Actor, case_id: int, *, reason: str, amount: int | None = N
 
 @dataclass(frozen=True)
 class Closed:
-    """A closed case's status, its balance (zero) and the release letter, if one was issued."""
+    """A closed case's status, its balance (zero) and the letter issued: the release (paid)
+    or the closing letter (no recovery)."""
 
     status: str
     balance: int
     release: ReleaseLetter | None
+    closing_letter: ClosingLetter | None
 
 
 def close_case(actor: Actor, case_id: int, *, outcome: str, reason: str | None = None) -> Closed:
     """Close a case: `paid` writes off the residual and issues the release letter;
-    `no_recovery` writes off the whole balance (non-recourse).
+    `no_recovery` writes off the whole balance (non-recourse) and issues the closing letter.
     """
     case = cases.get_case(actor, case_id, for_update=True)
     cases.transition(actor, case, rules.CLOSE_OUTCOMES[outcome], reason)  # a repeat: 409
@@ -200,10 +203,13 @@ def close_case(actor: Actor, case_id: int, *, outcome: str, reason: str | None =
         memo = ("Residual written off at close" if outcome == rules.PAID
                 else "Non-recourse write-off: no recovery")
         _post_write_off(actor, case, totals.balance, f"{memo}: {reason}" if reason else memo)
-    letter = release.issue(actor, case) if outcome == rules.PAID else None
+    paid = release.issue(actor, case) if outcome == rules.PAID else None
+    unrecovered = (closing.issue(actor, case, written_off=max(totals.balance, 0))
+                   if outcome == rules.NO_RECOVERY else None)
     audit.record(actor, "case.closed", "case", case.id,
                  {"outcome": outcome, "written_off": totals.balance})
-    return Closed(case.status, case_balance(case.id), letter)
+    outbox.enqueue_event(outbox.CASE_CLOSED, case.id)
+    return Closed(case.status, case_balance(case.id), paid, unrecovered)
 
 
 @dataclass(frozen=True)

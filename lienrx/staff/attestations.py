@@ -7,10 +7,10 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from lienrx.attestations import services, use_cases
+from lienrx.attestations import layout, services, use_cases
 from lienrx.attestations.schemas import AttestationSignFormSchema
 from lienrx.auth import services as auth
-from lienrx.core import forms
+from lienrx.core import clock, forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
 from lienrx.staff.account import count_failed_proof, proof_limited
 from lienrx.staff.blueprint import bp
@@ -22,8 +22,12 @@ def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
     document = services.preview_attestation(current_user, case_id,
                                             form.value("narrative") or None)
     versions = services.list_attestations(current_user, case_id)
+    zone = clock.timezone()
     return render_template("staff/attestation.html", case_id=case_id, doc=document,
-                           versions=versions, form=form,
+                           versions=versions, form=form, rows=layout.timeline(document),
+                           headings=layout.TIMELINE_HEADINGS, numeric=layout.NUMERIC,
+                           indications=layout.indications(document), money=layout.money,
+                           day=layout.day, at=lambda value: layout.moment(value, zone),
                            totp_enrolled=auth.second_factor_enrolled(current_user)), form.status
 
 

@@ -18,13 +18,13 @@ from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.paging import page_number, page_url
 from lienrx.core.security import ADMIN, BILLING, require_roles
 from lienrx.exports.download import spool_reconciliation, xlsx_response
-from lienrx.exports.reconciliation import Filters
+from lienrx.exports.reconciliation import CONTENTS, SIGNS, TOTALS, Filters
 from lienrx.exports.schemas import ReconciliationArgs
 from lienrx.parties import queries as party_queries
 from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.reduction_requests.schemas import ReductionRequestAnswerSchema, show_value
-from lienrx.settlement import payoff, rules, services
+from lienrx.settlement import letters, payoff, rules, services
 from lienrx.settlement import queries as settlement_queries
 from lienrx.settlement.schemas import (
     CloseSchema,
@@ -106,13 +106,14 @@ def settlement_page(case_id: int, forms_: dict[str, forms.Submission] | None = N
     for name in (*MONEY_FORMS, "payoff"):
         forms_.setdefault(name, forms.Submission(prefix=f"{name}-"))
     failed = [f.status for f in forms_.values() if f.status != 200]
+    status = failed[0] if failed else what_if[0].status
     return render_template(
         "staff/settlement.html", case=case, totals=totals, what_if=what_if, f=forms_,
         settlement=settlement_queries.settlement_of(case_id), statements=statements,
         methods=[(m, m.replace("_", " ")) for m in rules.REDUCTION_METHODS],
         outcomes=[(o, o.replace("_", " ")) for o in rules.CLOSE_OUTCOMES],
         requests=reduction_requests.requests_for_case(current_user, case_id),
-        show_value=show_value), (failed[0] if failed else what_if[0].status)
+        w9=letters.w9_on_file(), show_value=show_value), status
 
 
 def _what_if(case_id: int) -> tuple[forms.Submission, Any]:
@@ -171,13 +172,17 @@ def issue_payoff(case_id: int) -> Any:
 @bp.route("/billing/export")
 @require_roles(BILLING, ADMIN)
 def export() -> Any:
-    """Show the reconciliation filters; with ``download`` send the workbook."""
+    """Show the reconciliation filters, what they cover and what the workbook holds; with
+    ``download`` send the workbook."""
     firms = [(firm.id, firm.name) for firm in party_queries.law_firms()]
     raw = {k: v.strip() for k, v in request.args.items() if k != "download"}
     form = forms.Submission.load(ReconciliationArgs(), {k: v for k, v in raw.items() if v},
                                  raw=raw)
-    if "download" not in request.args or not form.ok:
-        return render_template("staff/export.html", form=form, firms=firms,
-                               statuses=[(s, s) for s in case_rules.STATUSES]), form.status
-    spool = spool_reconciliation(current_user, Filters(**(form.values or {})))
-    return xlsx_response(spool)
+    filters = Filters(**(form.values or {})) if form.ok else None
+    if "download" not in request.args or filters is None:
+        return render_template(
+            "staff/export.html", form=form, firms=firms,
+            statuses=[(s, s) for s in case_rules.STATUSES],
+            covers=filters.described() if filters else None, contents=CONTENTS,
+            notes=(SIGNS, TOTALS)), form.status
+    return xlsx_response(spool_reconciliation(current_user, filters))

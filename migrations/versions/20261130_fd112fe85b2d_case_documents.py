@@ -3,7 +3,7 @@ firm, medical-necessity letters), each with its SHA-256, and the file itself enc
 in a table of its own (SPEC §7.8)
 
 Revision ID: fd112fe85b2d
-Revises: 49770652b8e8
+Revises: e3b8c1d7a920
 Create Date: 2026-11-30 21:00:00.000000
 
 """
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'fd112fe85b2d'
-down_revision = '49770652b8e8'
+down_revision = 'e3b8c1d7a920'
 branch_labels = None
 depends_on = None
 

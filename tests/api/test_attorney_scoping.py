@@ -17,7 +17,8 @@ SAMPLE_QUERIES = {
     "/settlement-preview": "?gross=100000.00&attorney_fees=33333.33&costs=1500.00",
 }
 # Documents that exist only later in a case's life (the insider also gets 404 for them here).
-CREATED_LATER = ("/release-letter.html", "/release-letter.pdf")
+CREATED_LATER = ("/release-letter.html", "/release-letter.pdf", "/closing-letter.html",
+                 "/closing-letter.pdf")
 
 
 def allowed_roles(view):
@@ -50,6 +51,7 @@ def other_firms_records(app, world):
     from lienrx.case_documents import services as case_documents
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
+    from lienrx.settlement import payoff
     from tests.formulary.factories import (
         GABAPENTIN_300_NDC,
         load_products,
@@ -71,10 +73,11 @@ def other_firms_records(app, world):
             reason="scoping walk")
         document = case_documents.upload(None, world.case_id, file=b"%PDF-1.7 scoping walk",
                                          kind="other")
+        statement = payoff.issue_statement(factories.user("billing"), world.case_id)
         db.session.commit()
         return {"case_id": world.case_id, "reduction_request_id": request.id,
                 "dispense_id": fill.id, "attestation_id": attestation.id,
-                "document_id": document.id}
+                "document_id": document.id, "statement_id": statement.id}
 
 
 def test_attorney_routes_are_known(app):

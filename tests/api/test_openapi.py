@@ -24,8 +24,8 @@ def test_openapi_document_is_served_and_complete(client):
                  "/api/v1/cases/{case_id}/transfer"):
         assert path in paths, path
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
-    case_schema = spec["components"]["schemas"]["Case"]["properties"]
-    assert case_schema["balance"] == {"type": "string", "format": "decimal"}
+    balance = spec["components"]["schemas"]["Case"]["properties"]["balance"]
+    assert (balance["type"], balance["pattern"]) == ("string", r"^-?\d+\.\d{2}$")
 
 
 def test_docs_page_lists_every_operation(client):
@@ -81,10 +81,12 @@ def test_no_documented_operation_answers_5xx(app, fuzz_tokens):
 NUL, SURROGATE = "a\u0000b", "a\ud800b"
 
 
-def _resolve(spec, schema):
-    while "$ref" in schema:
-        schema = spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
-    return schema
+def _resolve(spec, item):
+    """A schema, parameter or response, its ``$ref`` followed into the components."""
+    while "$ref" in item:
+        _, _, section, name = item["$ref"].split("/")
+        item = spec["components"][section][name]
+    return item
 
 
 def _string_fields(spec, schema):
@@ -94,6 +96,10 @@ def _string_fields(spec, schema):
     return strings or list(props) or ["field"]
 
 
+def _parameters(spec, shared, operation):
+    return [_resolve(spec, p) for p in [*shared, *operation.get("parameters", [])]]
+
+
 def _hostile_requests(spec):
     """For every documented operation: each string field or query parameter carrying a NUL
     or an unpaired surrogate, and a body nested far deeper than 64 levels."""
@@ -101,11 +107,11 @@ def _hostile_requests(spec):
         url = "/api/v1" + path.removeprefix("/api/v1")
         methods = {k: v for k, v in item.items() if k != "parameters"}
         shared = item.get("parameters", [])
-        for name in {p["name"] for m in methods.values() for p in [*shared, *m.get(
-                "parameters", [])] if p["in"] == "path"}:
+        for name in {p["name"] for m in methods.values() for p in _parameters(spec, shared, m)
+                     if p["in"] == "path"}:
             url = url.replace("{" + name + "}", "1")
         for method, operation in methods.items():
-            for param in [*shared, *operation.get("parameters", [])]:
+            for param in _parameters(spec, shared, operation):
                 if param["in"] == "query":
                     yield method, f"{url}?{param['name']}=x%00y", None
             content = operation.get("requestBody", {}).get("content", {})

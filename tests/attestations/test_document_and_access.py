@@ -40,7 +40,7 @@ def test_document_is_built_from_the_case_records(api_as, world, ctx):
     commit()
     document = issue(api_as("pharmacist"), world.case_id)["document"]
     case = cases.get_case(None, world.case_id)
-    assert document["schema"] == "lienrx.pogos/1"
+    assert document["schema"] == "lienrx.pogos/2"
     assert document["case"]["id"] == world.case_id
     assert document["case"]["firm_file_number"] == case.firm_file_number
     assert document["case"]["date_of_injury"] == case.date_of_injury.isoformat()

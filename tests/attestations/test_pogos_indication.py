@@ -1,4 +1,5 @@
-"""The POGOS carries each prescription's stated indication (SPEC §7.3) beside the rationale."""
+"""The POGOS gives each prescription's stated indication (SPEC §7.3, §7.7) as the reason for the
+medication, attributed to the prescriber who stated it."""
 
 import io
 
@@ -20,8 +21,12 @@ def test_pogos_shows_the_prescribers_indication(api_as, counter):
     (line,) = document["dispense_lines"]
     assert line["indication"] == INDICATION
     (rationale,) = document["medication_rationale"]
-    assert rationale["prescribed_for"] == [INDICATION]
+    assert rationale["indication"] == INDICATION
+    assert rationale["stated_by"] == {"name": line["prescriber_name"],
+                                      "npi": line["prescriber_npi"]}
     pdf = rph.get(f"/api/v1/attestations/{attestation['id']}.pdf")
-    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.data)).pages)
-    assert "Prescriber's indication: Complex regional pain syndrome type I" in " ".join(
-        text.split())
+    text = " ".join(" ".join(page.extract_text().split())
+                    for page in PdfReader(io.BytesIO(pdf.data)).pages)
+    assert (f"Indication stated by {line['prescriber_name']} (NPI {line['prescriber_npi']})"
+            in text)
+    assert INDICATION in text

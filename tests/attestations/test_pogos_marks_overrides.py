@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from pypdf import PdfReader
 
+from lienrx.attestations.layout import day
 from lienrx.core import clock
 from tests.attestations.helpers import issue
 from tests.dispensing.conftest import counter as counter_fixture
@@ -45,7 +46,8 @@ def overridden(api_as, counter):
 
 
 def page_text(response):
-    body = html.unescape(re.sub(r"<[^>]+>", " ", response.get_data(as_text=True)))
+    page = re.sub(r"<style>.*?</style>", " ", response.get_data(as_text=True), flags=re.S)
+    body = html.unescape(re.sub(r"<[^>]+>", " ", page))
     return " ".join(body.split())
 
 
@@ -67,7 +69,7 @@ def test_pogos_html_marks_overridden_lines_and_lists_each_reason(overridden):
     assert "Gabapentin 300 mg capsule [refill override]" in shown
     assert "Ketamine HCl 10% topical cream [BUD override]" in shown
     assert "Late entries and pharmacist overrides" in shown
-    early_on, late_on = fills["early"]["dispensed_on"], fills["late"]["dispensed_on"]
+    early_on, late_on = day(fills["early"]["dispensed_on"]), day(fills["late"]["dispensed_on"])
     assert (f"{early_on} {fills['early']['fill_number']} Gabapentin 300 mg capsule "
             f"Refill-too-soon override {EARLY}") in shown
     assert f"Supply past the BUD override {PAST_BUD}" in shown
@@ -85,6 +87,8 @@ def test_pogos_pdf_lists_overrides_and_late_entries_with_their_reasons(overridde
     for reason in (EARLY, PAST_BUD, LATE):
         assert reason in text, reason
     assert "[refill override]" in text and "[BUD override]" in text
+    assert f"Refill-too-soon override: {EARLY}" in text  # on the line itself too
+    assert f"Supply past the BUD override: {PAST_BUD}" in text
 
 
 def test_pogos_without_overrides_says_so(api_as, counter):

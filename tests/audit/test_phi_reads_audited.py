@@ -20,6 +20,7 @@ from lienrx.audit.models import AuditEvent
 from lienrx.auth.models import User
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
+from lienrx.parties.models import LawFirm
 from lienrx.pdmp import services as pdmp
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.settlement import payoff
@@ -43,6 +44,7 @@ PHI_FREE = {
     "docs.api_docs": "API documentation",
     "api-docs.openapi_json": "the OpenAPI document",
     "attestations_api.list_keys": "public signing keys",
+    "verify.page": "the public verification form: a verdict names versions, never a patient",
     "auth_api.me": "the caller's own account",
     "parties_api.list_law_firms": "law firms are businesses, not patients",
     "parties_api.get_law_firm": "law firms are businesses, not patients",
@@ -68,7 +70,13 @@ PHI_FREE = {
     "staff.receive_form": "an empty receiving form",
     "staff.inventory_lot": "a lot's journal names records by id, no patient",
     "staff.count_sheet": "the count sheet lists lots, no patient",
+    "settlement_api.pharmacy_w9": "the pharmacy's own tax form, no patient",
+    "portal.pharmacy_w9": "the pharmacy's own tax form, no patient",
 }
+# The closing letter exists only for a case closed without recovery: another case of the firm.
+CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",
+                           "settlement_api.closing_letter_pdf", "portal.closing_letter_page",
+                           "portal.closing_letter"}
 ID_PARAM = re.compile(r"<int:(\w+)>")
 QUERIES = {
     "settlement_api.settlement_preview": "?gross=100000.00&attorney_fees=33333.33&costs=1500.00",
@@ -106,12 +114,14 @@ def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")
         statement = payoff.issue_statement(billing, world.case_id)
         report = pdmp.generate(None, report_date=fill.dispensed_on - timedelta(days=1))
+        unrecovered = factories.case(db.session.get(LawFirm, world.firm_id)).id
+        factories.close(unrecovered, "no_recovery")
         db.session.commit()
         ids = {"case_id": world.case_id, "patient_id": world.patient_id,
                "prescriber_id": world.prescriber_id, "prescription_id": rx.id,
                "dispense_id": fill.id, "attestation_id": attestation.id,
                "reduction_request_id": request.id, "statement_id": statement.id,
-               "report_id": report.id}
+               "report_id": report.id, "unrecovered_case_id": unrecovered}
     return ids
 
 
@@ -156,8 +166,10 @@ def test_every_phi_read_writes_an_audit_event(app, api_as, world, records):
         if rule.endpoint in PHI_FREE:
             continue
         path = rule.rule
+        ids = ({**records, "case_id": records["unrecovered_case_id"]}
+               if rule.endpoint in CLOSED_WITHOUT_RECOVERY else records)
         for name in ID_PARAM.findall(path):
-            path = path.replace(f"<int:{name}>", str(records[name]))
+            path = path.replace(f"<int:{name}>", str(ids[name]))
         path += QUERIES.get(rule.endpoint, "")
         roles = allowed_roles(app.view_functions[rule.endpoint])
         readers = [(*reader(app, api_as, world, path, roles), "staff")]

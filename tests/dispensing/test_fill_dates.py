@@ -186,8 +186,8 @@ def test_late_entry_is_marked_on_the_record_the_pogos_and_the_memo(app, rph, api
         assert lines[body["id"]]["late_entry"] is True
         assert lines[body["id"]]["late_entry_reason"] == REASON
         assert lines[on_time["id"]]["late_entry"] is False
-        rows = layout.timeline_rows({"dispense_lines": list(lines.values())})
-        assert f"{day.isoformat()} (late entry)" in [row[0] for row in rows]
+        rows = layout.timeline({"dispense_lines": list(lines.values())})
+        assert f"{layout.day(day)} (late entry)" in [row.cells[0][0] for row in rows]
         memo = db.session.query(JournalEntry).filter_by(
             source_type="dispense", source_id=body["id"]).one().memo
         assert f"late entry on {today} for {day}" in memo and REASON in memo

@@ -3,14 +3,19 @@
 import io
 import re
 import zipfile
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from lienrx.audit.models import AuditEvent
+from lienrx.cases.models import Case
+from lienrx.core import clock
+from lienrx.core.spreadsheets import MONEY
+from lienrx.exports.reconciliation import ADJUSTMENTS, CHARGES, PAYMENTS, SIGNS, SUMMARY
 from lienrx.extensions import db
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import JournalEntry
@@ -62,11 +67,15 @@ def data_rows(ws):
     return rows[0], rows[1:-1], rows[-1]
 
 
+DATA_SHEETS = ["Summary", "Charges", "Adjustments", "Payments"]
+
+
 def test_reconciliation_has_the_four_sheets_and_summary_header(books):
     billing, _ = books
     wb = workbook(billing.get(XLSX))
-    assert wb.sheetnames == ["Summary", "Charges", "Adjustments", "Payments"]
-    header, _, _ = data_rows(wb["Summary"])
+    assert wb.sheetnames == [*DATA_SHEETS, "About"]
+    assert wb.worksheets[0].title == "Summary"  # a reader taking the first sheet gets it
+    header, _, _ = data_rows(wb["Summary"])  # API.md: the header row is row 1
     assert list(header) == ["Case ID", "Firm file no.", "Law firm", "Patient initials", "Status",
                             "Billed", "Reversed", "Reductions", "Payments", "Write-offs",
                             "Refunds", "Balance", "Settled on"]
@@ -89,7 +98,7 @@ def test_reconciliation_money_is_numbers_with_currency_format_and_dates_are_date
 def test_reconciliation_frozen_header_and_autofilter(books):
     billing, _ = books
     wb = workbook(billing.get(XLSX))
-    for ws in wb:
+    for ws in (wb[name] for name in DATA_SHEETS):
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref == f"A1:{ws.cell(1, ws.max_column).column_letter}{ws.max_row - 1}"
 
@@ -101,7 +110,7 @@ def test_reconciliation_totals_row_is_formulas_and_ties_to_the_ledger(app, books
     n = len(rows) + 1
     for col in range(5, 12):
         letter = wb["Summary"].cell(1, col + 1).column_letter
-        assert totals[col] == f"=SUM({letter}2:{letter}{n})"
+        assert totals[col] == f"=SUBTOTAL(109,{letter}2:{letter}{n})"
     with app.app_context():
         ledger_totals = [case_totals(i) for i in ids.values()]
         balances = case_balances(ids.values())
@@ -113,11 +122,11 @@ def test_reconciliation_totals_row_is_formulas_and_ties_to_the_ledger(app, books
     _, charges, charge_totals = data_rows(wb["Charges"])
     assert sum(Decimal(str(r[5])) for r in charges) * 100 == sum(t.charges for t in ledger_totals)
     assert sum(Decimal(str(r[8] or 0)) for r in charges) * 100 == 999
-    assert charge_totals[5] == f"=SUM(F2:F{len(charges) + 1})"
+    assert charge_totals[5] == f"=SUBTOTAL(109,F2:F{len(charges) + 1})"
     _, adjustments, _ = data_rows(wb["Adjustments"])
-    assert sorted((r[3], r[4], str(r[6])) for r in adjustments) == [
-        ("reduction", "pro_rata", "-60.2"), ("refund", None, "9.7"),
-        ("write_off", None, "-12.34")]
+    assert sorted((r[3], r[4], *r[6:]) for r in adjustments) == [
+        ("reduction", "pro_rata", 60.2, None, None), ("refund", None, None, None, 9.7),
+        ("write_off", None, None, 12.34, None)]
     _, payments, _ = data_rows(wb["Payments"])
     assert [(r[3], r[4], r[5]) for r in payments] == [("=WIRE 7", 100, 9.7)]
 
@@ -135,7 +144,7 @@ def test_reconciliation_formula_injection_is_written_as_text(books):
     assert set(HOSTILE) <= set(memos)
     charges_xml = _sheet_xml(response.data, "xl/worksheets/sheet2.xml")
     formulas = re.findall(r"<f>(.*?)</f>", charges_xml)
-    assert formulas and all(f.startswith("SUM(") for f in formulas)
+    assert formulas and all(f.startswith("SUBTOTAL(109,") for f in formulas)
     for text in ("HYPERLINK", "+1+2", "cmd|", "@SUM"):
         cell = re.search(r'<c r="[A-Z]+\d+"( s="(\d+)")? t="inlineStr"><is><t>[^<]*'
                          + re.escape(text), charges_xml)
@@ -202,3 +211,121 @@ def test_cli_export_reconciliation_writes_the_same_workbook(app, books, runner, 
     assert [r[0] for r in data_rows(wb["Summary"])[1]] == [books[1]["main"]]
     with app.app_context():
         assert db.session.execute(sa.select(sa.func.count(JournalEntry.id))).scalar_one() == 10
+
+
+def cents(value):
+    return int(Decimal(str(value or 0)) * 100)
+
+
+def computed(response):
+    """The workbook as a reader without a calculator sees it: each formula's stored value."""
+    return load_workbook(io.BytesIO(response.data), data_only=True)
+
+
+def totals_by_heading(ws):
+    header, _, totals = data_rows(ws)
+    return dict(zip(header, totals, strict=True))
+
+
+def test_totals_are_subtotal_109_stored_with_their_values_that_tie_to_the_ledger(app, books):
+    billing, ids = books
+    response = billing.get(XLSX)
+    formulas, values = workbook(response), computed(response)
+    for name in DATA_SHEETS:
+        _, rows, totals = data_rows(formulas[name])
+        stored = data_rows(values[name])[2]
+        totalled = [i for i, cell in enumerate(totals) if isinstance(cell, str) and i]
+        assert totalled, name
+        for i in totalled:
+            letter = get_column_letter(i + 1)
+            assert totals[i] == f"=SUBTOTAL(109,{letter}2:{letter}{len(rows) + 1})"
+            assert cents(stored[i]) == sum(cents(row[i]) for row in rows), (name, letter)
+    with app.app_context():
+        ledger_totals = [case_totals(i) for i in ids.values()]
+    summary = totals_by_heading(values["Summary"])
+    for heading, name in [("Billed", "charges"), ("Reversed", "reversals"),
+                          ("Reductions", "reductions"), ("Payments", "payments"),
+                          ("Write-offs", "write_offs"), ("Refunds", "refunds"),
+                          ("Balance", "balance")]:
+        assert cents(summary[heading]) == sum(getattr(t, name) for t in ledger_totals), heading
+
+
+def test_one_sign_convention_the_summary_balance_ties_to_the_other_sheets(books):
+    billing, _ = books
+    response = billing.get(XLSX)
+    values = computed(response)
+    for name, columns in [("Summary", SUMMARY), ("Charges", CHARGES),
+                          ("Adjustments", ADJUSTMENTS), ("Payments", PAYMENTS)]:
+        header, rows, _ = data_rows(values[name])
+        money = [header.index(c.header) for c in columns
+                 if c.kind == MONEY and c.header != "Balance"]
+        assert all(cents(row[i]) >= 0 for row in rows for i in money), name
+    summary, charges = totals_by_heading(values["Summary"]), totals_by_heading(values["Charges"])
+    adjustments = totals_by_heading(values["Adjustments"])
+    payments = totals_by_heading(values["Payments"])
+    assert cents(summary["Billed"]) == cents(charges["Amount"])
+    assert cents(summary["Reversed"]) == cents(charges["Reversed amount"]) == 999
+    for heading in ("Reductions", "Write-offs", "Refunds"):
+        assert cents(summary[heading]) == cents(adjustments[heading]) > 0, heading
+    assert cents(summary["Payments"]) == cents(payments["Amount"]) == 10000
+    assert cents(summary["Balance"]) == (
+        cents(charges["Amount"]) - cents(charges["Reversed amount"])
+        - cents(adjustments["Reductions"]) - cents(payments["Amount"])
+        - cents(adjustments["Write-offs"]) + cents(adjustments["Refunds"]))
+    header, rows, _ = data_rows(values["Summary"])
+    at = {h: header.index(h) for h in header}
+    for row in rows:
+        assert cents(row[at["Balance"]]) == (
+            cents(row[at["Billed"]]) - cents(row[at["Reversed"]]) - cents(row[at["Reductions"]])
+            - cents(row[at["Payments"]]) - cents(row[at["Write-offs"]])
+            + cents(row[at["Refunds"]])), row[0]
+    about = dict(values["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Signs"] == SIGNS
+
+
+def test_about_sheet_page_headers_and_properties_say_when_by_whom_and_which_filters(
+        app, api_as, books):
+    _, ids = books
+    with app.app_context():
+        firm_id = db.session.get(Case, ids["other"]).law_firm_id
+    billing = api_as("billing", name="Dana Biller & Co")
+    clock.freeze(datetime(2027, 1, 15, 15, 30, tzinfo=UTC))  # 09:30 in Chicago (CST)
+    response = billing.get(f"{XLSX}?law_firm_id={firm_id}&settled_from=2026-01-01"
+                           "&status=active")
+    wb = workbook(response)
+    about = dict(wb["About"].iter_rows(min_row=2, values_only=True))
+    assert about["Generated at"] == "2027-01-15 09:30 CST"
+    assert about["Generated by"] == "Dana Biller & Co"
+    assert (about["Filter: law firm"], about["Filter: settled"], about["Filter: status"]) == (
+        "=Other Firm", "from 2026-01-01", "active")
+    firm_cell = next(row[1] for row in wb["About"].iter_rows(min_row=2)
+                     if row[0].value == "Filter: law firm")
+    assert firm_cell.data_type == "s" and firm_cell.quotePrefix  # a firm's name is not run
+    for name in DATA_SHEETS:
+        ws = wb[name]
+        assert ws.oddHeader.left.text == f"Lien reconciliation: {name}"
+        assert ws.oddHeader.center.text == ("Law firm: =Other Firm · Settled: from 2026-01-01"
+                                            " · Status: active")
+        assert ws.oddHeader.right.text == "Generated 2027-01-15 09:30 CST by Dana Biller && Co"
+        assert ws.cell(1, 1).value == "Case ID"  # the table's header row stays on row 1
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref.startswith("A1:")
+    assert wb.properties.creator == "Dana Biller & Co"
+    assert wb.properties.title == "Lien reconciliation"
+    assert "Status: active" in wb.properties.subject
+    everything = dict(workbook(billing.get(XLSX))["About"].iter_rows(min_row=2,
+                                                                      values_only=True))
+    assert [everything[f"Filter: {f}"] for f in ("law firm", "settled", "status")] == [
+        "all", "all", "all"]
+
+
+def test_every_sheet_prints_landscape_one_page_wide_with_header_row_and_page_numbers(books):
+    billing, _ = books
+    wb = workbook(billing.get(XLSX))
+    for ws in wb:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
+        assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
+        assert ws.print_title_rows == "$1:$1"
+        assert ws.oddFooter.center.text == "Page &P of &N"
+        last = get_column_letter(ws.max_column)
+        assert ws.print_area == f"'{ws.title}'!$A$1:${last}${ws.max_row}"

@@ -155,3 +155,24 @@ def test_an_empty_period_reports_nothing_and_says_so(api_as, stock):
     assert response.status_code == 200
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
     assert "No controlled stock or movement in the period." in text
+
+
+def test_the_report_pdf_keeps_drug_and_lot_names_in_every_script(app, api_as, stock):
+    name, lot = "Золпидем 山田 Ζολπιδέμη 5 mg tablet", "Партия-Ω7"
+    with app.app_context():
+        from lienrx.formulary import services as formulary
+
+        product, _ = formulary.upsert_product(
+            None, code="ZOLP-INTL", name=name, kind="commercial", dosage_form="tablet",
+            route="oral", strength="5 mg", strength_mg_per_unit=5, unit="each",
+            dea_schedule="IV", hazardous=False, dur_classes=[])
+        formulary.set_product_ndcs(None, product, [{"ndc": "0904-5853-61"}])
+        receive(None, component=None, product_id=product.id, ndc="0904-5853-61",
+                lot_number=lot, quantity=Decimal(50), unit="each")
+        db.session.commit()
+    today = clock.today()
+    response = api_as("pharmacist").get(
+        f"/api/v1/inventory/report.pdf?from={today - timedelta(days=1)}&to={today}")
+    pages = PdfReader(io.BytesIO(response.data)).pages
+    text = " ".join(" ".join(page.extract_text().split()) for page in pages)
+    assert name in text and lot in text and "\ufffd" not in text

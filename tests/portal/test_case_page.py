@@ -12,6 +12,7 @@ from lienrx.auth.models import User
 from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.settlement import services as settlement
+from lienrx.settlement.letters import long_date
 from tests import factories
 from tests.portal.conftest import csrf_token
 
@@ -46,8 +47,10 @@ def test_every_case_page_view_is_an_audit_event(app, counsel, book):
 
 PORTAL_GETS = ("/portal/cases/{id}", "/portal/cases/{id}/pogos.html",
                "/portal/cases/{id}/pogos.pdf", "/portal/cases/{id}/custodian-certificate.pdf",
-               "/portal/cases/{id}/release-letter.pdf",
-               "/portal/cases/{id}/payoff-statements/1")
+               "/portal/cases/{id}/release-letter.pdf", "/portal/cases/{id}/release-letter.html",
+               "/portal/cases/{id}/closing-letter.pdf", "/portal/cases/{id}/closing-letter.html",
+               "/portal/cases/{id}/payoff-statements/1",
+               "/portal/cases/{id}/payoff-statements/1.pdf")
 PORTAL_POSTS = ("/portal/cases/{id}/payoff-statements", "/portal/cases/{id}/reduction-requests")
 
 
@@ -102,18 +105,22 @@ def test_custodian_certificate_downloads_as_pdf(counsel, book):
     assert response.status_code == 200 and response.data.startswith(b"%PDF")
 
 
-def test_request_payoff_with_one_click_shows_valid_through(app, counsel, book):
+def test_request_payoff_with_one_click_shows_the_payoff_letter(app, counsel, book):
     token = csrf_token(counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True))
     response = counsel.post(f"/portal/cases/{book.case_id}/payoff-statements",
                             data={"csrf_token": token})
     assert response.status_code == 302
-    page = counsel.get(response.headers["Location"]).get_data(as_text=True)
+    letter = counsel.get(response.headers["Location"])
+    assert "default-src 'none'" in letter.headers["Content-Security-Policy"]
+    page = " ".join(letter.get_data(as_text=True).split())
     valid_through = clock.today() + timedelta(days=30)
-    assert f"Valid through</dt><dd>{valid_through}" in page and "$105.00" in page
-    assert "badge-valid" in page
+    assert f"valid through <strong>{long_date(valid_through)}</strong>" in page
+    assert '<td class="num balance">$105.00</td>' in page and "VOID" not in page
+    assert "Sign out" not in page  # the portal's navigation stays outside the letter
     case_page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
     assert f"valid through {valid_through}" in case_page
     assert len(actions(app, "payoff_statement.issued")) == 1
+    assert len(actions(app, "payoff_statement.read")) == 1
 
 
 def test_a_ledger_entry_after_the_statement_shows_it_void(app, counsel, book):
@@ -123,7 +130,8 @@ def test_a_ledger_entry_after_the_statement_shows_it_void(app, counsel, book):
     with app.app_context():
         factories.ledger_charge(book.case_id, 2_500)
         db.session.commit()
-    assert "badge-void" in counsel.get(location).get_data(as_text=True)
+    assert '<strong>VOID</strong>' in counsel.get(location).get_data(as_text=True)
+    assert "badge-void" in counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
 
 
 def closed_paid(app, case_id: int) -> None:

@@ -1,14 +1,19 @@
-"""Fixtures for settlement tests: a case with charges posted straight to the ledger."""
+"""Fixtures for settlement tests: a case with charges posted straight to the ledger, and a
+matter whose letters print names in several scripts."""
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from flask import Flask
+from pypdf import PdfReader
 
 from lienrx.extensions import db
 from lienrx.ledger.invariants import check_ledger
+from lienrx.parties import services as parties
 from tests import factories
 
 
@@ -79,3 +84,61 @@ def journal_count(app: Flask) -> int:
         count = db.session.execute(sa.select(sa.func.count(JournalEntry.id))).scalar_one()
         db.session.remove()
         return int(count)
+
+
+# Names in several scripts: every letter must print them intact (SPEC §7.7).
+CLIENT_FIRST, CLIENT_LAST = "Zoë", "Ñúñez-山田 Смирнова"
+CLIENT = f"{CLIENT_FIRST} {CLIENT_LAST}"
+FIRM = "Παπαδόπουλος & Ōkubo LLP"
+FIRM_ADDRESS = "1 Σύνταγμα Plaza, Suite 9\nNashville, TN 37219"
+ATTORNEY = "Ελένη Κωστοπούλου"
+FILE_NUMBER = "ΠΟ-2026/017"
+LETTERHEAD = {"LIENRX_PHARMACY_NAME": "Cumberland Compounding Pharmacy",
+              "LIENRX_PHARMACY_ADDRESS": "100 Broadway, Nashville, TN 37201",
+              "LIENRX_PHARMACY_PHONE": "615-555-0100", "LIENRX_PHARMACY_NPI": "1234567893",
+              "LIENRX_LETTER_SIGNATORY": "Dana Whitfield",
+              "LIENRX_LETTER_SIGNATORY_TITLE": "Lien Billing Manager"}
+
+
+@dataclass
+class Matter:
+    """A case of a firm with an address and an attorney of record, for a client whose name
+    mixes scripts; its charges total $150.50."""
+
+    case_id: int
+    firm_id: int
+    attorney_id: int
+
+
+@pytest.fixture
+def letterhead(app: Flask, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The pharmacy and signatory letters print, configured for the test."""
+    for key, value in LETTERHEAD.items():
+        monkeypatch.setitem(app.config, key, value)
+    return LETTERHEAD
+
+
+@pytest.fixture
+def matter(app: Flask, letterhead: dict[str, str]) -> Matter:
+    with app.app_context():
+        firm = parties.create_law_firm(None, name=FIRM, address=FIRM_ADDRESS)
+        attorney = factories.user("attorney", firm_id=firm.id, name=ATTORNEY)
+        client = factories.patient(first_name=CLIENT_FIRST, last_name=CLIENT_LAST)
+        case = factories.case(firm, patient_id=client.id, attorney_user_id=attorney.id,
+                              firm_file_number=FILE_NUMBER)
+        factories.ledger_charge(case.id, 10_000, memo="Gabapentin 300 mg capsule, fill 1",
+                                dispense_id=1)
+        factories.ledger_charge(case.id, 5_050, memo="Ketamine 10% cream, fill 1",
+                                dispense_id=2)
+        db.session.commit()
+        return Matter(case.id, firm.id, attorney.id)
+
+
+def words(text: str) -> str:
+    """Text with its whitespace collapsed (HTML source, or text read back from a PDF)."""
+    return " ".join(text.split())
+
+
+def pdf_text(pdf: bytes) -> str:
+    """The text of every page of a PDF, whitespace collapsed."""
+    return words(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages))
