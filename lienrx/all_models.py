@@ -4,6 +4,7 @@
 from lienrx.attestations.models import Attestation, AttestationKey
 from lienrx.audit.models import AuditChainHead, AuditEvent
 from lienrx.auth.models import ApiToken, TotpFactor, User
+from lienrx.case_documents.models import CaseDocument, CaseDocumentContent
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey

@@ -2,6 +2,7 @@
 
 from lienrx.attestations.api import blp as attestations
 from lienrx.auth.api import blp as auth
+from lienrx.case_documents.api import blp as case_documents
 from lienrx.cases.api import blp as cases
 from lienrx.compounding.api import blp as compounding
 from lienrx.dispensing.api import blp as dispensing
@@ -17,4 +18,4 @@ from lienrx.settlement.api import blp as settlement
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
                   settlement, exports, attestations, reduction_requests, pdmp,
-                  inventory]
+                  inventory, case_documents]

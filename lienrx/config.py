@@ -65,7 +65,10 @@ class BaseConfig:
     RATELIMIT_STORAGE_URI = "lienrx+db://"  # shared by all workers; REDIS_URL replaces it
     RATELIMIT_HEADERS_ENABLED = True
     WTF_CSRF_TIME_LIMIT = 8 * 3600
-    MAX_CONTENT_LENGTH = 5 * 1024 * 1024
+    # A case document may hold 10 MB (SPEC §7.8); a request may hold one with its form fields
+    # and multipart headers. Text form fields stay capped by Flask's MAX_FORM_MEMORY_SIZE.
+    LIENRX_DOCUMENT_MAX_BYTES = 10 * 1024 * 1024
+    MAX_CONTENT_LENGTH = LIENRX_DOCUMENT_MAX_BYTES + 256 * 1024
     JSON_SORT_KEYS = False
     API_TITLE = "LienRx API"
     API_VERSION = "v1"

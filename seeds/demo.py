@@ -6,12 +6,14 @@ from datetime import date, timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
+from flask import current_app
 
 from lienrx.auth import services as auth
 from lienrx.auth.models import User
+from lienrx.case_documents import services as case_documents
 from lienrx.cases import services as cases
 from lienrx.compounding import services as compounding
-from lienrx.core import clock
+from lienrx.core import clock, documents
 from lienrx.core.schemas import plain_number
 from lienrx.dispensing import services as dispensing
 from lienrx.dur.use_cases import enter_prescription
@@ -79,8 +81,19 @@ def load_demo() -> list[str]:
                    {"icd10": "S62.101A", "laterality": "right", "source": "ED record"}])
     cases.record_lien_agreement(None, case.id, signed_on=today - timedelta(days=30),
                                 patient_signed=True, attorney_user_id=attorney.id)
+    _hipaa_authorization(case.id, firm, "Jordan Rivera", today - timedelta(days=30))
     _fills(case.id, doctor.id, today)
     return emails
+
+
+def _hipaa_authorization(case_id: int, firm: LawFirm, patient: str, signed_on: date) -> None:
+    """The client's HIPAA authorization naming the demo firm (a generated PDF, expiring at the
+    end of the claim), so the attorney portal may show the demo case."""
+    rendered = documents.render("documents/demo_hipaa_authorization.html", patient=patient,
+                                firm=firm.name, signed_on=signed_on.isoformat(),
+                                pharmacy=current_app.config["LIENRX_PHARMACY_NAME"])
+    case_documents.upload(None, case_id, file=documents.to_pdf(rendered),
+                          kind="hipaa_authorization", law_firm_id=firm.id)
 
 
 def _fills(case_id: int, prescriber_id: int, today: date) -> None:

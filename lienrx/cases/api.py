@@ -6,6 +6,8 @@ from typing import Any
 
 from flask_login import current_user
 
+from lienrx.case_documents import services as documents
+from lienrx.case_documents.schemas import LienAgreementWithDocumentSchema
 from lienrx.cases import services
 from lienrx.cases.queries import with_balances
 from lienrx.cases.schemas import (
@@ -18,7 +20,6 @@ from lienrx.cases.schemas import (
     ExternalTreatmentCreateSchema,
     ExternalTreatmentSchema,
     HoldSchema,
-    LienAgreementCreateSchema,
     LienAgreementSchema,
     TransferSchema,
 )
@@ -74,11 +75,12 @@ def case_ledger(case_id: int) -> Any:
 
 @blp.route("/cases/<int:case_id>/lien-agreements", methods=["POST"])
 @require_roles(BILLING)
-@blp.arguments(LienAgreementCreateSchema)
+@blp.arguments(LienAgreementWithDocumentSchema)
 @blp.response(201, LienAgreementSchema)
 def record_lien_agreement(body: dict[str, Any], case_id: int) -> Any:
-    """Record the signed lien agreement; the case becomes `active`."""
-    agreement = services.record_lien_agreement(current_user, case_id, **body)
+    """Record the signed lien agreement (``document_id`` may name its uploaded signed copy,
+    whose SHA-256 is recorded); the case becomes `active`."""
+    agreement = documents.record_lien_agreement(current_user, case_id, **body)
     return agreement
 
 

@@ -186,5 +186,25 @@ class EncryptedJSON(sa.types.TypeDecorator[Any]):
         return None if value is None else json.loads(decrypt(value))
 
 
-ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON)
+class EncryptedBytes(sa.types.TypeDecorator[bytes]):
+    """A binary column encrypted at rest with the application's data keys (Fernet): a stored
+    file (a scanned authorization, a signed agreement) decrypts to the very bytes uploaded."""
+
+    impl = sa.LargeBinary
+    cache_ok = True
+
+    def process_bind_param(self, value: bytes | None, dialect: Any) -> bytes | None:
+        return None if value is None else keyring().fernet.encrypt(value)
+
+    def process_result_value(self, value: bytes | None, dialect: Any) -> bytes | None:
+        if value is None:
+            return None
+        try:
+            return keyring().fernet.decrypt(bytes(value))
+        except InvalidToken as exc:
+            raise RuntimeError("a stored file cannot be decrypted with the configured keys") \
+                from exc
+
+
+ENCRYPTED_TYPES = (EncryptedText, EncryptedJSON, EncryptedBytes)
 """The column types `lienrx keys rotate` re-encrypts (their subclasses too)."""

@@ -82,3 +82,10 @@ class ValidationFailed(LienRxError):
 def field_error(field: str, message: str) -> ValidationFailed:
     """A ValidationFailed for a single field."""
     return ValidationFailed({field: [message]})
+
+
+class PayloadTooLarge(ValidationFailed):
+    """An uploaded file is larger than its rule allows (413); ``errors`` names the field, so a
+    page shows it beside the file input."""
+
+    status, code, title = 413, "payload_too_large", "Payload too large"

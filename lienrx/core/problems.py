@@ -165,6 +165,7 @@ def _public_detail(status: int) -> str:
         403: "Your role may not do this.",
         404: "There is nothing here.",
         405: "This method is not allowed here.",
+        413: "The request is larger than the server accepts.",
         429: "Too many requests; wait a minute and try again.",
     }.get(status, "The request was refused.")
 

@@ -11,6 +11,7 @@ from lienrx.core.openapi import Contract
 CONFLICT_MEANINGS = {
     "already_reversed": "the dispense or ledger entry was already reversed.",
     "beyond_use_date_passed": "the compounded batch's beyond-use date has passed.",
+    "already_revoked": "the authorization was revoked before.",
     "case_closed": "the case is closed: no further charges, adjustments or orders.",
     "compounding_not_verified": "the batch was not verified by a pharmacist by the fill date.",
     "days_supply_exceeds_bud": "the days supply runs past the batch's beyond-use date "
@@ -85,6 +86,7 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
     "pdmp_api.record_result": ("invalid_transition",),
     "inventory_api.record_movement": ("insufficient_inventory", "invalid_transition"),
     "inventory_api.record_count": ("insufficient_inventory",),
+    "case_documents_api.revoke_document": ("already_revoked", "invalid_transition"),
     "settlement_api.closing_letter_html": ("case_not_closed_without_recovery",),
     "settlement_api.closing_letter_pdf": ("case_not_closed_without_recovery",),
 }

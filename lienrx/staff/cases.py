@@ -1,26 +1,31 @@
-"""Cases: the list by status, one case's page, and recording its lien agreement."""
+"""Cases: the list by status, one case's page, recording its lien agreement, and the
+documents kept on it."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import Response, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from lienrx.case_documents import rules as document_rules
+from lienrx.case_documents import services as documents
+from lienrx.case_documents.schemas import CaseDocumentUploadSchema, SignedAgreementFormSchema
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
-from lienrx.cases.schemas import LienAgreementCreateSchema
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import page_number, page_url
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.ledger.queries import case_ledger
+from lienrx.parties import queries as party_queries
 from lienrx.prescribing import queries as prescribing_queries
 from lienrx.staff.blueprint import bp
 
 READERS = (PHARMACIST, TECHNICIAN, BILLING)
+DOCUMENT_KEEPERS = (PHARMACIST, BILLING)  # who list, download and upload case documents
 PAGE_SIZE = 50
 
 
@@ -40,15 +45,31 @@ def cases_list() -> Any:
                            page_url=page_url)
 
 
-def case_page(case_id: int, agreement_form: forms.Submission | None = None) -> Any:
-    """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger."""
+def case_page(case_id: int, agreement_form: forms.Submission | None = None,
+              document_form: forms.Submission | None = None) -> Any:
+    """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger and the
+    documents kept on it."""
     case = with_balances([cases.read_case(current_user, case_id)])[0]
-    ledger = case_ledger(case_id) if current_user.role in (PHARMACIST, BILLING) else None
-    form = agreement_form or forms.blank(patient_signed="on", non_recourse="on")
-    return render_template("staff/case.html", case=case, agreement=case.lien_agreement,
-                           prescriptions=prescribing_queries.case_prescriptions(case_id),
-                           dispenses=dispensing_queries.case_dispenses(case_id), ledger=ledger,
-                           agreement_form=form), form.status
+    keeper = current_user.role in DOCUMENT_KEEPERS
+    ledger = case_ledger(case_id) if keeper else None
+    form = agreement_form or forms.blank(SignedAgreementFormSchema(), patient_signed="on",
+                                         non_recourse="on")
+    upload_form = document_form or forms.blank(CaseDocumentUploadSchema())
+    return render_template(
+        "staff/case.html", case=case, agreement=case.lien_agreement,
+        prescriptions=prescribing_queries.case_prescriptions(case_id),
+        dispenses=dispensing_queries.case_dispenses(case_id), ledger=ledger,
+        agreement_form=form, document_form=upload_form,
+        documents=documents.list_documents(current_user, case_id) if keeper else None,
+        kind_labels=document_rules.KIND_LABELS,
+        firms=[(f.id, f.name) for f in party_queries.law_firms()] if keeper else [],
+    ), (document_form or form).status
+
+
+def _chosen_file(name: str) -> bytes | None:
+    """The bytes of the file chosen in the input ``name``, or None when none was chosen."""
+    upload = request.files.get(name)
+    return upload.read() if upload is not None and upload.filename else None
 
 
 @bp.route("/cases/<int:case_id>")
@@ -61,11 +82,37 @@ def case(case_id: int) -> Any:
 @bp.route("/cases/<int:case_id>/lien-agreement", methods=["POST"])
 @require_roles(BILLING)
 def record_lien_agreement(case_id: int) -> Any:
-    """Record the signed lien agreement; the case becomes `active`."""
-    data = forms.read(("signed_on", "document_sha256"), ints=("attorney_user_id",),
+    """Record the signed lien agreement with its signed file (kept on the case, its SHA-256
+    recorded); the case becomes `active`."""
+    data = forms.read(("signed_on",), ints=("attorney_user_id",),
                       checks=("patient_signed", "non_recourse"))
-    form = forms.Submission.load(LienAgreementCreateSchema(), data)
-    if form.call(cases.record_lien_agreement, current_user, case_id) is None:
+    form = forms.Submission.load(SignedAgreementFormSchema(), data)
+    if form.call(documents.record_lien_agreement, current_user, case_id,
+                 file=_chosen_file("file")) is None:
         return case_page(case_id, form)
     flash("Lien agreement recorded; the case is active.", "info")
     return redirect(url_for("staff.case", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/documents", methods=["POST"])
+@require_roles(*DOCUMENT_KEEPERS)
+def upload_case_document(case_id: int) -> Any:
+    """Keep a document (PDF or image, at most 10 MB) on the case."""
+    data = forms.read(("kind", "expires_on"), ints=("law_firm_id",), prefix="doc-")
+    form = forms.Submission.load(CaseDocumentUploadSchema(), data, prefix="doc-")
+    chosen = _chosen_file("doc-file")
+    if chosen is None:  # said with the other fields' errors, not after they are put right
+        form.refuse("doc-file", documents.NO_FILE)
+    if form.call(documents.upload, current_user, case_id, file=chosen) is None:
+        return case_page(case_id, document_form=form)
+    flash("Document kept on the case.", "info")
+    return redirect(url_for("staff.case", case_id=case_id, _anchor="h-documents"))
+
+
+@bp.route("/documents/<int:document_id>")
+@require_roles(*DOCUMENT_KEEPERS)
+def case_document(document_id: int) -> Any:
+    """Download a case document (a PHI read: audited)."""
+    document, content = documents.read_content(current_user, document_id)
+    return Response(content, mimetype=document.content_type, headers={
+        "Content-Disposition": f'attachment; filename="{documents.file_name(document)}"'})

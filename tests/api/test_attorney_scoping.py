@@ -48,6 +48,7 @@ def attorney_routes(app):
 def other_firms_records(app, world):
     """Ids of records that belong to the `world` firm, by URL parameter name."""
     from lienrx.attestations import services as attestations
+    from lienrx.case_documents import services as case_documents
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
     from lienrx.settlement import payoff
@@ -70,11 +71,13 @@ def other_firms_records(app, world):
         request = reduction_requests.file_request(
             factories.user("billing"), world.case_id, method="amount", value=1_000,
             reason="scoping walk")
+        document = case_documents.upload(None, world.case_id, file=b"%PDF-1.7 scoping walk",
+                                         kind="other")
         statement = payoff.issue_statement(factories.user("billing"), world.case_id)
         db.session.commit()
         return {"case_id": world.case_id, "reduction_request_id": request.id,
                 "dispense_id": fill.id, "attestation_id": attestation.id,
-                "statement_id": statement.id}
+                "document_id": document.id, "statement_id": statement.id}
 
 
 def test_attorney_routes_are_known(app):

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from lienrx.attestations import services as attestations
 from lienrx.audit.models import AuditEvent
+from lienrx.case_documents import services as case_documents
 from lienrx.auth.models import User
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
@@ -72,6 +73,7 @@ PHI_FREE = {
     "staff.count_sheet": "the count sheet lists lots, no patient",
     "settlement_api.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.pharmacy_w9": "the pharmacy's own tax form, no patient",
+    "portal.email_preferences": "the attorney's own e-mail choices, no patient",
 }
 # The closing letter exists only for a case closed without recovery: another case of the firm.
 CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",
@@ -113,6 +115,8 @@ def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
         request = reduction_requests.file_request(
             billing, world.case_id, method="amount", value=1_000, reason="audit walk")
         statement = payoff.issue_statement(billing, world.case_id)
+        document = case_documents.upload(billing, world.case_id, file=b"%PDF-1.7 audit walk",
+                                         kind="other")
         report = pdmp.generate(None, report_date=fill.dispensed_on - timedelta(days=1))
         unrecovered = factories.case(db.session.get(LawFirm, world.firm_id)).id
         factories.close(unrecovered, "no_recovery")
@@ -121,7 +125,8 @@ def records(app: Any, world: Any, monkeypatch: pytest.MonkeyPatch) -> dict[str, 
                "prescriber_id": world.prescriber_id, "prescription_id": rx.id,
                "dispense_id": fill.id, "attestation_id": attestation.id,
                "reduction_request_id": request.id, "statement_id": statement.id,
-               "report_id": report.id, "unrecovered_case_id": unrecovered}
+               "report_id": report.id, "unrecovered_case_id": unrecovered,
+               "document_id": document.id}
     return ids
 
 

@@ -55,8 +55,9 @@ def test_rotation_keeps_data_readable_and_moves_it_to_the_new_key(app, database_
 def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_models(app):
     with app.app_context():
         found = {m.table: m for m in encrypted_models()}
-    assert set(found) == {"attestations", "dispenses", "idempotency_keys", "outside_medications",
-                          "patients", "pdmp_reports", "totp_factors"}
+    assert set(found) == {"attestations", "case_document_contents", "dispenses",
+                          "idempotency_keys", "outside_medications", "patients", "pdmp_reports",
+                          "totp_factors"}
     assert set(found["patients"].fields) == {
         "first_name", "last_name", "date_of_birth", "phone", "email", "address", "sex",
         "weight_kg", "height_cm", "allergies", "creatinine_clearance", "creatinine_clearance_on"}
@@ -70,5 +71,6 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
     assert found["dispenses"].fields == ("label",)
     assert found["idempotency_keys"].fields == ("response_body",)
     assert found["pdmp_reports"].fields == ("content",)  # the ASAP file names the patients
+    assert found["case_document_contents"].fields == ("content",)  # the stored files
     assert found["totp_factors"].fields == ("secret",)
     assert found["totp_factors"].blind_indexes == {}
