@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = {
     "auth_api.issue_token": "POST /api/v1/auth/token (anyone)",
     "attestations_api.list_keys": "GET /api/v1/attestation-keys (anyone)",
     "attestations_api.verify_document": "POST /api/v1/attestations/verify (anyone)",
+    "verify.page": "the /verify page: anyone holding a POGOS checks it (API.md pages)",
     "api-docs.openapi_json": "GET /api/v1/openapi.json, the published contract",
     "docs.api_docs": "the API reference page rendered from the OpenAPI document",
 }
