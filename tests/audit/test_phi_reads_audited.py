@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from lienrx.attestations import services as attestations
 from lienrx.audit.models import AuditEvent
-from lienrx.case_documents import services as case_documents
 from lienrx.auth.models import User
+from lienrx.case_documents import services as case_documents
 from lienrx.dispensing import services as dispensing
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
