@@ -137,8 +137,8 @@ def test_payoff_statement_shows_its_date_valid_through_breakdown_and_lines(billi
         assert f"Payoff statement no. {path.rsplit('/', 1)[1]}" in text
         assert "As of March 1, 2026, the balance due" in text
         assert "This payoff amount is valid through March 31, 2026" in text
-        assert ("Charges billed $150.50 Less reversed fills $0.00 Less reductions -$10.00 "
-                "Less payments received -$20.00 Less write-offs $0.00") in text
+        assert ("Charges billed $150.50 Reversed fills $0.00 Reductions -$10.00 "
+                "Payments received -$20.00 Write-offs $0.00") in text
         assert "Balance due (payoff amount) $120.50" in text
         assert "Gabapentin 300 mg capsule, fill 1 $100.00" in text
         assert "Ketamine 10% cream, fill 1 $50.50" in text
@@ -202,7 +202,7 @@ def test_a_reduced_payoff_is_accepted_in_full_satisfaction_as_reduced_by_agreeme
                 "full satisfaction of its lien") in text
         assert "(billed $150.50), as reduced by agreement" in text
         assert "Amount paid $120.00" in text and "Date paid January 11, 2026" in text
-        assert "Less reductions -$30.50" in text and "Balance due $0.00" in text
+        assert "Reductions -$30.50" in text and "Balance due $0.00" in text
         assert "paid in full" not in text
 
 
@@ -225,7 +225,7 @@ def test_closing_letter_states_the_write_off_and_that_the_client_owes_nothing(bi
         assert "Amount written off $150.00" in text
         assert ("Under the non-recourse terms of the lien agreement signed on February 28, 2026, "
                 "the client owes nothing") in text
-        assert "Less payments received -$0.50 Less write-offs -$150.00" in text
+        assert "Payments received -$0.50 Write-offs -$150.00" in text
 
 
 def test_closing_letter_says_the_client_owes_nothing_only_under_a_non_recourse_agreement(
