@@ -37,7 +37,6 @@ class Attachment:
     name: str
     content: bytes
     description: str
-    mimetype: str = "application/json"
 
 
 def render(template: str, **context: Any) -> Rendered:
