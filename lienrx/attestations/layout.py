@@ -18,6 +18,7 @@ from lienrx.attestations.models import Attestation
 from lienrx.attestations.schemas import AttestationSchema
 from lienrx.core import clock
 from lienrx.core.links import public_url
+from lienrx.core.money import displayed
 
 NOT_RECORDED = "not recorded in this version"
 # English month abbreviations, whatever the server's locale
@@ -97,8 +98,7 @@ def money(value: Any) -> str:
         amount = Decimal(str(value))
     except InvalidOperation:
         return str(value)
-    sign = "-" if amount < 0 else ""
-    return f"{sign}${abs(amount):,.2f}"
+    return displayed(amount)
 
 
 def day(value: Any) -> str:

@@ -30,3 +30,8 @@ def to_cents(value: str | Decimal | int) -> int:
 def format_cents(cents: int) -> str:
     """Render cents as a two-place decimal string: 18550 -> "185.50"."""
     return str((Decimal(cents) / 100).quantize(CENT))
+
+
+def displayed(amount: Decimal) -> str:
+    """Money as documents print it: ``Decimal("-1234.5")`` → ``"-$1,234.50"``."""
+    return f"{'-' if amount < 0 else ''}${abs(amount):,.2f}"

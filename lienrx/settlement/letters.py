@@ -26,6 +26,7 @@ from lienrx.cases.models import Case
 from lienrx.core import documents
 from lienrx.core.errors import NotFound
 from lienrx.core.links import public_url
+from lienrx.core.money import displayed
 from lienrx.extensions import db
 from lienrx.settlement.queries import KindTotals
 
@@ -40,8 +41,7 @@ MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augus
 
 def dollars(cents: int) -> str:
     """Money as a letter prints it: 123456 -> "$1,234.56", -2000 -> "-$20.00"."""
-    text = f"${Decimal(abs(cents)) / 100:,.2f}"
-    return f"-{text}" if cents < 0 else text
+    return displayed(Decimal(cents).scaleb(-2))
 
 
 def long_date(day: date) -> str:
