@@ -45,13 +45,16 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# Each run spreads its tests over every core (pytest-xdist); each worker has its own database.
+PYTEST := $(BIN)/python -m pytest -n auto
+
 test-sqlite: $(STAMP)
-	$(BIN)/python -m pytest; rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
+	$(PYTEST); rc=$$?; if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc
 
 # The PostgreSQL run may be skipped on a developer machine without PostgreSQL, never in CI.
 test-postgres: $(STAMP)
 	@if $(BIN)/python -m tests.pg_available "$(PG_ADMIN_URL)"; then \
-	  LIENRX_TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(BIN)/python -m pytest; rc=$$?; \
+	  LIENRX_TEST_PG_ADMIN_URL="$(PG_ADMIN_URL)" $(PYTEST); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "no tests collected"; rc=0; fi; exit $$rc; \
 	elif [ "$$CI" = "true" ]; then \
 	  echo "PostgreSQL at $(PG_ADMIN_URL) is not reachable; CI may not skip the PostgreSQL run"; exit 1; \

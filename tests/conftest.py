@@ -7,6 +7,7 @@ production. Set LIENRX_TEST_PG_ADMIN_URL to run the whole suite on PostgreSQL.
 from __future__ import annotations
 
 import contextvars
+import functools
 import os
 import shutil
 import uuid
@@ -136,11 +137,20 @@ def _reset_database(application: Flask) -> None:
                 Path(f"{path}{suffix}").unlink(missing_ok=True)
             shutil.copyfile(path.with_suffix(".template"), path)
         else:
-            tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
             with db.engine.begin() as conn:
                 # replica role: the append-only triggers stand aside for the clean-up only
                 conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
-                conn.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+                conn.exec_driver_sql(_empty_every_table())
+
+
+@functools.cache
+def _empty_every_table() -> str:
+    """DELETE, not TRUNCATE: a test leaves a few rows, and TRUNCATE of every table costs
+    about 115 ms (new files for each table) against 9 ms here. Ids start again at 1, as after
+    a fresh migration."""
+    return "; ".join(
+        [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+        + ["SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"])
 
 
 @pytest.fixture(autouse=True)
