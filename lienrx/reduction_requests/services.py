@@ -224,7 +224,8 @@ def answer_request(actor: Actor, request_id: int, *, decision: str, note: str | 
     audit.record(actor, "reduction_request.answered", "reduction_request", request.id,
                  {"case_id": request.case_id, "decision": decision,
                   "reduction_id": request.reduction_id})
-    outbox.enqueue_event(outbox.REDUCTION_ANSWERED, request.case_id, request.id)
+    outbox.enqueue_event(outbox.REDUCTION_ANSWERED, request.case_id, request.id,
+                         facts={"step": len(request.steps)})
     return request
 
 
