@@ -36,6 +36,17 @@ def case_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
+def request_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 404 for a request the caller may not see before the body is validated."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        services.get_request(current_user, kwargs["reduction_request_id"])
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @blp.route("/cases/<int:case_id>/reduction-requests", methods=["POST"])
 @require_roles(ATTORNEY, BILLING)
 @case_in_scope
@@ -91,6 +102,7 @@ def answer_request(body: dict[str, Any], reduction_request_id: int) -> Any:
 
 @blp.route("/reduction-requests/<int:reduction_request_id>/respond", methods=["POST"])
 @require_roles(ATTORNEY)
+@request_in_scope
 @blp.arguments(ReductionRequestRespondSchema)
 @blp.response(200, ReductionRequestSchema)
 def respond(body: dict[str, Any], reduction_request_id: int) -> Any:
