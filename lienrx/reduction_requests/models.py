@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lienrx.auth.models import User
 from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
@@ -114,6 +115,8 @@ class ReductionRequestStep(db.Model):  # type: ignore[name-defined]
     note: Mapped[str | None] = mapped_column(sa.String(rules.NOTE_MAX))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+
+    user: Mapped[User] = relationship(lazy="selectin")
 
     __table_args__ = (
         sa.UniqueConstraint("request_id", "number"),  # one step per number
