@@ -8,7 +8,7 @@ commits.
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 import sqlalchemy as sa
 
@@ -145,8 +145,9 @@ def _check_not_the_offer(request: ReductionRequest, method: str, value: int | De
                          field: str, balance: int) -> None:
     """A counter must change the offer on the table (else the other side should accept)."""
     offer = request.offer
-    same = (method == offer.method and value == offer.value) or (
-        _cents(method, value, balance) == _cents(offer.method, offer.value, balance))
+    offered = cast(int | Decimal, offer.value)  # an ask or counter has one (offer_has_value)
+    same = (method == offer.method and value == offered) or (
+        _cents(method, value, balance) == _cents(offer.method, offered, balance))
     if same:
         raise field_error(field, "A counter differs from the offer on the table; "
                                  "accept instead.")
