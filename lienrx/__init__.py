@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_cli(app)
     app.jinja_env.filters["money"] = format_cents
     app.jinja_env.filters["local_date"] = clock.local_date  # a UTC moment's pharmacy date
+    app.jinja_env.filters["local_time"] = clock.local_time  # ... and its wall-clock time
     app.jinja_env.globals["submission_key"] = new_submission_key
     return app
 

@@ -30,7 +30,7 @@ from lienrx.outbox.models import NotificationPreference, OutboxMessage
 from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber
 from lienrx.pdmp.models import PdmpReport, PdmpReportRecord
 from lienrx.prescribing.models import Prescription
-from lienrx.reduction_requests.models import ReductionRequest
+from lienrx.reduction_requests.models import ReductionRequest, ReductionRequestStep
 from lienrx.settlement.models import (
     Payment,
     PayoffStatement,

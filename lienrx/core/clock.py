@@ -47,6 +47,13 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(_zone).date()
 
 
+def local_time(moment: datetime) -> str:
+    """A moment as the pharmacy's wall clock shows it: "2026-11-30 16:05 CST"."""
+    if moment.tzinfo is None:
+        raise ValueError("local_time() needs an aware datetime")
+    return moment.astimezone(_zone).strftime("%Y-%m-%d %H:%M %Z")
+
+
 def today() -> date:
     """Return today's date at the pharmacy (its local date, not UTC's)."""
     return local_date(utcnow())

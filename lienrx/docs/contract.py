@@ -81,6 +81,8 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
     "reduction_requests_api.file_request": ("case_closed", "invalid_transition"),
     "reduction_requests_api.answer_request": ("settlement_required", "case_closed",
                                               "invalid_transition"),
+    "reduction_requests_api.respond": ("settlement_required", "case_closed",
+                                       "invalid_transition"),
     "pdmp_api.generate_report": ("pdmp_pharmacy_incomplete", "pdmp_records_unreportable"),
     "pdmp_api.record_submission": ("invalid_transition",),
     "pdmp_api.record_result": ("invalid_transition",),
@@ -181,6 +183,8 @@ EXAMPLES = {
         "reason": "Policy limits of $25,000; the client's net is small"},
     "reduction_requests_api.answer_request": {"decision": "counter", "value": "750.00",
                                               "note": "We can meet you halfway."},
+    "reduction_requests_api.respond": {"action": "counter", "amount": "1100.00",
+                                       "note": "Our client's net after fees is small."},
     "pdmp_api.record_result": {"accepted": True},
     "inventory_api.receive": {
         "component": "Ketamine HCl", "ndc": "00409-2051-05", "lot_number": "K2609-22",

@@ -19,6 +19,7 @@ from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.outbox import preferences, rules
 from lienrx.outbox.models import OutboxMessage
+from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests.models import ReductionRequest
 
 CLOSE_OUTCOMES = {"closed": "paid", "closed_no_recovery": "closed with no recovery"}
@@ -52,9 +53,12 @@ def _answered(case: Case, ref: int | None, payload: dict[str, object]) -> tuple[
     request = db.session.get(ReductionRequest, ref) if ref is not None else None
     if request is None:
         raise Undeliverable("the reduction request is gone")
+    # the answer this message is about, though the negotiation may have moved on since
+    step = next((s for s in request.steps if s.number == payload.get("step")), None)
+    answered = request_rules.DECISIONS.get(step.action, request.status) if step else request.status
     return ("Reduction request answered",
             f"Billing answered reduction request {request.acknowledgment_number}: "
-            f"{request.status}.")
+            f"{answered}.")
 
 
 def _closed(case: Case, ref: int | None, payload: dict[str, object]) -> tuple[str, str]:

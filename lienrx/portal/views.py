@@ -35,7 +35,11 @@ from lienrx.notifications import services as notification_services
 from lienrx.notifications.schemas import EmailPreferencesSchema
 from lienrx.outbox.rules import EVENTS
 from lienrx.reduction_requests import services as reduction_requests
-from lienrx.reduction_requests.schemas import ReductionRequestCreateSchema, show_value
+from lienrx.reduction_requests.schemas import (
+    ReductionRequestCreateSchema,
+    ReductionRequestRespondSchema,
+    show_value,
+)
 from lienrx.settlement import closing, letters, payoff, release
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
@@ -88,7 +92,8 @@ def mark_read() -> Any:
     return redirect(url_for(".index"))
 
 
-def _render_case(case: Any, form: forms.Submission, status: int = 200) -> Any:
+def _render_case(case: Any, form: forms.Submission, status: int = 200,
+                 responses: dict[int, forms.Submission] | None = None) -> Any:
     ledger, totals, balance = running_ledger(case.id)
     refills = queries.next_refills([case.id]).get(case.id, [])
     fills = queries.fill_timeline(case.id)
@@ -102,7 +107,8 @@ def _render_case(case: Any, form: forms.Submission, status: int = 200) -> Any:
         statements=payoff.statements(current_user, case.id),
         requests=reduction_requests.requests_for_case(current_user, case.id),
         released=case.status == CLOSED, unrecovered=case.status == CLOSED_NO_RECOVERY,
-        w9=letters.w9_on_file(), crps=CRPS_CODES, show_value=show_value, form=form)
+        w9=letters.w9_on_file(), crps=CRPS_CODES, show_value=show_value, form=form,
+        responses=responses or {})
     return page, status
 
 
@@ -243,6 +249,29 @@ def request_reduction(case_id: int) -> Any:
         return _render_case(cases.read_case(_actor(), case_id), form, form.status)
     number = filed.acknowledgment_number
     flash(f"Reduction request {number} received; billing will answer it here.", "info")
+    return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
+
+
+@bp.route("/cases/<int:case_id>/reduction-requests/<int:request_id>/respond",
+          methods=["POST"])
+@require_roles(ATTORNEY)
+def respond_to_counter(case_id: int, request_id: int) -> Any:
+    """Accept billing's counter (posts the reduction) or counter it with a dollar amount."""
+    case = cases.get_case(_actor(), case_id)
+    if reduction_requests.get_request(_actor(), request_id).case_id != case.id:
+        raise NotFound("No such reduction request.")
+    prefix = f"rr{request_id}-"
+    form = forms.Submission.load(ReductionRequestRespondSchema(),
+                                 forms.read(("action", "amount", "note"), prefix=prefix),
+                                 prefix=prefix)
+    answered = form.call(reduction_requests.respond, _actor(), request_id)
+    if answered is None:
+        return _render_case(cases.read_case(_actor(), case_id),
+                            forms.blank(ReductionRequestCreateSchema(), method="amount"),
+                            form.status, responses={request_id: form})
+    done = ("accepted; the reduction is posted" if answered.status == "accepted"
+            else "countered; billing will answer it here")
+    flash(f"Reduction request {answered.acknowledgment_number} {done}.", "info")
     return redirect(url_for(".case_page", case_id=case_id) + "#reduction")
 
 

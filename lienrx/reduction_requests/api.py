@@ -16,11 +16,13 @@ from lienrx.reduction_requests.schemas import (
     ReductionRequestAnswerSchema,
     ReductionRequestCreateSchema,
     ReductionRequestListArgs,
+    ReductionRequestRespondSchema,
     ReductionRequestSchema,
 )
 
 blp = ApiBlueprint("reduction_requests_api", __name__,
-                   description="Reduction requests: firms ask, billing answers")
+                   description="Reduction requests: firms ask, billing answers, and each "
+                               "side may counter the other until one accepts")
 
 
 def case_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -29,6 +31,17 @@ def case_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
     @wraps(view)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         cases.get_case(current_user, kwargs["case_id"])
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def request_in_scope(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Answer 404 for a request the caller may not see before the body is validated."""
+
+    @wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        services.get_request(current_user, kwargs["reduction_request_id"])
         return view(*args, **kwargs)
 
     return wrapper
@@ -81,6 +94,18 @@ def get_request(reduction_request_id: int) -> Any:
 @blp.arguments(ReductionRequestAnswerSchema)
 @blp.response(200, ReductionRequestSchema)
 def answer_request(body: dict[str, Any], reduction_request_id: int) -> Any:
-    """Accept (posts the reduction), counter (with a value) or decline a pending request."""
+    """Accept (posts the offer on the table: the ask or the attorney's counter), counter (with
+    a value, in the request's method) or decline a request waiting on billing."""
     request = services.answer_request(current_user, reduction_request_id, **body)
     return request
+
+
+@blp.route("/reduction-requests/<int:reduction_request_id>/respond", methods=["POST"])
+@require_roles(ATTORNEY)
+@request_in_scope
+@blp.arguments(ReductionRequestRespondSchema)
+@blp.response(200, ReductionRequestSchema)
+def respond(body: dict[str, Any], reduction_request_id: int) -> Any:
+    """The firm's answer to billing's counter: accept it (posts the reduction, once) or counter
+    with a dollar amount (the request goes back to billing). A repeat is a 409."""
+    return services.respond(current_user, reduction_request_id, **body)

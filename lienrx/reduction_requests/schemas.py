@@ -66,8 +66,38 @@ class ReductionRequestAnswerSchema(LoadSchema):
                                  "description": "A counter's value, in the request's method."})
 
 
+class ReductionRequestRespondSchema(LoadSchema):
+    action = fields.String(required=True, validate=validate.OneOf(tuple(rules.RESPONSES)),
+                           metadata={"label": "Response"})
+    amount = Money(load_default=None, allow_none=True,
+                   validate=validate.Range(min=1, error="A counter must be more than zero."),
+                   metadata={"label": "Counter amount",
+                             "description": "Only with `counter`: the dollars the firm offers "
+                                            "instead, for a request of either method."})
+    note = TrimmedString(load_default=None, allow_none=True,
+                         validate=validate.Length(max=rules.NOTE_MAX),
+                         metadata={"label": "Note to billing"})
+
+
 class ReductionRequestListArgs(LoadSchema):
     status = fields.String(load_default=rules.PENDING, validate=validate.OneOf(rules.STATUSES))
+
+
+class ReductionRequestStepSchema(DumpSchema):
+    number = fields.Integer()
+    side = fields.String(metadata={"description": "`attorney` or `billing`."})
+    action = fields.String(metadata={"description": "`request`, `counter`, `accept` or "
+                                                    "`decline`."})
+    amount = Money(attribute="amount_cents", allow_none=True,
+                   metadata={"description": "Dollars asked, offered or posted (an accept "
+                                            "carries the reduction it posted)."})
+    percent = fields.Function(lambda s: None if s.percent is None else plain_number(s.percent),
+                              allow_none=True,
+                              metadata={"description": "A percent ask or counter on a "
+                                                       "percent request."})
+    note = fields.String(allow_none=True)
+    user_id = fields.Integer()
+    at = fields.DateTime()
 
 
 class ReductionRequestSchema(DumpSchema):
@@ -83,3 +113,8 @@ class ReductionRequestSchema(DumpSchema):
     answer_note = fields.String(allow_none=True)
     counter_value = fields.Function(lambda r: show_value(r.method, r.counter_value))
     reduction_id = fields.Integer(allow_none=True)
+    waiting_on = fields.String(allow_none=True,
+                               metadata={"description": "`billing`, `attorney`, or null once "
+                                                        "accepted or declined."})
+    steps = fields.List(fields.Nested(ReductionRequestStepSchema),
+                        metadata={"description": "The negotiation, oldest step first."})

@@ -121,6 +121,23 @@ def test_a_dispense_documents_its_idempotency_key_conflicts_and_field_errors(spe
     assert "404" not in op["responses"]  # no id in its path; unknown ids in the body are 422
 
 
+def test_the_reduction_response_documents_its_body_refusals_and_thread(spec):
+    path = "/api/v1/reduction-requests/{reduction_request_id}/respond"
+    op = spec["paths"][path]["post"]
+    assert op["operationId"] == "respond"
+    assert {"403", "404", "409", "422"} <= set(op["responses"])
+    codes = op["responses"]["409"]["content"][PROBLEM_JSON]["schema"]["allOf"][1]
+    assert "invalid_transition" in codes["properties"]["code"]["enum"]
+    body = op["requestBody"]["content"]["application/json"]
+    assert body["example"] == EXAMPLES["reduction_requests_api.respond"]
+    assert "Idempotency-Key" not in [p["name"] for p in parameters(spec, path, "post")]
+    answered = resolve(spec, response(spec, path, "post", 200)["content"]["application/json"]
+                       ["schema"])
+    assert {"status", "waiting_on", "steps"} <= set(answered["properties"])
+    step = resolve(spec, answered["properties"]["steps"]["items"])
+    assert {"side", "action", "amount", "at", "user_id", "note"} <= set(step["properties"])
+
+
 def test_errors_follow_the_role_check_the_path_id_and_the_method(spec):
     me = spec["paths"]["/api/v1/me"]["get"]["responses"]
     assert "401" in me and "403" not in me  # every role may read itself

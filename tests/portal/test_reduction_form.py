@@ -85,3 +85,68 @@ def test_reduction_amount_typed_with_a_dollar_sign_is_filed(counsel, book):
     assert submit(counsel, book.case_id, value="$25.00").status_code == 302
     page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
     assert ": $25.00" in page and "badge-pending" in page
+
+
+def countered_on_the_page(app, counsel, book, ask="30.00", offer="20.00"):
+    """A request filed from the portal and countered by billing; its id."""
+    submit(counsel, book.case_id, value=ask)
+    with app.app_context():
+        clerk = factories.user("billing")
+        request = services.list_requests(clerk)[0]
+        services.answer_request(clerk, request.id, decision="counter", value=offer)
+        db.session.commit()
+        return request.id
+
+
+def respond_on_the_page(counsel, case_id, request_id, **fields):
+    token = csrf_token(counsel.get(f"/portal/cases/{case_id}").get_data(as_text=True))
+    data = {"csrf_token": token, **{f"rr{request_id}-{k}": v for k, v in fields.items()}}
+    return counsel.post(f"/portal/cases/{case_id}/reduction-requests/{request_id}/respond",
+                        data=data)
+
+
+def test_attorney_accepts_a_counter_from_the_case_page(app, counsel, book):
+    request_id = countered_on_the_page(app, counsel, book)
+    page = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert "Accept counter of $20.00" in page and "Counter amount" in page
+    response = respond_on_the_page(counsel, book.case_id, request_id, action="accept")
+    assert response.status_code == 302
+    page = counsel.get(response.headers["Location"]).get_data(as_text=True)
+    assert "accepted; the reduction is posted" in page and "badge-accepted" in page
+    assert "accepted, posting $20.00" in page and "Accept counter" not in page
+
+
+def test_attorney_counters_from_the_case_page_and_sees_the_thread(app, counsel, book):
+    request_id = countered_on_the_page(app, counsel, book)
+    response = respond_on_the_page(counsel, book.case_id, request_id, action="counter",
+                                   amount="$25.00", note="Meet us at 25.")
+    assert response.status_code == 302
+    page = " ".join(re.sub(r"<[^>]+>", " ", counsel.get(response.headers["Location"])
+                           .get_data(as_text=True)).split())
+    assert "billing will answer it here" in page
+    assert re.search(r"Firm \(.+?\) asked for \$30\.00 · .+? "
+                     r"Billing \(.+?\) countered with \$20\.00 · .+? "
+                     r"Firm \(.+?\) countered with \$25\.00 · .+? · “Meet us at 25\.”", page)
+
+
+def test_respond_form_errors_are_shown_next_to_the_amount(app, counsel, book):
+    request_id = countered_on_the_page(app, counsel, book)
+    for amount, message in (("", "A counter names the dollars"), ("abc", "decimal string"),
+                            ("20.00", "differs from the offer on the table"),
+                            ("9999.00", "more than the lien balance")):
+        response = respond_on_the_page(counsel, book.case_id, request_id, action="counter",
+                                       amount=amount)
+        assert response.status_code == 422, amount
+        error = re.search(rf'id="f-rr{request_id}-amount-error">([^<]+)<',
+                          response.get_data(as_text=True))
+        assert error and message in error.group(1), (amount, error)
+
+
+def test_another_cases_request_is_404_on_the_respond_form(app, counsel, book):
+    request_id = countered_on_the_page(app, counsel, book)
+    with app.app_context():
+        other = factories.case(db.session.get(factories.LawFirm, book.firm_id))
+        db.session.commit()
+        other_id = other.id
+    response = respond_on_the_page(counsel, other_id, request_id, action="accept")
+    assert response.status_code == 404

@@ -14,30 +14,7 @@ from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.reduction_requests import services
 from tests import factories
-
-
-@pytest.fixture
-def charged(app, world):
-    """The world case carrying a $1,000.00 lien."""
-    with app.app_context():
-        factories.ledger_charge(world.case_id, 100_000)
-        db.session.commit()
-    return world
-
-
-@pytest.fixture
-def counsel(api_as, charged):
-    return api_as("attorney", firm=charged.firm_id)
-
-
-@pytest.fixture
-def billing(api_as):
-    return api_as("billing")
-
-
-def file(client, case_id, **body):
-    payload = {"method": "amount", "value": "250.00", "reason": "Policy limits", **body}
-    return client.post(f"/api/v1/cases/{case_id}/reduction-requests", json=payload)
+from tests.reduction_requests.calls import answer, file
 
 
 def test_attorney_files_a_pending_request_with_an_acknowledgment_number(counsel, charged):
@@ -90,10 +67,6 @@ def test_closed_or_intake_case_refuses_a_request(app, api_as, world):
         intake_id, dropped_id = intake.id, dropped.id
     assert file(counsel, intake_id).json["code"] == "invalid_transition"
     assert file(counsel, dropped_id).json["code"] == "case_closed"
-
-
-def answer(billing, request_id, **body):
-    return billing.post(f"/api/v1/reduction-requests/{request_id}/answer", json=body)
 
 
 def test_accepting_an_amount_request_posts_the_reduction(app, counsel, billing, charged):

@@ -157,3 +157,31 @@ def test_attestation_preview_sign_and_roles(staff, world):
     assert "Version 1" in shown and "Download PDF" in shown
     pdf = re.search(r'href="([^"]+\.pdf)"', rph.get(path).get_data(as_text=True)).group(1)
     assert rph.get(pdf).mimetype == "application/pdf"
+
+
+def test_billing_sees_the_thread_and_answers_the_firms_counter_again(app, staff, world):
+    charged(app, world)
+    with app.app_context():
+        attorney = db.session.get(factories.User, world.attorney_id)
+        clerk = factories.user("billing")
+        filed = reduction_requests.file_request(attorney, world.case_id, method="amount",
+                                                value=30_000, reason="Policy limits")
+        reduction_requests.answer_request(clerk, filed.id, decision="counter", value=10_000)
+        reduction_requests.respond(attorney, filed.id, action="counter", amount=20_000,
+                                   note="Meet us at 200.")
+        db.session.commit()
+        request_id = filed.id
+    desk = staff("billing")
+    shown = text(desk.get("/staff/billing/"))
+    assert re.search(r"Firm \(.+?\) asked for \$300\.00 · .+? Billing \(.+?\) countered with "
+                     r"\$100\.00 · .+? Firm \(.+?\) countered with \$200\.00", shown)
+    assert "On the table: the firm's counter of $200.00" in shown
+    path = f"/staff/billing/reduction-requests/{request_id}/answer"
+    r = desk.post(path, data={f"rr{request_id}-decision": "counter",
+                              f"rr{request_id}-value": "200.00"})
+    assert r.status_code == 422
+    assert error_of(r, f"rr{request_id}-value").startswith("A counter differs")
+    assert desk.post(path, data={f"rr{request_id}-decision": "accept"}).status_code == 302
+    settlement = text(desk.get(f"/staff/billing/cases/{world.case_id}"))
+    assert "lien balance $800.00" in settlement
+    assert "Billing (" in settlement and "accepted, posting $200.00" in settlement
