@@ -149,7 +149,8 @@ def _empty_every_table() -> str:
     about 115 ms (new files for each table) against 9 ms here. Ids start again at 1, as after
     a fresh migration."""
     return "; ".join(
-        [f'DELETE FROM "{table.name}"' for table in reversed(db.metadata.sorted_tables)]
+        [f'DELETE FROM "{table.name}"'  # noqa: S608 - table names from the models
+         for table in reversed(db.metadata.sorted_tables)]
         + ["SELECT setval(oid, 1, false) FROM pg_class WHERE relkind = 'S'"])
 
 
