@@ -27,7 +27,8 @@ blp = ApiBlueprint("webhooks_api", __name__,
 def create_webhook(body: dict[str, Any]) -> Any:
     """Register a URL for events; the answer holds the signing secret, shown this once."""
     subscription, secret = services.create(current_user, **body)
-    return {**WebhookSchema().dump(subscription), "secret": secret}
+    shown = {name: getattr(subscription, name) for name in WebhookSchema().fields}
+    return {**shown, "secret": secret}
 
 
 @blp.route("/webhooks", methods=["GET"])
