@@ -108,5 +108,4 @@ def recent_deliveries(actor: Actor, limit: int = RECENT_DELIVERIES
              .limit(limit))
     if actor.role == ATTORNEY:
         query = query.where(WebhookSubscription.law_firm_id == actor.law_firm_id)
-    return [(delivery, subscription)
-            for delivery, subscription in db.session.execute(query).tuples()]
+    return [(row[0], row[1]) for row in db.session.execute(query)]
