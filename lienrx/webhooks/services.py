@@ -5,6 +5,7 @@ see every firm's. Another firm's subscription is a 404, like a missing one."""
 from __future__ import annotations
 
 import secrets
+from typing import Any
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -64,7 +65,7 @@ def create(actor: Actor, *, url: str, events: list[str],
     return subscription, secret
 
 
-def _visible(actor: Actor) -> sa.Select[tuple[WebhookSubscription]]:
+def _visible(actor: Actor) -> sa.Select[Any]:
     query = sa.select(WebhookSubscription)
     if actor.role == ATTORNEY:
         query = query.where(WebhookSubscription.law_firm_id == actor.law_firm_id)
