@@ -14,6 +14,7 @@ from lienrx.outbox.models import WebhookSubscription
 from lienrx.webhooks.models import WebhookDelivery
 from tests import factories
 from tests.portal.conftest import csrf_token, sign_in
+from tests.portal.test_accessibility import unlabelled
 from tests.webhooks.conftest import subscribe
 from tests.webhooks.test_delivery import issue_payoff, run_once
 
@@ -112,3 +113,10 @@ def test_another_firms_attorney_sees_none_of_the_delivery_log(app, client, book,
         email = outsider.email
     page = sign_in(client, email).get("/portal/webhooks").get_data(as_text=True)
     assert "No deliveries yet." in page and receiver.url not in page
+
+
+def test_every_control_on_the_webhooks_page_has_a_label_and_the_page_one_h1(client, book):
+    counsel = sign_in(client, book.attorney_email)
+    page = counsel.get("/portal/webhooks").get_data(as_text=True)
+    assert unlabelled(page) == []
+    assert page.count("<h1") == 1 and 'href="#main"' in page
