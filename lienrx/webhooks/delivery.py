@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
-import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from lienrx.cases.models import Case
 from lienrx.core import clock
@@ -120,41 +120,36 @@ def compose(message: OutboxMessage) -> Call:
                     "X-LienRx-Signature": signature(subscription.secret, body)})
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    """A redirect is an answer like any other non-2xx: the signed body goes nowhere else."""
+def _connection(url: str, timeout: float) -> tuple[http.client.HTTPConnection, str]:
+    """A connection to the URL's host (TLS with certificate checks for https) and the path
+    to POST to. Direct: no proxy, and a redirect is an answer like any other non-2xx."""
+    parts = urlsplit(url)
+    path = urlunsplit(("", "", parts.path or "/", parts.query, ""))
+    if parts.scheme.lower() == "https":
+        return http.client.HTTPSConnection(parts.hostname or "", parts.port, timeout=timeout,
+                                           context=ssl.create_default_context()), path
+    return http.client.HTTPConnection(parts.hostname or "", parts.port, timeout=timeout), path
 
-    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
-        return None
 
-
-# Direct connections only: no redirects, no proxy taken from the environment.
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
-
-
-def post(call: Call, timeout: float = rules.TIMEOUT_SECONDS) -> Outcome:
+def post(call: Call) -> Outcome:
     """POST the call's body to its URL and say how it ended; never raises for the network."""
-    # http or https only: compose() refuses any other URL (rules.url_problem)
-    request = urllib.request.Request(call.url, data=call.body,  # noqa: S310
-                                     headers=call.headers, method="POST")
     attempted_at, started = clock.utcnow(), time.monotonic()
 
     def ended(outcome: str, status: int | None = None) -> Outcome:
         return Outcome(outcome, status, attempted_at, int((time.monotonic() - started) * 1000))
 
+    connection, path = _connection(call.url, rules.TIMEOUT_SECONDS)
     try:
-        with _OPENER.open(request, timeout=timeout) as response:
-            response.read(1024)  # the receiver's words are not kept
-            status = int(response.status)
-    except urllib.error.HTTPError as exc:
-        exc.close()
-        return ended(rules.REFUSED, exc.code)
+        connection.request("POST", path, body=call.body, headers=call.headers)
+        response = connection.getresponse()
+        response.read(1024)  # the receiver's words are not kept
+        status = response.status
     except TimeoutError:
         return ended(rules.TIMED_OUT)
-    except urllib.error.URLError as exc:
-        timed_out = isinstance(exc.reason, TimeoutError | socket.timeout)
-        return ended(rules.TIMED_OUT if timed_out else rules.UNREACHABLE)
-    except (OSError, ValueError):
+    except (OSError, http.client.HTTPException):
         return ended(rules.UNREACHABLE)
+    finally:
+        connection.close()
     return ended(rules.DELIVERED if rules.accepted(status) else rules.REFUSED, status)
 
 

@@ -4,6 +4,7 @@ the portal's book (a firm's case with fills and another firm's case)."""
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from email.message import Message
@@ -35,6 +36,7 @@ class Receiver:
     url: str
     requests: list[Received] = field(default_factory=list)
     answers: list[int] = field(default_factory=list)
+    delay: float = 0.0  # seconds to wait before answering
 
 
 @pytest.fixture
@@ -47,6 +49,7 @@ def receiver() -> Iterator[Receiver]:
         def do_POST(self) -> None:  # noqa: N802 - the http.server hook's name
             body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
             got.requests.append(Received(self.command, self.path, self.headers, body))
+            time.sleep(got.delay)
             self.send_response(got.answers.pop(0) if got.answers else 204)
             self.send_header("Content-Length", "0")
             self.end_headers()

@@ -18,6 +18,7 @@ from lienrx.outbox import rules
 from lienrx.outbox import services as outbox
 from lienrx.outbox.models import OutboxMessage
 from lienrx.settlement import payoff
+from lienrx.webhooks import rules as webhook_rules
 from lienrx.webhooks import services as webhooks
 from lienrx.webhooks.models import WebhookDelivery
 from tests import factories
@@ -107,6 +108,7 @@ def test_delivery_is_signed_with_hmac_sha256_of_the_body(app, book, receiver, ru
     assert got.headers["User-Agent"] == "LienRx-Webhooks"
     assert got.headers["X-LienRx-Event"] == "payoff_issued"
     assert got.headers["X-LienRx-Delivery"] == str(json.loads(got.body)["id"])
+    assert {"X-LienRx-Event", "X-LienRx-Delivery", "X-LienRx-Signature"} <= set(got.headers)
     [message] = calls(app)
     assert (message.status, message.attempts) == (rules.SENT, 1)
     assert log(app) == [(1, "delivered", 204)]
@@ -166,6 +168,18 @@ def test_a_redirect_is_not_followed_and_is_retried(app, book, receiver, runner):
     assert "webhooks: 0 sent, 1 to retry" in run_once(runner)
     assert len(receiver.requests) == 1
     assert log(app) == [(1, "refused", 307)]
+
+
+def test_a_receiver_slower_than_the_timeout_is_retried(app, book, receiver, runner,
+                                                       monkeypatch):
+    monkeypatch.setattr(webhook_rules, "TIMEOUT_SECONDS", 0.2)
+    receiver.delay = 1.0
+    subscribe(app, book.firm_id, receiver.url, ["payoff_issued"])
+    issue_payoff(app, book.case_id)
+    assert "webhooks: 0 sent, 1 to retry, 0 failed" in run_once(runner)
+    [message] = calls(app)
+    assert (message.status, message.last_error) == (rules.PENDING, "no answer in time")
+    assert log(app) == [(1, "timed_out", None)]
 
 
 def test_a_refused_connection_is_retried_not_lost(app, book, runner):
