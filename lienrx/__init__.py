@@ -106,6 +106,7 @@ def register_blueprints(app: Flask) -> None:
     from lienrx.docs.contract import CONTRACT
     from lienrx.home import views as home_views
     from lienrx.portal import views as portal_views
+    from lienrx.portal import webhooks as portal_webhooks
     from lienrx.staff import bp as staff_bp
 
     api = LienRxApi(app, CONTRACT)
@@ -118,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(docs_views.bp)
     app.register_blueprint(home_views.bp)
     app.register_blueprint(portal_views.bp)
+    app.register_blueprint(portal_webhooks.bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(verify_views.bp)
 

@@ -26,7 +26,7 @@ from lienrx.inventory.models import (
 )
 from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
 from lienrx.notifications.models import ReadMark
-from lienrx.outbox.models import NotificationPreference, OutboxMessage
+from lienrx.outbox.models import NotificationPreference, OutboxMessage, WebhookSubscription
 from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescriber
 from lienrx.pdmp.models import PdmpReport, PdmpReportRecord
 from lienrx.prescribing.models import Prescription
@@ -38,3 +38,4 @@ from lienrx.settlement.models import (
     ReleaseLetter,
     Settlement,
 )
+from lienrx.webhooks.models import WebhookDelivery

@@ -15,7 +15,8 @@ from lienrx.pdmp.api import blp as pdmp
 from lienrx.prescribing.api import blp as prescribing
 from lienrx.reduction_requests.api import blp as reduction_requests
 from lienrx.settlement.api import blp as settlement
+from lienrx.webhooks.api import blp as webhooks
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
                   settlement, exports, attestations, reduction_requests, pdmp,
-                  inventory, case_documents]
+                  inventory, case_documents, webhooks]

@@ -202,6 +202,9 @@ class ApiClient:
         return self.client.post(path, json=json, headers=self._headers(kw.pop("headers", None)),
                                 **kw)
 
+    def delete(self, path: str, **kw: Any) -> Any:
+        return self.client.delete(path, headers=self._headers(kw.pop("headers", None)), **kw)
+
 
 @pytest.fixture
 def api_as(app: Flask, client: FlaskClient) -> Any:

@@ -194,6 +194,9 @@ EXAMPLES = {
     "inventory_api.record_movement": {
         "lot_id": 5, "kind": "waste", "quantity": 2.5, "reason": "Spilled while weighing",
         "witnesses": ["Jordan Reyes"]},
+    "webhooks_api.create_webhook": {
+        "url": "https://cms.cumberland-law.example/hooks/lienrx",
+        "events": ["new_fill", "payoff_issued", "case_closed"]},
 }
 
 CONTRACT = Contract(conflicts=CONFLICTS, conflict_meanings=CONFLICT_MEANINGS,

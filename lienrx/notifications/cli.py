@@ -1,4 +1,5 @@
-"""`lienrx notify …`: deliver the outbox (e-mail) and queue quiet-lien notices.
+"""`lienrx notify …`: deliver the outbox (e-mail and webhook calls) and queue quiet-lien
+notices.
 
 Each message is claimed and composed in one short transaction, committed, then sent with no
 transaction open (a slow mail server never holds a database lock), and its outcome recorded
@@ -9,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
 
 import click
 from flask import current_app
@@ -19,21 +19,14 @@ from lienrx.extensions import db
 from lienrx.notifications import mail, messages, services
 from lienrx.outbox import rules
 from lienrx.outbox import services as outbox
+from lienrx.outbox.tally import Tally
+from lienrx.webhooks import cli as webhooks
 
 log = logging.getLogger("lienrx.notifications.cli")
 
 BATCH = 200  # messages one pass delivers at most before it looks at quiet liens again
 POLL_SECONDS = 5  # the pause between passes when running until interrupted
 QUIET_SCAN_SECONDS = 3600  # how often a running worker looks for newly quiet liens
-
-
-@dataclass
-class Tally:
-    """What one pass did."""
-
-    sent: int = 0
-    retrying: int = 0
-    failed: int = 0
 
 
 def _mail_server() -> mail.SmtpServer | None:
@@ -84,17 +77,18 @@ def _pass(server: mail.SmtpServer | None, sender: str, quiet: bool) -> None:
         queued = _queue_quiet_liens()
         if queued:
             click.echo(f"queued {queued} quiet-lien e-mail(s)")
-    if server is None:
-        return
-    tally = deliver_due(server, sender)
-    if tally.sent or tally.retrying or tally.failed:
-        click.echo(f"e-mail: {tally.sent} sent, {tally.retrying} to retry, "
-                   f"{tally.failed} failed")
+    if server is not None:
+        tally = deliver_due(server, sender)
+        if tally:
+            click.echo(f"e-mail: {tally}")
+    calls = webhooks.deliver_due()
+    if calls:
+        click.echo(f"webhooks: {calls}")
 
 
 @click.group("notify")
 def notify() -> None:
-    """Notifications to attorneys: the e-mail outbox."""
+    """Notifications to attorneys and their firms' systems: the e-mail and webhook outbox."""
 
 
 @notify.command("quiet-liens")
@@ -108,8 +102,8 @@ def quiet_liens() -> None:
 @click.option("--once", is_flag=True, help="Deliver what is due and exit (for cron).")
 @with_appcontext
 def run(once: bool) -> None:
-    """Queue quiet-lien notices and deliver due e-mails, retrying with backoff; loop until
-    interrupted unless --once."""
+    """Queue quiet-lien notices and deliver due e-mails and webhook calls, retrying with
+    backoff; loop until interrupted unless --once."""
     server = _mail_server()
     sender = str(current_app.config.get("LIENRX_MAIL_FROM") or "")
     if server is None:

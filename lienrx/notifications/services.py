@@ -66,7 +66,7 @@ def enqueue_quiet_liens(after: int) -> int:
         if days is None:
             continue
         since = row.last_fill or opened
-        queued += len(outbox.enqueue_event(
+        queued += sum(message.channel == rules.EMAIL for message in outbox.enqueue_event(
             rules.QUIET_LIEN, row.id, dedupe_key=f"{rules.QUIET_LIEN}:{row.id}:{since}",
             facts={"days": days}))
     return queued

@@ -1,2 +1,2 @@
-"""The outbox: what leaves the application (e-mail now, webhook calls later), written in the
+"""The outbox: what leaves the application (e-mail and webhook calls), written in the
 transaction of the change it reports and delivered by `lienrx notify run`."""

@@ -1,4 +1,5 @@
-"""What the outbox stores: messages waiting to leave, and who wants which event e-mailed."""
+"""What the outbox stores: messages waiting to leave, and who wants which event: attorneys'
+e-mail choices and firms' webhook subscriptions."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lienrx.core import clock
+from lienrx.core.crypto import EncryptedText
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.extensions import db
 from lienrx.outbox import rules
@@ -30,8 +32,36 @@ class NotificationPreference(db.Model):  # type: ignore[name-defined]
     __table_args__ = (one_of("event", tuple(rules.EVENTS), "event_known"),)
 
 
+class WebhookSubscription(db.Model):  # type: ignore[name-defined]
+    """A law firm's case-management system, told of the events it chose at its URL.
+
+    The secret signs each delivery (HMAC-SHA256); it is a credential, so it is encrypted at
+    rest and shown to the firm once, when the subscription is made. A deleted subscription
+    (``deleted_at``) receives nothing more; its rows stay for the delivery log.
+    """
+
+    __tablename__ = "webhook_subscriptions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    law_firm_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("law_firms.id", ondelete="RESTRICT"), index=True)
+    url: Mapped[str] = mapped_column(sa.String(rules.WEBHOOK_URL_MAX_LENGTH))
+    events: Mapped[list[str]] = mapped_column(sa.JSON)
+    secret: Mapped[str] = mapped_column(EncryptedText)
+    created_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deleted_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+
+    @property
+    def active(self) -> bool:
+        return self.deleted_at is None
+
+
 class OutboxMessage(db.Model):  # type: ignore[name-defined]
-    """Something to send out of the application (an e-mail now, a webhook call later).
+    """Something to send out of the application (an e-mail or a webhook call).
 
     Written in the transaction of the change it reports, so a change that rolls back sends
     nothing; delivered later by `lienrx notify run`, with retries. The payload holds ids and

@@ -15,10 +15,9 @@ EVENTS = {
     QUIET_LIEN: "A lien goes quiet (no fill for a while)",
 }
 
-EMAIL = "email"
-# The table accepts webhook rows already (SPEC §7.8: a firm's registered URLs, delivered from
-# this outbox), so adding them needs no rewrite of the table's CHECK.
-CHANNELS = (EMAIL, "webhook")
+EMAIL, WEBHOOK = "email", "webhook"  # WEBHOOK: a call to a firm's registered URL (SPEC §7.8)
+CHANNELS = (EMAIL, WEBHOOK)
+WEBHOOK_URL_MAX_LENGTH = 500
 PENDING, SENT, FAILED = "pending", "sent", "failed"
 STATUSES = (PENDING, SENT, FAILED)
 

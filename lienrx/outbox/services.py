@@ -21,7 +21,7 @@ from lienrx.cases.models import Case
 from lienrx.core import clock, locks
 from lienrx.core.db import violates_unique
 from lienrx.extensions import db
-from lienrx.outbox import preferences, rules
+from lienrx.outbox import preferences, rules, subscriptions
 from lienrx.outbox.models import OutboxMessage
 from lienrx.outbox.rules import (
     CASE_CLOSED,
@@ -65,20 +65,28 @@ def enqueue(channel: str, payload: dict[str, Any], *,
 def enqueue_event(event: str, case_id: int, ref: int | None = None, *,
                   dedupe_key: str | None = None,
                   facts: dict[str, int] | None = None) -> list[OutboxMessage]:
-    """Queue an e-mail about ``event`` on a case to each of its firm's attorneys who want it.
+    """Queue the messages ``event`` on a case sends: an e-mail to each of its firm's attorneys
+    who want it, and a webhook call to each of the firm's subscriptions that asked for it.
 
     ``ref`` is the id of the record the event is about (the dispense, the statement, the
     request), read again when the message is composed; ``facts`` are counts the message
-    states (a quiet lien's days).
+    states (a quiet lien's days). A ``dedupe_key`` holds per recipient.
     """
     if event not in rules.EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
     firm_id = db.session.scalar(sa.select(Case.law_firm_id).where(Case.id == case_id))
+    if firm_id is None:
+        return []
+    about = {**(facts or {}), "event": event, "case_id": case_id, "ref": ref}
+    recipients = [(rules.EMAIL, {**about, "user_id": user.id}, str(user.id))
+                  for user in preferences.subscribers(firm_id, event)]
+    recipients += [(rules.WEBHOOK, {**about, "subscription_id": subscription.id},
+                    f"webhook:{subscription.id}")
+                   for subscription in subscriptions.subscribed(firm_id, event)]
     queued = []
-    for user in preferences.subscribers(firm_id, event) if firm_id is not None else []:
-        message = enqueue(rules.EMAIL, {**(facts or {}), "event": event, "case_id": case_id,
-                                        "ref": ref, "user_id": user.id},
-                          dedupe_key=None if dedupe_key is None else f"{dedupe_key}:{user.id}")
+    for channel, payload, recipient in recipients:
+        message = enqueue(channel, payload, dedupe_key=None if dedupe_key is None
+                          else f"{dedupe_key}:{recipient}")
         if message is not None:
             queued.append(message)
     return queued
@@ -110,7 +118,9 @@ def record_sent(message_id: int) -> OutboxMessage:
     message.status, message.sent_at, message.last_error = rules.SENT, clock.utcnow(), None
     db.session.flush()
     audit.record(None, f"notification.{message.channel}_sent", "outbox_message", message.id,
-                 {key: message.payload.get(key) for key in ("event", "case_id", "user_id")})
+                 {key: message.payload[key] for key in ("event", "case_id", "user_id",
+                                                        "subscription_id")
+                  if key in message.payload})
     log.info("outbox message %s sent (%s, attempt %s)", message.id, message.channel,
              message.attempts)
     return message

@@ -52,6 +52,7 @@ def other_firms_records(app, world):
     from lienrx.dispensing import services as dispensing
     from lienrx.reduction_requests import services as reduction_requests
     from lienrx.settlement import payoff
+    from lienrx.webhooks import services as webhooks
     from tests.formulary.factories import (
         GABAPENTIN_300_NDC,
         load_products,
@@ -74,10 +75,13 @@ def other_firms_records(app, world):
         document = case_documents.upload(None, world.case_id, file=b"%PDF-1.7 scoping walk",
                                          kind="other")
         statement = payoff.issue_statement(factories.user("billing"), world.case_id)
+        webhook, _ = webhooks.create(factories.user("billing"), law_firm_id=world.firm_id,
+                                     url="https://cms.example/hooks", events=["new_fill"])
         db.session.commit()
         return {"case_id": world.case_id, "reduction_request_id": request.id,
                 "dispense_id": fill.id, "attestation_id": attestation.id,
-                "document_id": document.id, "statement_id": statement.id}
+                "document_id": document.id, "statement_id": statement.id,
+                "webhook_id": webhook.id}
 
 
 def test_attorney_routes_are_known(app):
@@ -98,8 +102,8 @@ def test_every_attorney_route_answers_404_for_another_firms_ids(app, api_as, wor
         assert not missing, f"teach the walk to make a record for {missing} ({rule})"
         path = ID_PARAM.sub(lambda m: str(other_firms_records[m.group(1)]), rule)
         path += next((q for suffix, q in SAMPLE_QUERIES.items() if rule.endswith(suffix)), "")
-        call = outsider.get if method == "GET" else (lambda p: outsider.post(p, json={}))
-        response = call(path)
+        calls = {"GET": outsider.get, "DELETE": outsider.delete}
+        response = calls.get(method, lambda p: outsider.post(p, json={}))(path)
         assert response.status_code == 404, (method, path, response.status_code)
         assert response.json["code"] == "not_found"
         if method == "GET" and not rule.endswith(CREATED_LATER):

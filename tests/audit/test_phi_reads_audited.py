@@ -74,6 +74,9 @@ PHI_FREE = {
     "settlement_api.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.email_preferences": "the attorney's own e-mail choices, no patient",
+    "webhooks_api.list_webhooks": "a firm's webhook URLs and event names, no patient",
+    "webhooks_api.get_webhook": "a firm's webhook URL and event names, no patient",
+    "portal_webhooks.page": "the firm's webhooks and delivery log: URLs, events, outcomes",
 }
 # The closing letter exists only for a case closed without recovery: another case of the firm.
 CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",

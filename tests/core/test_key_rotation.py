@@ -57,7 +57,7 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
         found = {m.table: m for m in encrypted_models()}
     assert set(found) == {"attestations", "case_document_contents", "dispenses",
                           "idempotency_keys", "outside_medications", "patients", "pdmp_reports",
-                          "totp_factors"}
+                          "totp_factors", "webhook_subscriptions"}
     assert set(found["patients"].fields) == {
         "first_name", "last_name", "date_of_birth", "phone", "email", "address", "sex",
         "weight_kg", "height_cm", "allergies", "creatinine_clearance", "creatinine_clearance_on"}
@@ -74,3 +74,4 @@ def test_rotation_finds_every_encrypted_column_and_blind_index_through_the_model
     assert found["case_document_contents"].fields == ("content",)  # the stored files
     assert found["totp_factors"].fields == ("secret",)
     assert found["totp_factors"].blind_indexes == {}
+    assert found["webhook_subscriptions"].fields == ("secret",)  # a firm's signing key
