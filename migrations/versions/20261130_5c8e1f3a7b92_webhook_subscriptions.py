@@ -2,7 +2,7 @@
 log of each delivery attempt (SPEC §7.8)
 
 Revision ID: 5c8e1f3a7b92
-Revises: fd112fe85b2d
+Revises: a41c6e2d9b57
 Create Date: 2026-11-30 23:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '5c8e1f3a7b92'
-down_revision = 'fd112fe85b2d'
+down_revision = 'a41c6e2d9b57'
 branch_labels = None
 depends_on = None
 
