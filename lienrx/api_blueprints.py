@@ -14,8 +14,9 @@ from lienrx.parties.api import blp as parties
 from lienrx.pdmp.api import blp as pdmp
 from lienrx.prescribing.api import blp as prescribing
 from lienrx.reduction_requests.api import blp as reduction_requests
+from lienrx.reports.api import blp as reports
 from lienrx.settlement.api import blp as settlement
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
                   settlement, exports, attestations, reduction_requests, pdmp,
-                  inventory, case_documents]
+                  inventory, case_documents, reports]
