@@ -74,6 +74,7 @@ PHI_FREE = {
     "settlement_api.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.email_preferences": "the attorney's own e-mail choices, no patient",
+    "reports_api.aging_report": "balances summed per law firm and age bucket, no case named",
 }
 # The closing letter exists only for a case closed without recovery: another case of the firm.
 CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",
