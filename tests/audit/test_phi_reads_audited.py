@@ -75,6 +75,7 @@ PHI_FREE = {
     "portal.pharmacy_w9": "the pharmacy's own tax form, no patient",
     "portal.email_preferences": "the attorney's own e-mail choices, no patient",
     "reports_api.aging_report": "balances summed per law firm and age bucket, no case named",
+    "portal.summary": "the firm's sums and counts by status and age bucket, no client named",
 }
 # The closing letter exists only for a case closed without recovery: another case of the firm.
 CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",
