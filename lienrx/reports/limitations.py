@@ -88,7 +88,8 @@ class LimitationRisk:
     unknown_total: int
 
 
-def _unfiled() -> sa.Select[Any]:
+def _unfiled() -> sa.Select[*tuple[Any, ...]]:
+    """Owing cases with no suit filed: id, file number, firm, state, injury date, count."""
     return (sa.select(Case.id, Case.firm_file_number, LawFirm.name, Case.jurisdiction,
                       Case.date_of_injury, sa.func.count().over().label("total"))
             .join(LawFirm, LawFirm.id == Case.law_firm_id)

@@ -23,7 +23,7 @@ from lienrx.staff.blueprint import bp
 def _board() -> tuple[forms.Submission, Board]:
     raw = {k: v.strip() for k, v in request.args.items()}
     form = forms.Submission.load(AgingArgs(), {k: v for k, v in raw.items() if v}, raw=raw)
-    as_of = form.values["as_of"] if form.ok else clock.today()
+    as_of = form.values["as_of"] if form.ok and form.values else clock.today()
     board = billing_board(current_user, as_of,
                           quiet_after=int(current_app.config["LIENRX_QUIET_LIEN_DAYS"]),
                           warn_days=rules.LIMITATION_WARNING_DAYS)
