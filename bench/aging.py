@@ -2,9 +2,9 @@
 
     .venv/bin/python bench/aging.py [--pg-admin-url postgresql://postgres@127.0.0.1:5432/postgres]
 
-Seeds a throwaway PostgreSQL database with the portal benchmark's book (``bench/portal.py``:
-cases, patients, fills and charge postings; here 10,000 cases and 1,000,000 postings by
-default), then times:
+Seeds a throwaway PostgreSQL database (like tests/conftest.py) with 10 firms, 10,000 cases
+in every status and 500,000 journal entries (1,000,000 postings) on their receivables over
+three years: charges, with a payment, reduction or write-off every tenth entry. Then times:
 
 - ``raw SQL``: the plain balance aggregate over every receivable (the baseline: what any
   balance report must at least read);
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import argparse
 import os
+import random
 import sys
 import tempfile
 import time
 import uuid
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -31,7 +32,14 @@ sys.path.insert(0, str(BENCH.parent))
 sys.path.insert(0, str(BENCH))
 
 import psycopg  # noqa: E402
-from portal import DEFAULT_ADMIN_URL, percentile, seed  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from portal import DEFAULT_ADMIN_URL, percentile  # noqa: E402
+
+FIRMS = 10
+BATCH = 10_000
+STATUSES = ["active"] * 6 + ["on_hold", "settled", "intake", "closed"]
+CREDITS = (("payment", "cash:settlements", "cash"), ("reduction", "contra:reductions", "contra"),
+           ("write_off", "expense:write_offs", "expense"))
 
 RAW_SQL = """
 SELECT a.case_id, sum(p.amount_cents)
@@ -39,6 +47,65 @@ FROM ledger_accounts a JOIN postings p ON p.account_id = a.id
 WHERE a.kind = 'lien_receivable'
 GROUP BY a.case_id
 """
+
+
+def _insert(table: sa.Table, rows: list[dict]) -> None:
+    from lienrx.extensions import db
+
+    for start in range(0, len(rows), BATCH):
+        db.session.execute(sa.insert(table), rows[start:start + BATCH])
+
+
+def seed(cases: int, entries: int) -> None:
+    """Bulk-insert firms, patients, cases, accounts and the journal (receivable legs)."""
+    from lienrx.cases.models import Case
+    from lienrx.extensions import db
+    from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
+    from lienrx.parties.models import LawFirm, Patient
+
+    rng = random.Random(7)
+    now = datetime.now(UTC)
+    today = now.date()
+    _insert(LawFirm.__table__, [{"id": f, "name": f"Firm {f} LLP", "created_at": now}
+                                for f in range(1, FIRMS + 1)])
+    _insert(Patient.__table__, [
+        {"id": i, "first_name": "Ana", "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14",
+         "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}", "created_at": now}
+        for i in range(1, cases + 1)])
+    _insert(Case.__table__, [
+        {"id": i, "patient_id": i, "law_firm_id": 1 + i % FIRMS, "firm_file_number": f"F-{i}",
+         "date_of_injury": date(2023, 1, 1), "injury_mechanism": "motor_vehicle",
+         "jurisdiction": "TN", "status": STATUSES[i % len(STATUSES)],
+         "created_at": now, "updated_at": now} for i in range(1, cases + 1)])
+    books = [("revenue:dispensing", "revenue")] + [(code, kind) for _, code, kind in CREDITS]
+    _insert(LedgerAccount.__table__, [{"id": n, "code": code, "kind": kind, "case_id": None}
+                                      for n, (code, kind) in enumerate(books, 1)])
+    first = len(books) + 1
+    _insert(LedgerAccount.__table__, [{"id": first + i, "code": f"lien_receivable:{i}",
+                                       "kind": "lien_receivable", "case_id": i}
+                                      for i in range(1, cases + 1)])
+    journal, postings = [], []
+    for n in range(1, entries + 1):
+        case_id = 1 + (n - 1) % cases
+        credit = n % 10 == 0
+        kind, book = (CREDITS[n % 3][0], 2 + n % 3) if credit else ("charge", 1)
+        cents = rng.randint(1_500, 95_000) // (3 if credit else 1)
+        sign = -1 if credit else 1
+        journal.append({"id": n, "kind": kind, "case_id": case_id, "memo": kind,
+                        "occurred_on": today - timedelta(days=1095 - n * 1095 // entries),
+                        "posted_at": now})
+        postings += [{"entry_id": n, "account_id": first + case_id, "amount_cents": sign * cents},
+                     {"entry_id": n, "account_id": book, "amount_cents": -sign * cents}]
+    db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
+    _insert(JournalEntry.__table__, journal)
+    _insert(Posting.__table__, postings)
+    for table in ("law_firms", "patients", "cases", "ledger_accounts", "journal_entries",
+                  "postings"):
+        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                                   f"(SELECT max(id) FROM {table}))"))
+    db.session.commit()
+    with db.engine.connect() as conn:  # planner statistics, as autovacuum would gather
+        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
 
 
 def time_raw_sql(url: str, runs: int) -> list[float]:
@@ -103,9 +170,9 @@ def main() -> None:
             with app.app_context():
                 upgrade(directory=app.extensions["migrate"].directory)
                 start = time.perf_counter()
-                seed(args.cases, args.cases // 5, args.postings // 2, 1)
-                print(f"seeded {args.cases} cases (+{args.cases // 5} of another firm), "
-                      f"{args.postings} postings in {time.perf_counter() - start:.1f}s")
+                seed(args.cases, args.postings // 2)
+                print(f"seeded {args.cases} cases of {FIRMS} firms, {args.postings} postings "
+                      f"in {time.perf_counter() - start:.1f}s")
                 db.session.remove()
             raw = time_raw_sql(url, args.runs)
             aging = time_aging(app, args.runs)

@@ -4,8 +4,8 @@ its first unpaid charge.
 Credits (payments, reductions, write-offs, reversals) consume the oldest debits (charges,
 and refunds owed) first, so the first unpaid charge is the oldest debit whose running total
 exceeds everything credited. Only entries that occurred on or before ``as_of`` count, so an
-aging as of a past day reads as it stood then. The whole report is a few aggregate queries,
-whatever the number of cases.
+aging as of a past day reads as it stood then. The whole report is one query (window sums
+over each case's receivable legs), whatever the number of cases.
 """
 
 from __future__ import annotations
@@ -48,27 +48,28 @@ def _legs(as_of: date, law_firm_id: int | None) -> Any:
 
 
 def _owed_cases(as_of: date, law_firm_id: int | None) -> Any:
-    """Each case with a balance owed: its balance and the date of its first unpaid charge."""
+    """Each case with a balance owed: its balance and the date of its first unpaid charge.
+
+    One pass over the case's legs: beside each debit, the debits up to it (oldest first), all
+    the case's credits and its balance; the first unpaid charge is the oldest debit whose
+    running total exceeds the credits.
+    """
     legs = _legs(as_of, law_firm_id)
-    debited = (sa.select(legs.c.case_id, legs.c.occurred_on,
-                         sa.func.sum(legs.c.amount).over(
-                             partition_by=legs.c.case_id,
-                             order_by=(legs.c.occurred_on, legs.c.entry_id),
-                             rows=(None, 0)).label("through"))
-               .where(legs.c.amount > 0).subquery("debited"))
-    credited = (sa.select(legs.c.case_id, (-sa.func.sum(legs.c.amount)).label("paid"))
-                .where(legs.c.amount < 0).group_by(legs.c.case_id).subquery("credited"))
-    first_unpaid = (sa.select(debited.c.case_id,
-                              sa.func.min(debited.c.occurred_on).label("first_unpaid"))
-                    .outerjoin(credited, credited.c.case_id == debited.c.case_id)
-                    .where(debited.c.through > sa.func.coalesce(credited.c.paid, 0))
-                    .group_by(debited.c.case_id).subquery("first_unpaid"))
-    balances = (sa.select(legs.c.case_id, sa.func.sum(legs.c.amount).label("balance"))
-                .group_by(legs.c.case_id).having(sa.func.sum(legs.c.amount) > 0)
-                .subquery("balances"))
-    return (sa.select(balances.c.case_id, balances.c.balance, first_unpaid.c.first_unpaid)
-            .join(first_unpaid, first_unpaid.c.case_id == balances.c.case_id)
-            .subquery("owed"))
+    case = {"partition_by": legs.c.case_id}
+    debit = sa.case((legs.c.amount > 0, legs.c.amount), else_=0)
+    credit = sa.case((legs.c.amount < 0, -legs.c.amount), else_=0)
+    running = (sa.select(
+        legs.c.case_id, legs.c.occurred_on, legs.c.amount,
+        sa.func.sum(debit).over(**case, order_by=(legs.c.occurred_on, legs.c.entry_id),
+                                rows=(None, 0)).label("through"),
+        sa.func.sum(credit).over(**case).label("paid"),
+        sa.func.sum(legs.c.amount).over(**case).label("balance"))
+        .subquery("running"))
+    return (sa.select(running.c.case_id, sa.func.max(running.c.balance).label("balance"),
+                      sa.func.min(running.c.occurred_on).label("first_unpaid"))
+            .where(running.c.amount > 0, running.c.balance > 0,
+                   running.c.through > running.c.paid)
+            .group_by(running.c.case_id).subquery("owed"))
 
 
 def _bucket(first_unpaid: Any, as_of: date) -> Any:
