@@ -77,3 +77,14 @@ def test_billing_records_a_suit_filing_on_the_case_page(app, staff):
     assert done.status_code == 200
     assert f"Suit filed {clock.today().isoformat()}" in text(done)
     assert f"Case {case_id}" not in text(billing.get(BOARD))
+
+
+def test_the_board_lists_a_quiet_lien_with_its_days(app, staff):
+    clock.freeze(clock.utcnow() - timedelta(days=50))
+    case_id = _books(app)  # opened 50 days ago, never filled
+    clock.freeze(None)
+
+    shown = text(staff("billing").get(BOARD))
+
+    assert re.search(rf"Quiet liens \(\d+\).*Case {case_id} · CED-1 Cedar Law never filled 50",
+                     shown)
