@@ -105,6 +105,7 @@ def register_blueprints(app: Flask) -> None:
     from lienrx.docs import views as docs_views
     from lienrx.docs.contract import CONTRACT
     from lienrx.home import views as home_views
+    from lienrx.portal import summary as _portal_summary  # noqa: F401  (routes on portal.bp)
     from lienrx.portal import views as portal_views
     from lienrx.portal import webhooks as portal_webhooks
     from lienrx.staff import bp as staff_bp

@@ -14,9 +14,10 @@ from lienrx.parties.api import blp as parties
 from lienrx.pdmp.api import blp as pdmp
 from lienrx.prescribing.api import blp as prescribing
 from lienrx.reduction_requests.api import blp as reduction_requests
+from lienrx.reports.api import blp as reports
 from lienrx.settlement.api import blp as settlement
 from lienrx.webhooks.api import blp as webhooks
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
                   settlement, exports, attestations, reduction_requests, pdmp,
-                  inventory, case_documents, webhooks]
+                  inventory, case_documents, webhooks, reports]

@@ -21,6 +21,7 @@ from lienrx.cases.schemas import (
     ExternalTreatmentSchema,
     HoldSchema,
     LienAgreementSchema,
+    SuitFiledSchema,
     TransferSchema,
 )
 from lienrx.core.api import ApiBlueprint, paged
@@ -120,4 +121,15 @@ def hold_case(body: dict[str, Any], case_id: int) -> Any:
 def resume_case(case_id: int) -> Any:
     """Take a case off hold."""
     case = services.resume_case(current_user, case_id)
+    return with_balances([case])[0]
+
+
+@blp.route("/cases/<int:case_id>/suit-filed", methods=["POST"])
+@require_roles(BILLING)
+@blp.arguments(SuitFiledSchema)
+@blp.response(200, CaseSchema)
+def record_suit_filed(body: dict[str, Any], case_id: int) -> Any:
+    """Record the day the client's suit was filed (`null` clears it); a filed suit takes the
+    lien off the statute-of-limitations risk list."""
+    case = services.record_suit_filed(current_user, case_id, body["suit_filed_on"])
     return with_balances([case])[0]

@@ -31,6 +31,8 @@ class Case(db.Model):  # type: ignore[name-defined]
     injury_mechanism: Mapped[str] = mapped_column(sa.String(30))
     mechanism_narrative: Mapped[str | None] = mapped_column(sa.Text)
     jurisdiction: Mapped[str] = mapped_column(sa.String(2))
+    # the day the client's suit was filed: the statute of limitations no longer threatens
+    suit_filed_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(20), default=rules.INTAKE, index=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
     updated_at: Mapped[datetime] = mapped_column(

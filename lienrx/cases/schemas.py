@@ -102,6 +102,7 @@ class CaseSchema(DumpSchema):
     injury_mechanism = fields.String()
     mechanism_narrative = fields.String(allow_none=True)
     jurisdiction = fields.String()
+    suit_filed_on = fields.Date(allow_none=True)
     diagnoses = fields.List(fields.Nested(DiagnosisSchema))
     external_treatments = fields.List(fields.Nested(ExternalTreatmentSchema))
     lien_agreement = fields.Nested(LienAgreementSchema, allow_none=True)
@@ -137,6 +138,11 @@ class ExternalTreatmentCreateSchema(LoadSchema):
 class TransferSchema(LoadSchema):
     law_firm_id = Id(required=True)
     attorney_user_id = Id(load_default=None, allow_none=True)
+
+
+class SuitFiledSchema(LoadSchema):
+    suit_filed_on = BoundedDate("event", required=True, allow_none=True,
+                                metadata={"label": "Suit filed on"})
 
 
 class HoldSchema(LoadSchema):

@@ -259,3 +259,19 @@ def resume_case(actor: Actor | None, case_id: int) -> Case:
     target = rules.ACTIVE if active_agreement(case.id) is not None else rules.INTAKE
     transition(actor, case, target, "resumed")
     return case
+
+
+def record_suit_filed(actor: Actor | None, case_id: int, suit_filed_on: date | None) -> Case:
+    """Record the day the client's suit was filed (None clears a mistaken entry): a filed suit
+    takes the lien off the statute-of-limitations risk list."""
+    case = get_case(actor, case_id, for_update=True)
+    if suit_filed_on is not None and suit_filed_on > clock.today():
+        raise field_error("suit_filed_on", "The filing date is in the future.")
+    if suit_filed_on is not None and suit_filed_on < case.date_of_injury:
+        raise field_error("suit_filed_on", "The suit cannot be filed before the injury.")
+    previous, case.suit_filed_on = case.suit_filed_on, suit_filed_on
+    db.session.flush()
+    audit.record(actor, "case.suit_filed_recorded", "case", case.id,
+                 {"from": previous.isoformat() if previous else None,
+                  "to": suit_filed_on.isoformat() if suit_filed_on else None})
+    return case

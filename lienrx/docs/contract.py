@@ -130,6 +130,7 @@ EXAMPLES = {
     "cases_api.record_lien_agreement": {"signed_on": "2026-10-01", "patient_signed": True,
                                         "non_recourse": True},
     "cases_api.hold_case": {"reason": "The client is changing counsel"},
+    "cases_api.record_suit_filed": {"suit_filed_on": "2026-11-02"},
     "prescribing_api.create_prescription": {
         "case_id": 12, "prescriber_id": 4, "product_id": 7,
         "sig": "Apply 1 g to the neck three times a day", "quantity": 90, "days_supply": 30,

@@ -7,6 +7,7 @@ from lienrx.staff import (  # noqa: F401  (each module registers its routes on t
     account,
     attestations,
     billing,
+    board,
     cases,
     compounding,
     dispensing,

@@ -14,6 +14,7 @@ from lienrx.case_documents.schemas import CaseDocumentUploadSchema, SignedAgreem
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
+from lienrx.cases.schemas import SuitFiledSchema
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import page_number, page_url
@@ -46,7 +47,8 @@ def cases_list() -> Any:
 
 
 def case_page(case_id: int, agreement_form: forms.Submission | None = None,
-              document_form: forms.Submission | None = None) -> Any:
+              document_form: forms.Submission | None = None,
+              suit_form: forms.Submission | None = None) -> Any:
     """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger and the
     documents kept on it."""
     case = with_balances([cases.read_case(current_user, case_id)])[0]
@@ -63,7 +65,8 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None,
         documents=documents.list_documents(current_user, case_id) if keeper else None,
         kind_labels=document_rules.KIND_LABELS,
         firms=[(f.id, f.name) for f in party_queries.law_firms()] if keeper else [],
-    ), (document_form or form).status
+        suit_form=suit_form or forms.blank(SuitFiledSchema()),
+    ), (suit_form or document_form or form).status
 
 
 def _chosen_file(name: str) -> bytes | None:
@@ -91,6 +94,17 @@ def record_lien_agreement(case_id: int) -> Any:
                  file=_chosen_file("file")) is None:
         return case_page(case_id, form)
     flash("Lien agreement recorded; the case is active.", "info")
+    return redirect(url_for("staff.case", case_id=case_id))
+
+
+@bp.route("/cases/<int:case_id>/suit-filed", methods=["POST"])
+@require_roles(BILLING)
+def record_suit_filed(case_id: int) -> Any:
+    """Record the day the client's suit was filed: the lien leaves the limitation-risk list."""
+    form = forms.Submission.load(SuitFiledSchema(), forms.read(("suit_filed_on",)))
+    if form.call(cases.record_suit_filed, current_user, case_id) is None:
+        return case_page(case_id, suit_form=form)
+    flash("Suit filing recorded.", "info")
     return redirect(url_for("staff.case", case_id=case_id))
 
 

@@ -179,6 +179,7 @@ def test_idempotency_key_is_documented_on_the_money_moving_posts_only(spec):
 @pytest.mark.parametrize(("path", "media", "binary"), [
     ("/api/v1/reconciliations.xlsx", XLSX, True),
     ("/api/v1/inventory/report.xlsx", XLSX, True),
+    ("/api/v1/reports/aging.xlsx", XLSX, True),
     ("/api/v1/inventory/report.pdf", "application/pdf", True),
     ("/api/v1/cases/{case_id}/release-letter.pdf", "application/pdf", True),
     ("/api/v1/cases/{case_id}/release-letter.html", "text/html", False),

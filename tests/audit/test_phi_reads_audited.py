@@ -77,6 +77,8 @@ PHI_FREE = {
     "webhooks_api.list_webhooks": "a firm's webhook URLs and event names, no patient",
     "webhooks_api.get_webhook": "a firm's webhook URL and event names, no patient",
     "portal_webhooks.page": "the firm's webhooks and delivery log: URLs, events, outcomes",
+    "reports_api.aging_report": "balances summed per law firm and age bucket, no case named",
+    "portal.summary": "the firm's sums and counts by status and age bucket, no client named",
 }
 # The closing letter exists only for a case closed without recovery: another case of the firm.
 CLOSED_WITHOUT_RECOVERY = {"settlement_api.closing_letter_html",
