@@ -18,10 +18,9 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('suit_filed_on', sa.Date(), nullable=True))
+    op.add_column('cases', sa.Column('suit_filed_on', sa.Date(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('cases', schema=None) as batch_op:
-        batch_op.drop_column('suit_filed_on')
+    # not a batch: SQLite drops the column in place, so the rows other tables point at stay
+    op.drop_column('cases', 'suit_filed_on')
