@@ -1,15 +1,10 @@
-"""`lienrx notify …`: deliver the outbox (e-mail and webhook calls) and queue quiet-lien
-notices.
-
-Each message is claimed and composed in one short transaction, committed, then sent with no
-transaction open (a slow mail server never holds a database lock), and its outcome recorded
-in a second transaction.
-"""
+"""`lienrx notify …`: deliver the outbox (e-mail and webhook calls, through
+:mod:`lienrx.outbox.cli`) and queue quiet-lien notices."""
 
 from __future__ import annotations
 
-import logging
 import time
+from email.message import EmailMessage
 
 import click
 from flask import current_app
@@ -17,14 +12,12 @@ from flask.cli import with_appcontext
 
 from lienrx.extensions import db
 from lienrx.notifications import mail, messages, services
+from lienrx.outbox import cli as worker
 from lienrx.outbox import rules
-from lienrx.outbox import services as outbox
-from lienrx.outbox.tally import Tally
-from lienrx.webhooks import cli as webhooks
+from lienrx.outbox.cli import Tally
+from lienrx.webhooks import delivery
+from lienrx.webhooks import rules as webhook_rules
 
-log = logging.getLogger("lienrx.notifications.cli")
-
-BATCH = 200  # messages one pass delivers at most before it looks at quiet liens again
 POLL_SECONDS = 5  # the pause between passes when running until interrupted
 QUIET_SCAN_SECONDS = 3600  # how often a running worker looks for newly quiet liens
 
@@ -34,36 +27,18 @@ def _mail_server() -> mail.SmtpServer | None:
     return mail.parse_smtp_url(url) if url else None
 
 
-def deliver_due(server: mail.SmtpServer, sender: str, limit: int = BATCH) -> Tally:
-    """Send the e-mails that are due, one claimed row at a time; commit each outcome."""
-    tally = Tally()
-    for _ in range(limit):
-        message = outbox.claim((rules.EMAIL,))
-        if message is None:
-            db.session.commit()
-            break
-        message_id = message.id
-        try:
-            email = messages.compose(message, sender)
-        except messages.Undeliverable as exc:
-            outbox.record_failure(message_id, exc.reason, final=True)
-            db.session.commit()
-            tally.failed += 1
-            continue
-        db.session.commit()  # the claim holds from here: no other worker takes this row
+def deliver_due(server: mail.SmtpServer, sender: str) -> Tally:
+    """Send the e-mails that are due."""
+
+    def send(email: EmailMessage) -> str | None:
         try:
             mail.send(server, email)
         except mail.SendFailed as exc:
-            kept = outbox.record_failure(message_id, exc.reason)
-            if kept.status == rules.FAILED:
-                tally.failed += 1
-            else:
-                tally.retrying += 1
-        else:
-            outbox.record_sent(message_id)
-            tally.sent += 1
-        db.session.commit()
-    return tally
+            return exc.reason
+        return None
+
+    return worker.deliver_due(rules.EMAIL, lambda message: messages.compose(message, sender),
+                              send)
 
 
 def _queue_quiet_liens() -> int:
@@ -81,7 +56,7 @@ def _pass(server: mail.SmtpServer | None, sender: str, quiet: bool) -> None:
         tally = deliver_due(server, sender)
         if tally:
             click.echo(f"e-mail: {tally}")
-    calls = webhooks.deliver_due()
+    calls = worker.deliver_due(webhook_rules.CHANNEL, delivery.compose, delivery.post_and_log)
     if calls:
         click.echo(f"webhooks: {calls}")
 

@@ -19,18 +19,11 @@ from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.outbox import preferences, rules
 from lienrx.outbox.models import OutboxMessage
+from lienrx.outbox.services import Undeliverable
 from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests.models import ReductionRequest
 
 CLOSE_OUTCOMES = {"closed": "paid", "closed_no_recovery": "closed with no recovery"}
-
-
-class Undeliverable(Exception):  # noqa: N818 - reads as what the message is
-    """A message that can no longer go to its recipient; ``reason`` holds no PHI."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 def initials(first_name: str, last_name: str) -> str:

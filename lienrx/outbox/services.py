@@ -33,9 +33,18 @@ from lienrx.outbox.rules import (
 
 # The events are named here too, so a service that reports one imports this module only.
 __all__ = ["CASE_CLOSED", "NEW_FILL", "PAYOFF_ISSUED", "QUIET_LIEN", "REDUCTION_ANSWERED",
-           "claim", "enqueue", "enqueue_event", "record_failure", "record_sent"]
+           "Undeliverable", "claim", "enqueue", "enqueue_event", "record_failure", "record_sent"]
 
 log = logging.getLogger("lienrx.outbox")
+
+
+class Undeliverable(Exception):  # noqa: N818 - reads as what the message is
+    """A message that can no longer go to its recipient; ``reason`` holds no PHI."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
 
 
 def enqueue(channel: str, payload: dict[str, Any], *,

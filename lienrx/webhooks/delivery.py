@@ -25,16 +25,9 @@ from lienrx.core import clock
 from lienrx.core.links import public_url
 from lienrx.extensions import db
 from lienrx.outbox.models import OutboxMessage, WebhookSubscription
+from lienrx.outbox.services import Undeliverable
 from lienrx.webhooks import rules
 from lienrx.webhooks.models import WebhookDelivery
-
-
-class Undeliverable(Exception):  # noqa: N818 - reads as what the message is
-    """A call that can no longer go to its subscription; ``reason`` holds no PHI."""
-
-    def __init__(self, reason: str):
-        super().__init__(reason)
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -163,3 +156,10 @@ def record_attempt(call: Call, outcome: Outcome) -> WebhookDelivery:
     db.session.add(delivery)
     db.session.flush()
     return delivery
+
+
+def post_and_log(call: Call) -> str | None:
+    """POST the call and log the attempt; None when delivered, else why not."""
+    outcome = post(call)
+    record_attempt(call, outcome)
+    return None if outcome.delivered else outcome.reason
