@@ -3,8 +3,9 @@ period, counted from the date of injury, ends within the warning window (or has 
 no suit recorded as filed. A case whose state has no seeded period is listed as unknown,
 never as safe.
 
-The periods are data (``seeds/limitation_periods.json``), each with the statute that sets it
-and its source; nothing here knows a legal period of its own.
+The periods are data (``seeds/limitation_periods.json``), each with the statute that sets it,
+the page it was read on, the operative words read there and the day they were read; nothing
+here knows a legal period of its own.
 """
 
 from __future__ import annotations
@@ -28,32 +29,54 @@ SEED_FILE = "limitation_periods.json"
 
 
 class UnsourcedPeriod(ValueError):
-    """A limitation period in the seed without its statute or source, or malformed."""
+    """A limitation period in the seed without its statute, source, quote or consulted day, or
+    malformed."""
 
 
 @dataclass(frozen=True)
 class LimitationPeriod:
-    """A state's personal-injury limitation period in whole years, and where it is set."""
+    """A state's personal-injury limitation period in whole years, the statute that sets it,
+    where its text was read (``source``), the operative words read there (``quote``), the day
+    they were read (``consulted``) and what the board does not model (``note``)."""
 
     state: str
     years: int
     statute: str
     source: str
+    quote: str
+    consulted: date
+    note: str | None = None
+
+
+def _text(item: dict[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value.strip() if isinstance(value, str) else ""
+
+
+def _consulted(item: dict[str, Any]) -> date | None:
+    try:
+        return date.fromisoformat(_text(item, "consulted"))
+    except ValueError:
+        return None
 
 
 def load_periods(data: dict[str, Any]) -> dict[str, LimitationPeriod]:
-    """The periods of a seed document by state; one without statute and source is refused."""
+    """The periods of a seed document by state; one without statute, source, quote or
+    consulted day is refused."""
     periods: dict[str, LimitationPeriod] = {}
     for item in data["periods"]:
         state, years = item.get("state"), item.get("years")
-        statute, source = (item.get("statute") or "").strip(), (item.get("source") or "").strip()
-        if not statute or not source:
-            raise UnsourcedPeriod(f"the period for {state} names no statute or no source")
+        statute, source, quote = _text(item, "statute"), _text(item, "source"), _text(item, "quote")
+        consulted = _consulted(item)
+        if not statute or not source or not quote or consulted is None:
+            raise UnsourcedPeriod(f"the period for {state} lacks its statute, source, quote or "
+                                  "consulted day (YYYY-MM-DD)")
         if state not in US_STATES or state in periods:
             raise UnsourcedPeriod(f"{state!r} is not a US state code, or is listed twice")
-        if not isinstance(years, int) or years < 1:
+        if not isinstance(years, int) or isinstance(years, bool) or years < 1:
             raise UnsourcedPeriod(f"the period for {state} is not a whole number of years")
-        periods[state] = LimitationPeriod(state, years, statute, source)
+        periods[state] = LimitationPeriod(state, years, statute, source, quote, consulted,
+                                          _text(item, "note") or None)
     return periods
 
 

@@ -1,9 +1,11 @@
 """Statute-of-limitations risk (SPEC §7.8): injury date + the state's seeded period, unless a
 suit is recorded as filed; a state without a seeded period is unknown, never safe."""
 
-from datetime import timedelta
+import io
+from datetime import date, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
 from lienrx.cases.models import Case
 from lienrx.core import clock
@@ -14,8 +16,9 @@ from lienrx.reports.rules import LIMITATION_WARNING_DAYS, anniversary
 from tests import factories
 
 # Test data, not a statement of any state's law: the shipped seed carries the real periods.
-PERIODS = load_periods({"periods": [
-    {"state": "TN", "years": 2, "statute": "Test statute § 1", "source": "tests"}]})
+SOURCED = {"statute": "Test statute § 1", "source": "tests", "quote": "within two years",
+           "consulted": "2026-11-30"}
+PERIODS = load_periods({"periods": [{"state": "TN", "years": 2, **SOURCED}]})
 
 
 def _injured(days_before_deadline: int, state: str = "TN") -> Case:
@@ -89,22 +92,52 @@ def test_state_without_a_seeded_period_is_unknown_not_safe(ctx):
 
 
 def test_every_limitation_period_carries_its_source(ctx):
-    for period in limitations.seeded_periods().values():
-        assert period.statute.strip() and period.source.strip()
+    seeded = limitations.seeded_periods()
+    assert {"TN", "GA", "TX"} <= set(seeded)
+    for period in seeded.values():
+        assert period.statute.strip() and period.quote.strip()
+        assert period.source.startswith("https://")
+        assert period.consulted <= clock.today()
+    for missing in ("statute", "source", "quote", "consulted"):
+        with pytest.raises(UnsourcedPeriod):
+            load_periods({"periods": [{"state": "TN", "years": 1, **SOURCED, missing: ""}]})
     with pytest.raises(UnsourcedPeriod):
-        load_periods({"periods": [{"state": "TN", "years": 1, "statute": "§ 1", "source": ""}]})
-    with pytest.raises(UnsourcedPeriod):
-        load_periods({"periods": [{"state": "TN", "years": 1, "source": "a page"}]})
+        load_periods({"periods": [{"state": "TN", "years": 1, **SOURCED,
+                                   "consulted": "30 Nov 2026"}]})
 
 
 def test_a_period_must_name_a_state_and_whole_years(ctx):
     with pytest.raises(UnsourcedPeriod):
-        load_periods({"periods": [{"state": "XX", "years": 1, "statute": "§", "source": "s"}]})
+        load_periods({"periods": [{"state": "XX", "years": 1, **SOURCED}]})
     with pytest.raises(UnsourcedPeriod):
-        load_periods({"periods": [{"state": "TN", "years": 1.5, "statute": "§", "source": "s"}]})
+        load_periods({"periods": [{"state": "TN", "years": 1.5, **SOURCED}]})
+    with pytest.raises(UnsourcedPeriod):
+        load_periods({"periods": [{"state": "TN", "years": 1, **SOURCED},
+                                  {"state": "TN", "years": 2, **SOURCED}]})
+
+
+def test_seeded_tennessee_period_puts_a_one_year_deadline_on_the_board(app, api_as):
+    assert limitations.seeded_periods()["TN"].years == 1
+    deadline = clock.today() + timedelta(days=30)
+    with app.app_context():
+        case = factories.case(factories.law_firm(), jurisdiction="TN",
+                              date_of_injury=anniversary(deadline, -1))
+        db.session.commit()
+        case_id, injured = case.id, case.date_of_injury
+
+    answer = api_as("billing").get("/api/v1/reports/aging.xlsx")
+
+    assert answer.status_code == 200
+    rows = load_workbook(io.BytesIO(answer.data))["Limitation risk"].iter_rows(values_only=True)
+    [row] = [r for r in rows if r[0] == case_id]
+    assert (row[3], row[7]) == ("TN", "seeded")
+    assert (_as_date(row[4]), _as_date(row[5]), row[6]) == (injured, deadline, 30)
+
+
+def _as_date(value):
+    return value.date() if hasattr(value, "date") else value
 
 
 def test_leap_day_injury_meets_its_deadline_on_28_february(ctx):
-    from datetime import date
     assert anniversary(date(2024, 2, 29), 1) == date(2025, 2, 28)
     assert anniversary(date(2024, 2, 29), 4) == date(2028, 2, 29)
