@@ -70,8 +70,22 @@ def prescriber(dea_number: str | None = VALID_DEA, **fields: Any) -> Prescriber:
                                      dea_number=dea_number, **fields)
 
 
+AUTHORIZATION_PDF = b"%PDF-1.7 HIPAA authorization signed by the client"
+
+
+def authorize(case_id: int, firm_id: int, **fields: Any) -> Any:
+    """Put on file the client's HIPAA authorization naming ``firm_id`` (as billing uploads it)."""
+    from lienrx.case_documents import services as case_documents
+
+    return case_documents.upload(None, case_id, file=AUTHORIZATION_PDF,
+                                 kind="hipaa_authorization", law_firm_id=firm_id, **fields)
+
+
 def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
-         diagnoses: list[dict[str, Any]] | None = None, **fields: Any) -> Case:
+         diagnoses: list[dict[str, Any]] | None = None, authorized: bool = True,
+         **fields: Any) -> Case:
+    """A case of ``firm``; ``authorized``: with the client's HIPAA authorization naming the
+    firm on file, so its attorneys may read it."""
     opened = cases.open_case(
         None, patient_id=patient_id or patient().id, law_firm_id=firm.id,
         date_of_injury=fields.pop("date_of_injury", clock.today() - timedelta(days=90)),
@@ -79,6 +93,8 @@ def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
         jurisdiction=fields.pop("jurisdiction", "TN"),
         diagnoses=diagnoses or [{"icd10": "G90.511", "laterality": "right", "source": "consult"}],
         firm_file_number=fields.pop("firm_file_number", f"FILE-{n()}"), **fields)
+    if authorized:
+        authorize(opened.id, firm.id)
     if active:
         cases.record_lien_agreement(None, opened.id, signed_on=clock.today() - timedelta(days=1),
                                     patient_signed=True)
