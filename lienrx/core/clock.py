@@ -47,6 +47,11 @@ def local_date(moment: datetime) -> date:
     return moment.astimezone(_zone).date()
 
 
+def local_datetime(moment: datetime) -> datetime:
+    """An aware ``moment`` on the pharmacy's clock (for showing a time of day)."""
+    return moment.astimezone(_zone)
+
+
 def today() -> date:
     """Return today's date at the pharmacy (its local date, not UTC's)."""
     return local_date(utcnow())

@@ -7,6 +7,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from lienrx.auth.models import User
 from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
 from lienrx.disclosures import rules
@@ -30,6 +31,7 @@ class Disclosure(db.Model):  # type: ignore[name-defined]
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="RESTRICT"))
 
     law_firm: Mapped[LawFirm] = relationship()
+    user: Mapped[User] = relationship()
 
     __table_args__ = (
         one_of("what", rules.WHAT, "what_known"),

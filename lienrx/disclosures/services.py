@@ -80,7 +80,8 @@ def accounting(actor: Actor, patient_id: int, *, page: int = 1,
     found = fetch_page(
         sa.select(Disclosure).where(Disclosure.patient_id == patient_id)
         .order_by(Disclosure.occurred_at.desc(), Disclosure.id.desc()),
-        page=page, page_size=page_size, options=(joinedload(Disclosure.law_firm),))
+        page=page, page_size=page_size,
+        options=(joinedload(Disclosure.law_firm), joinedload(Disclosure.user)))
     audit.record(actor, "disclosure.accounting_read", "patient", patient_id,
                  {"count": len(found), "page": page, "total": found.total})
     return found
