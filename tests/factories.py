@@ -17,6 +17,7 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm, Patient, Prescriber
+from tests.case_documents.factories import authorization
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -70,17 +71,6 @@ def prescriber(dea_number: str | None = VALID_DEA, **fields: Any) -> Prescriber:
                                      dea_number=dea_number, **fields)
 
 
-AUTHORIZATION_PDF = b"%PDF-1.7 HIPAA authorization signed by the client"
-
-
-def authorize(case_id: int, firm_id: int, **fields: Any) -> Any:
-    """Put on file the client's HIPAA authorization naming ``firm_id`` (as billing uploads it)."""
-    from lienrx.case_documents import services as case_documents
-
-    return case_documents.upload(None, case_id, file=AUTHORIZATION_PDF,
-                                 kind="hipaa_authorization", law_firm_id=firm_id, **fields)
-
-
 def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
          diagnoses: list[dict[str, Any]] | None = None, authorized: bool = True,
          **fields: Any) -> Case:
@@ -94,7 +84,7 @@ def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
         diagnoses=diagnoses or [{"icd10": "G90.511", "laterality": "right", "source": "consult"}],
         firm_file_number=fields.pop("firm_file_number", f"FILE-{n()}"), **fields)
     if authorized:
-        authorize(opened.id, firm.id)
+        authorization(opened.id, firm.id)
     if active:
         cases.record_lien_agreement(None, opened.id, signed_on=clock.today() - timedelta(days=1),
                                     patient_signed=True)

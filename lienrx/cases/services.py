@@ -10,7 +10,6 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
-from lienrx.case_documents.queries import authorized_case_ids
 from lienrx.cases import rules
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.core import clock, locks
@@ -74,7 +73,7 @@ def list_cases(actor: Actor, *, page: int, page_size: int, status: str | None = 
     if status:
         query = query.where(Case.status == status)
     if q and q.split():
-        query = query.where(client_or_file_number(_named(actor, query), q))
+        query = query.where(client_or_file_number(query, q))
     found = fetch_page(
         query.order_by(Case.id.desc()), page=page, page_size=page_size,
         options=(joinedload(Case.patient), selectinload(Case.diagnoses),
@@ -89,15 +88,6 @@ def disclosed_ids(actor: Actor, cases: list[Case]) -> set[int]:
     all; an attorney: those under an authorization naming the firm, each logged as a
     disclosure); the others show only ``disclosures.rules.UNAUTHORIZED_CASE_FIELDS``."""
     return disclosures.disclose_listed(actor, cases)
-
-
-def _named(actor: Actor, query: sa.Select[Any]) -> sa.Select[Any]:
-    """The cases of ``query`` whose client's name a search may match for ``actor``: an
-    attorney's search never finds a client by name on a case the firm is not authorized for."""
-    if not disclosures.gated(actor):
-        return query
-    ids = list(db.session.execute(query.with_only_columns(Case.id).order_by(None)).scalars())
-    return query.where(Case.id.in_(authorized_case_ids(ids, actor.law_firm_id, clock.today())))
 
 
 def client_or_file_number(query: sa.Select[Any], text: str) -> sa.ColumnElement[bool]:

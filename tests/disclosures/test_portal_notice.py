@@ -1,0 +1,52 @@
+"""SPEC §7.8 in the portal: a case without the client's HIPAA authorization naming the firm is
+listed by file number and status with a notice, and its page explains what is missing."""
+
+from __future__ import annotations
+
+from lienrx.cases.models import Case
+from lienrx.extensions import db
+from tests import factories
+from tests.portal.conftest import sign_in
+
+
+def unauthorized_case(app, world, file_number):
+    with app.app_context():
+        firm = db.session.get(factories.LawFirm, world.firm_id)
+        case = factories.case(firm, authorized=False, firm_file_number=file_number)
+        db.session.commit()
+        return case.id, case.patient.last_name
+
+
+def attorney(app, client, world):
+    with app.app_context():
+        email = db.session.get(factories.User, world.attorney_id).email
+    return sign_in(client, email)
+
+
+def test_portal_list_shows_file_number_and_status_only_without_authorization(app, client,
+                                                                               world):
+    case_id, last_name = unauthorized_case(app, world, "NO-AUTH-1")
+    with app.app_context():
+        authorized_name = db.session.get(Case, world.case_id).patient.last_name
+    page = attorney(app, client, world).get("/portal/").get_data(as_text=True)
+    assert "NO-AUTH-1" in page and "HIPAA authorization needed" in page
+    assert f'href="/portal/cases/{case_id}">Authorization needed</a>' in page
+    assert last_name not in page  # no client name for the unauthorized case
+    assert authorized_name in page  # the authorized case is shown in full
+
+
+def test_portal_case_page_without_authorization_explains_what_is_missing(app, client, world):
+    case_id, last_name = unauthorized_case(app, world, "NO-AUTH-2")
+    response = attorney(app, client, world).get(f"/portal/cases/{case_id}")
+    page = response.get_data(as_text=True)
+    assert response.status_code == 403
+    assert "HIPAA authorization needed" in page and "NO-AUTH-2" in page
+    assert "signed HIPAA authorization naming your firm" in page
+    assert last_name not in page
+
+
+def test_portal_search_never_finds_an_unauthorized_client_by_name(app, client, world):
+    case_id, last_name = unauthorized_case(app, world, "NO-AUTH-3")
+    counsel = attorney(app, client, world)
+    assert "NO-AUTH-3" not in counsel.get(f"/portal/?q={last_name}").get_data(as_text=True)
+    assert "NO-AUTH-3" in counsel.get("/portal/?q=NO-AUTH-3").get_data(as_text=True)
