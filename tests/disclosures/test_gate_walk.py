@@ -12,13 +12,12 @@ from lienrx.core import clock
 from lienrx.docs.contract import HIPAA_GATED
 from lienrx.extensions import db
 from tests import factories
-from tests.api.test_attorney_scoping import (  # noqa: F401  (a fixture)
+from tests.api.test_attorney_scoping import (
     CREATED_LATER,
     ID_PARAM,
     SAMPLE_QUERIES,
     allowed_roles,
     attorney_routes,
-    other_firms_records,
 )
 from tests.case_documents.factories import authorization
 from tests.portal.conftest import sign_in
