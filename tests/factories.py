@@ -102,12 +102,14 @@ class World:
     case_id: int
 
     @classmethod
-    def build(cls) -> World:
+    def build(cls, *, authorized: bool = True) -> World:
+        """``authorized``: with the client's HIPAA authorization naming the firm on file."""
         firm = law_firm()
         attorney = user("attorney", firm_id=firm.id)
         the_patient = patient()
         doctor = prescriber()
-        the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id)
+        the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id,
+                        authorized=authorized)
         return cls(firm.id, attorney.id, the_patient.id, doctor.id, the_case.id)
 
 
