@@ -3,7 +3,10 @@ listed by file number and status with a notice, and its page explains what is mi
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from lienrx.cases.models import Case
+from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
 from tests.portal.conftest import sign_in
@@ -50,3 +53,12 @@ def test_portal_search_never_finds_an_unauthorized_client_by_name(app, client, w
     counsel = attorney(app, client, world)
     assert "NO-AUTH-3" not in counsel.get(f"/portal/?q={last_name}").get_data(as_text=True)
     assert "NO-AUTH-3" in counsel.get("/portal/?q=NO-AUTH-3").get_data(as_text=True)
+
+
+def test_whats_new_names_no_client_of_an_unauthorized_case(app, client, world):
+    case_id, last_name = unauthorized_case(app, world, "NO-AUTH-4")
+    clock.freeze(clock.utcnow() + timedelta(days=60))  # the lien goes quiet: a notification
+    page = attorney(app, client, world).get("/portal/").get_data(as_text=True)
+    notes = page[page.index('id="quiet-h"'):page.index('id="cases-h"')]
+    assert "Client not shown (HIPAA authorization needed) (NO-AUTH-4)" in notes
+    assert last_name not in page
