@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -36,7 +37,7 @@ def authorized_case_ids(case_ids: Collection[int], law_firm_id: int, on: date) -
 
 
 def _authorizations(case_ids: Collection[int], law_firm_id: int,
-                    on: date) -> sa.Select[tuple[CaseDocument]]:
+                    on: date) -> sa.Select[Any]:
     """Authorizations of the cases naming the firm and not expired by ``on``."""
     return sa.select(CaseDocument).where(
         CaseDocument.case_id.in_(list(case_ids)), CaseDocument.law_firm_id == law_firm_id,

@@ -43,7 +43,8 @@ def disclose(actor: Actor | None, case: Case, what: str) -> None:
     A request logs one disclosure per case, named by its first read."""
     if not gated(actor):
         return
-    if active_authorization(case.id, actor.law_firm_id, clock.today()) is None:
+    firm_id = actor.law_firm_id
+    if firm_id is None or active_authorization(case.id, firm_id, clock.today()) is None:
         raise AuthorizationRequired(REFUSAL, case_id=case.id)
     _log(actor, [case], what)
 
@@ -54,6 +55,8 @@ def disclose_listed(actor: Actor | None, cases: Sequence[Any]) -> set[int]:
     sees only ``rules.UNAUTHORIZED_CASE_FIELDS``. Staff see all of them."""
     if not gated(actor):
         return {case.id for case in cases}
+    if actor.law_firm_id is None:
+        return set()
     shown = authorized_case_ids([case.id for case in cases], actor.law_firm_id, clock.today())
     _log(actor, [case for case in cases if case.id in shown], rules.CASE_LIST)
     return shown
