@@ -8,7 +8,6 @@ from collections.abc import Sequence
 from typing import Any, TypeGuard
 
 import sqlalchemy as sa
-from flask import g, has_request_context
 from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
@@ -27,7 +26,7 @@ from lienrx.parties.models import Patient
 REFUSAL = ("The pharmacy has no HIPAA authorization from the client naming your firm in force "
            "for this case, so it cannot show the client's records. Ask the pharmacy to put "
            "the client's signed authorization on file.")
-_DISCLOSED = "lienrx.disclosures.disclosed"  # (case ids) already logged in this request
+_DISCLOSED = "lienrx.disclosures.disclosed"  # (transaction, case ids logged in it)
 
 
 def gated(actor: Actor | None) -> TypeGuard[Actor]:
@@ -40,7 +39,7 @@ def disclose(actor: Actor | None, case: Case, what: str) -> None:
     disclosure to the firm; 403 `hipaa_authorization_required` without an authorization
     naming the attorney's firm in force today. Staff are never gated.
 
-    A request logs one disclosure per case, named by its first read."""
+    A transaction (a request) logs one disclosure per case, named by its first read."""
     if not gated(actor):
         return
     firm_id = actor.law_firm_id
@@ -63,8 +62,8 @@ def disclose_listed(actor: Actor | None, cases: Sequence[Any]) -> set[int]:
 
 
 def _log(actor: Actor, cases: Sequence[Any], what: str) -> None:
-    """One row per case not yet logged in this request, in one statement."""
-    logged: set[int] = g.setdefault(_DISCLOSED, set()) if has_request_context() else set()
+    """One row per case not yet logged in this transaction, in one statement."""
+    logged = _logged_in_transaction()
     now, rows = clock.utcnow(), []
     for case in cases:
         if case.id not in logged:
@@ -73,6 +72,18 @@ def _log(actor: Actor, cases: Sequence[Any], what: str) -> None:
                          "law_firm_id": actor.law_firm_id, "what": what, "user_id": actor.id})
     if rows:
         db.session.execute(sa.insert(Disclosure), rows)
+
+
+def _logged_in_transaction() -> set[int]:
+    """The cases already logged in the session's current transaction: a request run again
+    after a lost race (``core.unit_of_work``) starts a new transaction and logs afresh."""
+    session = db.session()
+    transaction = session.get_transaction()
+    held = session.info.get(_DISCLOSED)
+    if held is None or held[0] is not transaction:
+        held = session.info[_DISCLOSED] = (transaction, set())
+    logged: set[int] = held[1]
+    return logged
 
 
 def accounting(actor: Actor, patient_id: int, *, page: int = 1,
