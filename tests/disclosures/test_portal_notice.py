@@ -8,8 +8,9 @@ from datetime import timedelta
 from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.extensions import db
+from seeds.demo import DEMO_PASSWORD
 from tests import factories
-from tests.portal.conftest import sign_in
+from tests.portal.conftest import csrf_token, sign_in
 
 
 def unauthorized_case(app, world, file_number):
@@ -62,3 +63,16 @@ def test_whats_new_names_no_client_of_an_unauthorized_case(app, client, world):
     notes = page[page.index('id="quiet-h"'):page.index('id="cases-h"')]
     assert "Client not shown (HIPAA authorization needed) (NO-AUTH-4)" in notes
     assert last_name not in page
+
+
+def test_the_demo_attorney_sees_the_demo_case(app, runner, client):
+    assert runner.invoke(args=["seed", "demo"]).exit_code == 0
+    with app.app_context():
+        (case,) = db.session.query(Case).all()
+        case_id, name = case.id, case.patient.last_name
+        db.session.remove()
+    token = csrf_token(client.get("/login").get_data(as_text=True))
+    client.post("/login", data={"email": "attorney@demo.lienrx.test", "password": DEMO_PASSWORD,
+                                "csrf_token": token})
+    response = client.get(f"/portal/cases/{case_id}")
+    assert response.status_code == 200 and name in response.get_data(as_text=True)
