@@ -5,6 +5,7 @@ from lienrx.auth.api import blp as auth
 from lienrx.case_documents.api import blp as case_documents
 from lienrx.cases.api import blp as cases
 from lienrx.compounding.api import blp as compounding
+from lienrx.disclosures.api import blp as disclosures
 from lienrx.dispensing.api import blp as dispensing
 from lienrx.dur.api import blp as dur
 from lienrx.exports.api import blp as exports
@@ -20,4 +21,4 @@ from lienrx.webhooks.api import blp as webhooks
 
 API_BLUEPRINTS = [auth, parties, cases, formulary, prescribing, compounding, dur, dispensing,
                   settlement, exports, attestations, reduction_requests, pdmp,
-                  inventory, case_documents, webhooks, reports]
+                  inventory, case_documents, webhooks, reports, disclosures]

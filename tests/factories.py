@@ -17,6 +17,7 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm, Patient, Prescriber
+from tests.case_documents.factories import authorization
 
 PASSWORD = "correct horse battery"
 _seq = itertools.count(1)
@@ -71,7 +72,10 @@ def prescriber(dea_number: str | None = VALID_DEA, **fields: Any) -> Prescriber:
 
 
 def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
-         diagnoses: list[dict[str, Any]] | None = None, **fields: Any) -> Case:
+         diagnoses: list[dict[str, Any]] | None = None, authorized: bool = True,
+         **fields: Any) -> Case:
+    """A case of ``firm``; ``authorized``: with the client's HIPAA authorization naming the
+    firm on file, so its attorneys may read it."""
     opened = cases.open_case(
         None, patient_id=patient_id or patient().id, law_firm_id=firm.id,
         date_of_injury=fields.pop("date_of_injury", clock.today() - timedelta(days=90)),
@@ -79,6 +83,8 @@ def case(firm: LawFirm, *, active: bool = True, patient_id: int | None = None,
         jurisdiction=fields.pop("jurisdiction", "TN"),
         diagnoses=diagnoses or [{"icd10": "G90.511", "laterality": "right", "source": "consult"}],
         firm_file_number=fields.pop("firm_file_number", f"FILE-{n()}"), **fields)
+    if authorized:
+        authorization(opened.id, firm.id)
     if active:
         cases.record_lien_agreement(None, opened.id, signed_on=clock.today() - timedelta(days=1),
                                     patient_signed=True)
@@ -96,12 +102,14 @@ class World:
     case_id: int
 
     @classmethod
-    def build(cls) -> World:
+    def build(cls, *, authorized: bool = True) -> World:
+        """``authorized``: with the client's HIPAA authorization naming the firm on file."""
         firm = law_firm()
         attorney = user("attorney", firm_id=firm.id)
         the_patient = patient()
         doctor = prescriber()
-        the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id)
+        the_case = case(firm, patient_id=the_patient.id, attorney_user_id=attorney.id,
+                        authorized=authorized)
         return cls(firm.id, attorney.id, the_patient.id, doctor.id, the_case.id)
 
 

@@ -17,6 +17,7 @@ from lienrx.core.crypto import keyring
 from lienrx.core.errors import Forbidden, NotFound
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import PHARMACIST
+from lienrx.disclosures.rules import POGOS
 from lienrx.extensions import db
 
 
@@ -76,7 +77,7 @@ def get_attestation(actor: Actor, attestation_id: int, *, purpose: str = "read")
     if attestation is None:
         raise NotFound("No such attestation.")
     try:
-        get_case(actor, attestation.case_id)
+        get_case(actor, attestation.case_id, disclosing=POGOS)
     except NotFound:
         raise NotFound("No such attestation.") from None
     audit.record(actor, f"attestation.{purpose}", "attestation", attestation.id,
@@ -88,7 +89,7 @@ def list_attestations(actor: Actor, case_id: int, *, page: int = 1,
                       page_size: int | None = None) -> Page[Attestation]:
     """The versions of a case's attestation, newest first (a page of ``page_size`` when
     given, else every version)."""
-    case = get_case(actor, case_id)
+    case = get_case(actor, case_id, disclosing=POGOS)
     found = fetch_page(
         sa.select(Attestation).where(Attestation.case_id == case.id)
         .order_by(Attestation.version.desc()), page=page, page_size=page_size)
@@ -129,7 +130,7 @@ def custodian_certificate(actor: Actor, case_id: int) -> dict[str, Any]:
     The log is the business record itself (dispense rows only, no narrative); its SHA-256
     over the canonical JSON ties the certificate to exactly these rows.
     """
-    case = get_case(actor, case_id)
+    case = get_case(actor, case_id, disclosing=POGOS)
     lines = builder.dispense_lines(case.id)
     newest = latest(case.id)
     custodian = newest.signed_by if newest is not None else None

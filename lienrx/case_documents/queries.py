@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import date
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -20,15 +22,31 @@ def active_authorization(case_id: int, law_firm_id: int, on: date) -> CaseDocume
     last day) and not revoked by then. An authorization naming another firm opens nothing.
     """
     candidates = db.session.execute(
-        sa.select(CaseDocument)
-        .where(CaseDocument.case_id == case_id, CaseDocument.law_firm_id == law_firm_id,
-               CaseDocument.kind == rules.HIPAA_AUTHORIZATION,
-               sa.or_(CaseDocument.expires_on.is_(None), CaseDocument.expires_on >= on))
+        _authorizations([case_id], law_firm_id, on)
         .order_by(CaseDocument.uploaded_at.desc(), CaseDocument.id.desc())).scalars()
-    for document in candidates:
-        on_file = clock.local_date(document.uploaded_at) <= on
-        revoked = (document.revoked_at is not None
-                   and clock.local_date(document.revoked_at) <= on)
-        if on_file and not revoked:
-            return document
-    return None
+    return next((document for document in candidates if _in_force(document, on)), None)
+
+
+def authorized_case_ids(case_ids: Collection[int], law_firm_id: int, on: date) -> set[int]:
+    """Which of ``case_ids`` have an authorization in force for ``law_firm_id`` on ``on``
+    (as :func:`active_authorization`, in one query)."""
+    if not case_ids:
+        return set()
+    documents = db.session.execute(_authorizations(case_ids, law_firm_id, on)).scalars()
+    return {document.case_id for document in documents if _in_force(document, on)}
+
+
+def _authorizations(case_ids: Collection[int], law_firm_id: int,
+                    on: date) -> sa.Select[Any]:
+    """Authorizations of the cases naming the firm and not expired by ``on``."""
+    return sa.select(CaseDocument).where(
+        CaseDocument.case_id.in_(list(case_ids)), CaseDocument.law_firm_id == law_firm_id,
+        CaseDocument.kind == rules.HIPAA_AUTHORIZATION,
+        sa.or_(CaseDocument.expires_on.is_(None), CaseDocument.expires_on >= on))
+
+
+def _in_force(document: CaseDocument, on: date) -> bool:
+    """On file by ``on`` and not revoked by then."""
+    on_file = clock.local_date(document.uploaded_at) <= on
+    revoked = document.revoked_at is not None and clock.local_date(document.revoked_at) <= on
+    return on_file and not revoked

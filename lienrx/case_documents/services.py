@@ -18,6 +18,7 @@ from lienrx.cases.models import LienAgreement
 from lienrx.core import clock
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, PayloadTooLarge, field_error
+from lienrx.disclosures.rules import DOCUMENT
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
 
@@ -80,7 +81,7 @@ def upload(actor: Actor | None, case_id: int, *, file: bytes | None, kind: str,
 
 def list_documents(actor: Actor, case_id: int) -> list[CaseDocument]:
     """The documents kept on a case, newest first, without their files (audited)."""
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=DOCUMENT)
     found = list(db.session.execute(
         sa.select(CaseDocument).where(CaseDocument.case_id == case.id)
         .options(joinedload(CaseDocument.law_firm), joinedload(CaseDocument.uploaded_by))
@@ -95,7 +96,7 @@ def get_document(actor: Actor | None, document_id: int) -> CaseDocument:
     if document is None:
         raise NotFound("No such document.")
     try:
-        cases.get_case(actor, document.case_id)
+        cases.get_case(actor, document.case_id, disclosing=DOCUMENT)
     except NotFound:
         raise NotFound("No such document.") from None
     return document

@@ -26,6 +26,7 @@ from lienrx.cases.schemas import (
 )
 from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.disclosures.rules import LEDGER
 from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
 blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")
@@ -47,10 +48,13 @@ def open_case(body: dict[str, Any]) -> Any:
 @blp.role_response(200, CaseSchema(many=True), attorney=AttorneyCaseSchema(many=True))
 @blp.paginate()
 def list_cases(args: dict[str, Any], pagination_parameters: Any) -> Any:
-    """Cases visible to the caller (attorneys: their own firm's only), a page at a time."""
+    """Cases visible to the caller (attorneys: their own firm's only, a case without a HIPAA
+    authorization naming the firm as `id`, `firm_file_number` and `status`), a page at a
+    time."""
     cases = services.list_cases(current_user, page=pagination_parameters.page,
                                 page_size=pagination_parameters.page_size, **args)
-    return paged(cases, pagination_parameters, with_balances(cases))
+    shown = services.disclosed_ids(current_user, list(cases.items))
+    return paged(cases, pagination_parameters, with_balances(cases, disclosed=shown))
 
 
 @blp.route("/cases/<int:case_id>", methods=["GET"])
@@ -68,7 +72,7 @@ def get_case(case_id: int) -> Any:
 @blp.role_response(200, CaseLedgerSchema, attorney=AttorneyCaseLedgerSchema)
 def case_ledger(case_id: int) -> Any:
     """The case's lien ledger: balance, totals by kind, every entry (signed amounts)."""
-    case = services.read_case(current_user, case_id)
+    case = services.read_case(current_user, case_id, disclosing=LEDGER)
     entries, totals = case_ledger_lines(case.id)
     return {"case_id": case.id, "balance": sum(e.amount for e in entries), "totals": totals,
             "entries": entries}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,19 +24,23 @@ class CaseView:
     case: Case
     balance: int
     lien_agreement: LienAgreement | None
+    disclosed: bool = True  # False: an attorney sees only the fields an unauthorized case shows
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.case, name)
 
 
-def with_balances(cases: Sequence[Case]) -> list[CaseView]:
-    """Attach balances (one aggregate query) and agreements in force (one query) to cases."""
+def with_balances(cases: Sequence[Case], *,
+                  disclosed: Collection[int] | None = None) -> list[CaseView]:
+    """Attach balances (one aggregate query) and agreements in force (one query) to cases;
+    ``disclosed`` (when given) the ids of those whose client may be shown."""
     ids = [c.id for c in cases]
     balances = case_balances(ids)
     agreements = {a.case_id: a for a in db.session.execute(
         sa.select(LienAgreement).where(LienAgreement.case_id.in_(ids),
                                        LienAgreement.status == "active")).scalars()}
-    return [CaseView(c, balances[c.id], agreements.get(c.id)) for c in cases]
+    return [CaseView(c, balances[c.id], agreements.get(c.id),
+                     disclosed is None or c.id in disclosed) for c in cases]
 
 
 def cases_with_status(status: str) -> Page[Case]:

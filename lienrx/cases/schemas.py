@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from marshmallow import fields, validate, validates_schema
+from marshmallow import fields, post_dump, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
 from lienrx.core.schemas import BoundedDate, DumpSchema, Id, LoadSchema, Money, TrimmedString
+from lienrx.disclosures.rules import UNAUTHORIZED_CASE_FIELDS
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:
@@ -218,6 +219,15 @@ class AttorneyCaseSchema(CaseSchema):
     diagnoses = fields.List(fields.Nested(AttorneyDiagnosisSchema))
     external_treatments = fields.List(fields.Nested(AttorneyExternalTreatmentSchema))
     lien_agreement = fields.Nested(AttorneyLienAgreementSchema, allow_none=True)
+
+    @post_dump(pass_original=True)
+    def _without_authorization(self, data: dict[str, Any], case: Any,
+                               **_: Any) -> dict[str, Any]:
+        """A case the firm holds no HIPAA authorization for shows only its file number and
+        status (``CaseView.disclosed``)."""
+        if getattr(case, "disclosed", True):
+            return data
+        return {key: data[key] for key in UNAUTHORIZED_CASE_FIELDS if key in data}
 
     class Meta:
         fields = ("id", "status", "patient", "law_firm_id", "attorney_user_id",

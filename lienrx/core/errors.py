@@ -33,6 +33,17 @@ class Forbidden(LienRxError):
     status, code, title = 403, "forbidden", "Forbidden"
 
 
+class AuthorizationRequired(Forbidden):
+    """The case's PHI may not be disclosed to the caller's law firm: no HIPAA authorization
+    naming it is in force (``case_id`` says which case, for a page to explain)."""
+
+    code, title = "hipaa_authorization_required", "HIPAA authorization required"
+
+    def __init__(self, detail: str, *, case_id: int) -> None:
+        super().__init__(detail)
+        self.case_id = case_id
+
+
 class RateLimited(LienRxError):
     """Too many attempts; ``retry_after`` says how many seconds to wait."""
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import aliased
 
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
+from lienrx.case_documents.queries import authorized_case_ids
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
 from lienrx.compounding.models import CompoundingRecord
@@ -28,6 +29,7 @@ from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.schemas import plain_number
+from lienrx.disclosures import services as disclosures
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.services import next_fill_due, refill_due_on
 from lienrx.dur.models import DurAlert
@@ -362,6 +364,7 @@ class CaseRow:
     last_fill: date | None
     next_refill_due: date | None
     quiet_days: int | None  # set when the lien has gone quiet
+    disclosed: bool = True  # False: no HIPAA authorization; only file number and status shown
 
     @property
     def status_label(self) -> str:
@@ -400,13 +403,15 @@ def _last_fills(firm_id: int) -> Any:
 
 
 def _name_matches(firm_id: int, text: str) -> list[int]:
-    """Cases whose client name contains ``text``: names are encrypted, so match after reading."""
+    """Cases whose client name contains ``text``: names are encrypted, so match after reading;
+    a case without a HIPAA authorization naming the firm is never found by its client's name."""
     needle = " ".join(text.casefold().split())
     rows = db.session.execute(
         sa.select(Case.id, Patient.first_name, Patient.last_name)
         .join(Patient, Patient.id == Case.patient_id).where(Case.law_firm_id == firm_id))
-    return [case_id for case_id, first, last in rows
-            if needle in f"{first} {last}".casefold() or needle in f"{last}, {first}".casefold()]
+    found = [case_id for case_id, first, last in rows
+             if needle in f"{first} {last}".casefold() or needle in f"{last}, {first}".casefold()]
+    return sorted(authorized_case_ids(found, firm_id, clock.today()))
 
 
 def _filtered(firm_id: int, filters: ListFilters) -> sa.Select[Any]:
@@ -431,8 +436,8 @@ def _order(sort: str, balance: Any, last_fill: Any) -> list[Any]:
 
 def _page_query(firm_id: int, filters: ListFilters, ids: Any, page_size: int) -> Any:
     fills = _last_fills(firm_id)
-    columns = [Case.id, Case.firm_file_number, Case.status, Case.created_at, fills.c.last_fill,
-               Patient.first_name, Patient.last_name]
+    columns = [Case.id, Case.patient_id, Case.firm_file_number, Case.status, Case.created_at,
+               fills.c.last_fill, Patient.first_name, Patient.last_name]
     query = (sa.select(*columns).join(ids, ids.c.id == Case.id)
              .join(Patient, Patient.id == Case.patient_id)
              .outerjoin(fills, fills.c.case_id == Case.id))
@@ -464,11 +469,14 @@ def firm_case_list(actor: Actor, filters: ListFilters, *, page_size: int = PAGE_
                 else case_balances(r.id for r in rows))
     due = next_refills([r.id for r in rows])
     today = clock.today()
+    shown = disclosures.disclose_listed(actor, rows)
     listing = CaseList([CaseRow(
         r.id, f"{r.first_name} {r.last_name}", r.firm_file_number, r.status, balances[r.id],
         r.last_fill, min((d.due for d in due.get(r.id, [])), default=None),
         case_rules.quiet_days(r.status, r.last_fill, clock.local_date(r.created_at), today,
                               quiet_after))
+        if r.id in shown else CaseRow(r.id, "", r.firm_file_number, r.status, 0, None, None,
+                                      None, disclosed=False)
         for r in rows], total, max(1, filters.page), page_size)
     audit.record(actor, "portal.cases_listed", "law_firm", firm_id,
                  {"count": len(listing.rows), "page": listing.page,

@@ -25,6 +25,7 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
+from lienrx.disclosures.rules import DISPENSES
 from lienrx.dispensing import stock
 from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
@@ -484,7 +485,7 @@ def get_dispense(actor: Actor, dispense_id: int, *, for_update: bool = False) ->
               else db.session.execute(query).scalar_one_or_none())
     if record is None:
         raise NotFound("No such dispense.")
-    cases.get_case(actor, record.case_id)
+    cases.get_case(actor, record.case_id, disclosing=DISPENSES)
     return record
 
 

@@ -93,10 +93,30 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
     "settlement_api.closing_letter_pdf": ("case_not_closed_without_recovery",),
 }
 
+# The attorney operations on one case's records: each passes the HIPAA gate (SPEC §7.8).
+HIPAA_GATED = (
+    "cases_api.get_case", "cases_api.case_ledger", "dispensing_api.get_dispense",
+    "settlement_api.get_payoff", "settlement_api.issue_payoff_statement",
+    "settlement_api.list_payoff_statements", "settlement_api.settlement_preview",
+    "settlement_api.payoff_statement_html", "settlement_api.payoff_statement_pdf",
+    "settlement_api.release_letter_html", "settlement_api.release_letter_pdf",
+    "settlement_api.closing_letter_html", "settlement_api.closing_letter_pdf",
+    "attestations_api.list_attestations", "attestations_api.get_attestation",
+    "attestations_api.attestation_html", "attestations_api.attestation_pdf",
+    "attestations_api.custodian_certificate", "reduction_requests_api.file_request",
+    "reduction_requests_api.case_requests", "reduction_requests_api.get_request",
+    "case_documents_api.list_documents", "case_documents_api.document_content",
+)
+HIPAA_REFUSAL = ("The caller's role may not do this (`forbidden`), or the caller is an attorney "
+                 "and no HIPAA authorization naming the firm is in force on the case "
+                 "(`hipaa_authorization_required`): the pharmacy must have the client's "
+                 "signed authorization on file.")
+
 # Refusals of operations that no decorator shows.
 RESPONSES = {
     "auth_api.issue_token": {401: "The e-mail, password or (when enrolled) the TOTP code is "
                                   "wrong, or the account is inactive (`unauthenticated`)."},
+    **{endpoint: {403: HIPAA_REFUSAL} for endpoint in HIPAA_GATED},
 }
 
 # Request bodies as a client would send them; the rest are generated from their schemas.

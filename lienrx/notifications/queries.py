@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lienrx.case_documents.queries import authorized_case_ids
 from lienrx.cases import rules as case_rules
 from lienrx.cases.models import Case
 from lienrx.cases.rules import quiet_days
@@ -141,11 +142,18 @@ def _quiet(firm_id: int, after: int, shown: int) -> tuple[list[Notification], in
     return found, (rows[0].total if rows else 0)
 
 
-def _named(found: list[Notification]) -> list[Notification]:
+UNNAMED = "Client not shown (HIPAA authorization needed)"
+
+
+def _named(found: list[Notification], firm_id: int) -> list[Notification]:
+    """The notifications with their client's name and file number; a case without a HIPAA
+    authorization naming the firm shows its file number only."""
     ids = {n.case_id for n in found}
     if not ids:
         return found
-    names = {case_id: (f"{first} {last}", file_no) for case_id, first, last, file_no in
+    authorized = authorized_case_ids(ids, firm_id, clock.today())
+    names = {case_id: (f"{first} {last}" if case_id in authorized else UNNAMED, file_no)
+             for case_id, first, last, file_no in
              db.session.execute(sa.select(Case.id, Patient.first_name, Patient.last_name,
                                           Case.firm_file_number)
                                 .join(Patient, Patient.id == Case.patient_id)
@@ -181,5 +189,5 @@ def notifications_for(user: Actor, *, quiet_after: int, shown: int = SHOWN) -> N
         total += count
     events = sorted(events, key=lambda n: n.at, reverse=True)[:shown]
     quiet, quiet_total = _quiet(firm_id, quiet_after, shown)
-    named = _named(events + quiet)
+    named = _named(events + quiet, firm_id)
     return Notifications(named[:len(events)], total, named[len(events):], quiet_total)

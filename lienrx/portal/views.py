@@ -1,7 +1,8 @@
 """The attorney portal's pages: the firm's cases, one case, its documents and requests.
 
 Every page reads through other domains' services and queries; every case id is looked up
-through ``cases.get_case``, so another firm's case is a 404 like a missing one.
+through ``cases.get_case``, so another firm's case is a 404 like a missing one, and a case
+without the client's HIPAA authorization naming the firm shows a notice instead of its PHI.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from lienrx.attestations.layout import seal_for
 from lienrx.cases import services as cases
 from lienrx.cases.rules import CLOSED, CLOSED_NO_RECOVERY, CRPS_CODES
 from lienrx.core import forms, unit_of_work
-from lienrx.core.errors import Conflict, NotFound
+from lienrx.core.errors import AuthorizationRequired, Conflict, NotFound
 from lienrx.core.security import ATTORNEY, require_roles
 from lienrx.dispensing import queries
 from lienrx.ledger.queries import running_ledger
@@ -69,6 +70,14 @@ def _download(body: bytes, filename: str) -> Response:
     response = Response(body, mimetype="application/pdf")
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+@bp.errorhandler(AuthorizationRequired)
+def authorization_needed(refusal: AuthorizationRequired) -> Any:
+    """Any page of a case the firm is not authorized for: what is missing, not the PHI."""
+    case = cases.get_listed_case(_actor(), refusal.case_id)
+    return render_template("portal/authorization_needed.html", case=case,
+                           label=queries.STATUS_LABELS[case.status]), refusal.status
 
 
 @bp.route("/")

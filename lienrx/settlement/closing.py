@@ -11,6 +11,7 @@ from lienrx.cases.rules import CLOSED_NO_RECOVERY
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, NotFound
+from lienrx.disclosures.rules import LETTER
 from lienrx.extensions import db
 from lienrx.settlement import letters
 from lienrx.settlement.models import ClosingLetter
@@ -54,7 +55,7 @@ def letter(actor: Actor, case_id: int) -> letters.Letter:
     """The no-recovery closing letter of a case the actor may see (a PHI read: it names the
     client); a case not closed without recovery has none (409
     `case_not_closed_without_recovery`)."""
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=LETTER)
     if case.status != CLOSED_NO_RECOVERY:
         raise Conflict("case_not_closed_without_recovery",
                        "The case has not been closed without recovery, so it has no closing "

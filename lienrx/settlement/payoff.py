@@ -16,6 +16,7 @@ from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import Page, fetch_page
+from lienrx.disclosures.rules import PAYOFF
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.outbox import services as outbox
@@ -63,7 +64,7 @@ def valid_through() -> date:
 
 def quote(actor: Actor, case_id: int) -> PayoffQuote:
     """Compute the payoff of a case the actor may see; nothing is stored."""
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=PAYOFF)
     lines = payoff_lines(case.id)
     audit.record(actor, "payoff.quoted", "case", case.id, {"lines": len(lines)})
     return PayoffQuote(case.id, case_balance(case.id), valid_through(), lines)
@@ -98,7 +99,7 @@ def statements(actor: Actor, case_id: int, *, page: int = 1,
     """The statements issued on a case the actor may see, newest first (a page of
     ``page_size`` when given, else all of them; audited: each names the client's
     medications)."""
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=PAYOFF)
     rows = fetch_page(
         sa.select(PayoffStatement).where(PayoffStatement.case_id == case.id)
         .order_by(PayoffStatement.id.desc()), page=page, page_size=page_size)
@@ -116,7 +117,7 @@ def statement_letter(actor: Actor, statement_id: int, *,
     statement = db.session.get(PayoffStatement, statement_id)
     if statement is None or (case_id is not None and statement.case_id != case_id):
         raise NotFound("No such payoff statement.")
-    case = cases.get_case(actor, statement.case_id)
+    case = cases.get_case(actor, statement.case_id, disclosing=PAYOFF)
     shown = view(statement)
     audit.record(actor, "payoff_statement.read", "payoff_statement", statement.id,
                  {"case_id": case.id, "status": shown.status})

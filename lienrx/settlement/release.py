@@ -10,6 +10,7 @@ from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
+from lienrx.disclosures.rules import LETTER
 from lienrx.extensions import db
 from lienrx.settlement import letters
 from lienrx.settlement.models import ReleaseLetter
@@ -47,7 +48,7 @@ def letter(actor: Actor, case_id: int) -> letters.Letter:
 
     The ledger of a closed case takes no further entry, so its totals are those at release.
     """
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=LETTER)
     release = issued_for(case.id)
     if release is None:
         raise NotFound("No release letter has been issued for this case.")

@@ -18,6 +18,7 @@ from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, field_error
 from lienrx.core.money import format_cents
+from lienrx.disclosures.rules import PAYOFF
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.ledger.queries import case_balance
@@ -243,7 +244,7 @@ def preview(actor: Actor, case_id: int, *, gross: int, attorney_fees: int, costs
     `pro_rata` always shows; `percent`, `cap`, `amount` and `final` show when their value is
     given (``cap_percent`` is the cap's P).
     """
-    case = cases.get_case(actor, case_id)
+    case = cases.get_case(actor, case_id, disclosing=PAYOFF)
     terms = calculator.Terms(gross, attorney_fees, costs)
     _check_terms(terms, "gross")
     balance = case_balance(case.id)

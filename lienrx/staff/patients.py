@@ -11,8 +11,11 @@ from flask_login import current_user
 
 from lienrx.cases import queries as case_queries
 from lienrx.core import clock, forms
+from lienrx.core.paging import page_number, page_url
 from lienrx.core.schemas import plain_number
-from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.core.security import ADMIN, BILLING, PHARMACIST, TECHNICIAN, require_roles
+from lienrx.disclosures import rules as disclosure_rules
+from lienrx.disclosures import services as disclosure_services
 from lienrx.parties import rules
 from lienrx.parties import services as parties
 from lienrx.parties.schemas import (
@@ -23,6 +26,8 @@ from lienrx.parties.schemas import (
 from lienrx.staff.blueprint import bp
 
 READERS = (PHARMACIST, TECHNICIAN, BILLING)
+ACCOUNTING_READERS = (PHARMACIST, BILLING, ADMIN)
+PAGE_SIZE = 50
 EDITORS = (PHARMACIST, TECHNICIAN)
 PROFILE_INPUTS = ("sex", "weight_kg", "height_cm", "creatinine_clearance",
                   "creatinine_clearance_on", "phone", "email", "address")
@@ -79,6 +84,18 @@ def patient_page(patient_id: int, *, profile_form: forms.Submission | None = Non
 def patient(patient_id: int) -> Any:
     """Show a patient's profile and outside medications."""
     return patient_page(patient_id)
+
+
+@bp.route("/patients/<int:patient_id>/disclosures")
+@require_roles(*ACCOUNTING_READERS)
+def disclosures(patient_id: int) -> Any:
+    """The accounting of disclosures of the patient's PHI to law firms (45 CFR 164.528), a
+    page at a time, times on the pharmacy's clock (the read is audited)."""
+    found = disclosure_services.accounting(current_user, patient_id,
+                                           page=page_number(request.args), page_size=PAGE_SIZE)
+    return render_template("staff/disclosures.html", patient_id=patient_id, page=found,
+                           labels=disclosure_rules.WHAT_LABELS,
+                           page_url=page_url)
 
 
 def _allergies() -> tuple[list[dict[str, str]], dict[str, str]]:

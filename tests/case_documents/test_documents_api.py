@@ -13,7 +13,7 @@ from lienrx.case_documents.models import CaseDocument, CaseDocumentContent
 from lienrx.core import clock
 from lienrx.extensions import db
 from tests import factories
-from tests.case_documents.factories import JPEG, PDF, PNG, large_upload, upload_body
+from tests.case_documents.factories import JPEG, PDF, PNG, authorization, large_upload, upload_body
 from tests.conftest import TEST_KEYS
 
 MB = 1024 * 1024
@@ -189,9 +189,12 @@ def test_attorneys_read_their_own_firms_documents_and_get_404_for_another_firms(
         app, api_as, world):
     document_id = _upload(api_as("billing"), world.case_id).json["id"]
     own = api_as("attorney", firm=world.firm_id)
+    with app.app_context():
+        authorized_by = authorization(world.case_id, world.firm_id).id
+        db.session.commit()
     listed = own.get(f"/api/v1/cases/{world.case_id}/documents")
     assert listed.status_code == 200
-    assert [d["id"] for d in listed.json] == [document_id]
+    assert [d["id"] for d in listed.json] == [authorized_by, document_id]
     assert "uploaded_by_user_id" not in listed.json[0]
     assert own.get(f"/api/v1/documents/{document_id}/content").data == PDF
     other = api_as("attorney")  # a new firm

@@ -15,7 +15,7 @@ from tests.conftest import test_settings as settings_for
 def test_rotation_reencrypts_stored_files_with_the_new_key(app, database_url):
     old_key = TEST_KEYS["LIENRX_DATA_KEYS"]
     with app.app_context():
-        case = factories.case(factories.law_firm())
+        case = factories.case(factories.law_firm(), authorized=False)
         document = services.upload(None, case.id, file=PDF, kind="other")
         db.session.commit()
         document_id = document.id

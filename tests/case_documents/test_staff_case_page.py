@@ -86,7 +86,7 @@ def test_technicians_see_no_documents_and_cannot_upload_or_download(app, staff, 
 
 def test_the_lien_agreement_form_takes_the_signed_file_and_records_its_sha256(app, staff):
     with app.app_context():
-        case = factories.case(factories.law_firm(), active=False)
+        case = factories.case(factories.law_firm(), active=False, authorized=False)
         db.session.commit()
         case_id, firm_id = case.id, case.law_firm_id
     desk = staff("billing")
@@ -106,7 +106,7 @@ def test_the_lien_agreement_form_takes_the_signed_file_and_records_its_sha256(ap
 
 def test_a_refused_agreement_keeps_no_file_and_shows_the_error_by_its_label(app, staff):
     with app.app_context():
-        case = factories.case(factories.law_firm(), active=False)
+        case = factories.case(factories.law_firm(), active=False, authorized=False)
         db.session.commit()
         case_id = case.id
     desk = staff("billing")

@@ -10,6 +10,7 @@ from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.settlement import services as settlement
 from tests import factories
+from tests.case_documents.factories import authorization
 
 AGREEMENT = {"signed_on": "2026-11-01", "patient_signed": True,
              "document_sha256": "a" * 64, "non_recourse": True}
@@ -273,6 +274,9 @@ def test_transfer_moves_case_and_old_firm_loses_access(api_as, app, world):
     assert response.json["status"] == "intake"  # a new agreement is needed
     assert response.json["lien_agreement"] is None
     assert old.get(f"/api/v1/cases/{world.case_id}").status_code == 404
+    with app.app_context():  # the new firm needs the client's authorization naming it
+        authorization(world.case_id, new_firm_id)
+        db.session.commit()
     assert new.get(f"/api/v1/cases/{world.case_id}").status_code == 200
 
 

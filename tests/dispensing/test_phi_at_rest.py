@@ -155,7 +155,7 @@ def test_rotation_reencrypts_signed_documents_labels_and_kept_responses(flow, ap
     with rotated.app_context():
         result = rotated.test_cli_runner().invoke(args=["keys", "rotate"])
         assert result.exit_code == 0, result.output
-        assert ("1 attestations, 0 case_document_contents, 1 dispenses, 1 idempotency_keys, "
+        assert ("1 attestations, 1 case_document_contents, 1 dispenses, 1 idempotency_keys, "
                 "0 outside_medications, 1 patients") in result.output
         db.session.remove()
 
