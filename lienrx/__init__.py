@@ -16,6 +16,7 @@ from flask_login import current_user, logout_user
 from flask_smorest.spec.plugins import integerconverter2paramschema
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from lienrx.cases import access
 from lienrx.config import build_keyring, load_settings
 from lienrx.core import clock, input_guard
 from lienrx.core.api import IdConverter
@@ -25,6 +26,7 @@ from lienrx.core.money import format_cents
 from lienrx.core.openapi import LienRxApi
 from lienrx.core.problems import register_error_handlers
 from lienrx.core.unit_of_work import UnitOfWorkFlask
+from lienrx.disclosures import services as disclosures
 from lienrx.extensions import csrf, db, limiter, login_manager, migrate
 
 _REQUEST_ID_RE = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -50,6 +52,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_mapping(load_settings(instance_path, overrides=config))
     app.extensions["lienrx.keyring"] = build_keyring(app.config)
     clock.configure(app.config["LIENRX_TIMEZONE"])  # "today" is the pharmacy's local date
+    access.install(disclosures.GATE)  # every read of a case passes the HIPAA gate
     register_proxies(app)
     register_logging(app)
     register_extensions(app)

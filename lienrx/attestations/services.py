@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from lienrx.attestations import builder, keys, signing
 from lienrx.attestations.models import Attestation
 from lienrx.audit import services as audit
+from lienrx.cases.rules import POGOS
 from lienrx.cases.services import get_case
 from lienrx.core import clock
 from lienrx.core.actors import Actor, Signer
@@ -17,7 +18,6 @@ from lienrx.core.crypto import keyring
 from lienrx.core.errors import Forbidden, NotFound
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import PHARMACIST
-from lienrx.disclosures.rules import POGOS
 from lienrx.extensions import db
 
 

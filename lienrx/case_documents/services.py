@@ -15,10 +15,10 @@ from lienrx.case_documents import rules
 from lienrx.case_documents.models import CaseDocument, CaseDocumentContent
 from lienrx.cases import services as cases
 from lienrx.cases.models import LienAgreement
+from lienrx.cases.rules import DOCUMENT
 from lienrx.core import clock
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, PayloadTooLarge, field_error
-from lienrx.disclosures.rules import DOCUMENT
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
 

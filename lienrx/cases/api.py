@@ -10,6 +10,7 @@ from lienrx.case_documents import services as documents
 from lienrx.case_documents.schemas import LienAgreementWithDocumentSchema
 from lienrx.cases import services
 from lienrx.cases.queries import with_balances
+from lienrx.cases.rules import LEDGER
 from lienrx.cases.schemas import (
     AttorneyCaseLedgerSchema,
     AttorneyCaseSchema,
@@ -26,7 +27,6 @@ from lienrx.cases.schemas import (
 )
 from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.disclosures.rules import LEDGER
 from lienrx.ledger.queries import case_ledger as case_ledger_lines
 
 blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")

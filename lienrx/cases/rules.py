@@ -108,3 +108,20 @@ def quiet_days(status: str, last_fill: date | None, opened_on: date, today: date
         return None
     days = (today - (last_fill or opened_on)).days
     return days if days >= after else None
+
+
+# What a read of a case releases, as the accounting of disclosures to law firms records it
+# (45 CFR 164.528 asks for "a brief description of the protected health information
+# disclosed"): every read of a case names one, and the first in a request is logged.
+CASE = "case"  # the case itself: client, diagnoses, balance (API case, the portal case page)
+CASE_LIST = "case_list"  # the client's name and balance in the firm's list of cases
+LEDGER = "ledger"
+DISPENSES = "dispenses"
+POGOS = "pogos"  # a signed attestation (POGOS) or the records-custodian certificate
+DOCUMENT = "document"  # a case document or the list of them
+LETTER = "letter"  # a release or closing letter
+PAYOFF = "payoff"  # the payoff figure, a payoff statement or a settlement preview
+WHAT = (CASE, CASE_LIST, LEDGER, DISPENSES, POGOS, DOCUMENT, LETTER, PAYOFF)
+
+# What an attorney sees of a case while no HIPAA authorization naming the firm is in force.
+UNAUTHORIZED_CASE_FIELDS = ("id", "firm_file_number", "status")

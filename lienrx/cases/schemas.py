@@ -8,8 +8,8 @@ from marshmallow import fields, post_dump, validate, validates_schema
 from marshmallow.exceptions import ValidationError
 
 from lienrx.cases import rules
+from lienrx.cases.rules import UNAUTHORIZED_CASE_FIELDS
 from lienrx.core.schemas import BoundedDate, DumpSchema, Id, LoadSchema, Money, TrimmedString
-from lienrx.disclosures.rules import UNAUTHORIZED_CASE_FIELDS
 
 
 def _opt(max_len: int, **kwargs: Any) -> TrimmedString:

@@ -10,15 +10,13 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
-from lienrx.cases import rules
+from lienrx.cases import access, rules
 from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTreatment, LienAgreement
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor, actor_id
 from lienrx.core.errors import Conflict, NotFound, ValidationFailed, field_error
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY
-from lienrx.disclosures import rules as disclosure_rules
-from lienrx.disclosures import services as disclosures
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm, Patient
 
@@ -32,31 +30,31 @@ def visible_cases(actor: Actor | None) -> sa.Select[Case]:
 
 
 def get_case(actor: Actor | None, case_id: int, *, for_update: bool = False,
-             disclosing: str = disclosure_rules.CASE) -> Case:
+             disclosing: str = rules.CASE) -> Case:
     """The case, if ``actor`` may see it; otherwise NotFound (never reveal another firm's).
 
-    Every attorney read of a case passes here, so here is the HIPAA gate: an attorney gets the
-    case only under an authorization naming the firm (else 403), and the read is logged as a
-    disclosure of ``disclosing`` (a ``disclosures.rules.WHAT`` code)."""
+    Every read of a case passes here, so here is the HIPAA gate (:mod:`lienrx.cases.access`):
+    an attorney gets the case only under an authorization naming the firm (else 403), and the
+    read is logged as a disclosure of ``disclosing`` (a ``rules.WHAT`` code)."""
     query = visible_cases(actor).where(Case.id == case_id)
     case = (locks.lock(query, Case) if for_update
             else db.session.execute(query).scalar_one_or_none())
     if case is None:
         raise NotFound("No such case.")
-    disclosures.disclose(actor, case, disclosing)
+    access.gate().read(actor, case, disclosing)
     return case
 
 
 def get_listed_case(actor: Actor, case_id: int) -> Case:
     """A case as the firm's list shows it without an authorization: only
-    ``disclosures.rules.UNAUTHORIZED_CASE_FIELDS`` may be read of it (no gate, no disclosure)."""
+    ``rules.UNAUTHORIZED_CASE_FIELDS`` may be read of it (no gate, no disclosure)."""
     case = db.session.execute(visible_cases(actor).where(Case.id == case_id)).scalar_one_or_none()
     if case is None:
         raise NotFound("No such case.")
     return case
 
 
-def read_case(actor: Actor, case_id: int, *, disclosing: str = disclosure_rules.CASE) -> Case:
+def read_case(actor: Actor, case_id: int, *, disclosing: str = rules.CASE) -> Case:
     """Read a case with its client's details (a PHI read: audited)."""
     case = get_case(actor, case_id, disclosing=disclosing)
     audit.record(actor, "case.read", "case", case.id)
@@ -86,8 +84,8 @@ def list_cases(actor: Actor, *, page: int, page_size: int, status: str | None = 
 def disclosed_ids(actor: Actor, cases: list[Case]) -> set[int]:
     """Which of a listed page of cases may show ``actor`` their client and balance (staff:
     all; an attorney: those under an authorization naming the firm, each logged as a
-    disclosure); the others show only ``disclosures.rules.UNAUTHORIZED_CASE_FIELDS``."""
-    return disclosures.disclose_listed(actor, cases)
+    disclosure); the others show only ``rules.UNAUTHORIZED_CASE_FIELDS``."""
+    return access.gate().listed(actor, cases)
 
 
 def client_or_file_number(query: sa.Select[Any], text: str) -> sa.ColumnElement[bool]:

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from lienrx.auth.models import User
+from lienrx.cases import rules
 from lienrx.core import clock
 from lienrx.core.db import UTCDateTime, one_of
-from lienrx.disclosures import rules
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
 

@@ -12,13 +12,14 @@ from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
 from lienrx.case_documents.queries import active_authorization, authorized_case_ids
+from lienrx.cases import rules
+from lienrx.cases.access import ReadGate
 from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import AuthorizationRequired, NotFound
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.security import ATTORNEY
-from lienrx.disclosures import rules
 from lienrx.disclosures.models import Disclosure
 from lienrx.extensions import db
 from lienrx.parties.models import Patient
@@ -99,3 +100,7 @@ def accounting(actor: Actor, patient_id: int, *, page: int = 1,
     audit.record(actor, "disclosure.accounting_read", "patient", patient_id,
                  {"count": len(found), "page": page, "total": found.total})
     return found
+
+
+# What cases call on every read (installed by create_app: lienrx.cases.access).
+GATE = ReadGate(read=disclose, listed=disclose_listed)

@@ -16,6 +16,7 @@ from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
+from lienrx.cases.rules import DISPENSES
 from lienrx.compounding import services as compounding
 from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock, locks
@@ -25,7 +26,6 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
-from lienrx.disclosures.rules import DISPENSES
 from lienrx.dispensing import stock
 from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense

@@ -105,7 +105,8 @@ HIPAA_GATED = (
     "attestations_api.attestation_html", "attestations_api.attestation_pdf",
     "attestations_api.custodian_certificate", "reduction_requests_api.file_request",
     "reduction_requests_api.case_requests", "reduction_requests_api.get_request",
-    "case_documents_api.list_documents", "case_documents_api.document_content",
+    "reduction_requests_api.respond", "case_documents_api.list_documents",
+    "case_documents_api.document_content",
 )
 HIPAA_REFUSAL = ("The caller's role may not do this (`forbidden`), or the caller is an attorney "
                  "and no HIPAA authorization naming the firm is in force on the case "

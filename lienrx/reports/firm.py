@@ -8,14 +8,13 @@ import csv
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
-from lienrx.case_documents.queries import active_authorization
 from lienrx.cases import rules as case_rules
+from lienrx.cases import services as cases
 from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.core.actors import Actor
@@ -113,14 +112,13 @@ def _names(patient_ids: set[int]) -> dict[int, str]:
         .where(Patient.id.in_(patient_ids)))}
 
 
-def firm_cases_csv(actor: Actor, today: date | None = None) -> str:
+def firm_cases_csv(actor: Actor) -> str:
     """The firm's cases as CSV: file number and status for every case; client, balance, last
-    fill and opening date only where the firm's HIPAA authorization is in force today
-    (audited: the count of cases and of those named)."""
+    fill and opening date only where the firm's HIPAA authorization is in force today, each
+    such case logged as a disclosure (audited: the count of cases and of those named)."""
     firm_id = _firm_id(actor)
-    today = today or clock.today()
     rows = _case_rows(firm_id)
-    authorized = {r.id for r in rows if active_authorization(r.id, firm_id, today) is not None}
+    authorized = cases.disclosed_ids(actor, rows)
     names = _names({r.patient_id for r in rows if r.id in authorized})
     out = io.StringIO()
     writer = csv.writer(out)

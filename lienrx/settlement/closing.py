@@ -7,11 +7,10 @@ import sqlalchemy as sa
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case, LienAgreement
-from lienrx.cases.rules import CLOSED_NO_RECOVERY
+from lienrx.cases.rules import CLOSED_NO_RECOVERY, LETTER
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, NotFound
-from lienrx.disclosures.rules import LETTER
 from lienrx.extensions import db
 from lienrx.settlement import letters
 from lienrx.settlement.models import ClosingLetter

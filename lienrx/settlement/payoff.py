@@ -12,11 +12,11 @@ from flask import current_app
 
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
+from lienrx.cases.rules import PAYOFF
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import Page, fetch_page
-from lienrx.disclosures.rules import PAYOFF
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balance
 from lienrx.outbox import services as outbox

@@ -7,10 +7,10 @@ import sqlalchemy as sa
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
+from lienrx.cases.rules import LETTER
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
-from lienrx.disclosures.rules import LETTER
 from lienrx.extensions import db
 from lienrx.settlement import letters
 from lienrx.settlement.models import ReleaseLetter

@@ -13,12 +13,11 @@ from decimal import Decimal
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
-from lienrx.cases.rules import SETTLED
+from lienrx.cases.rules import PAYOFF, SETTLED
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, field_error
 from lienrx.core.money import format_cents
-from lienrx.disclosures.rules import PAYOFF
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.ledger.queries import case_balance

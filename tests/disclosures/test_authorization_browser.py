@@ -50,7 +50,7 @@ def test_attorney_sees_the_case_once_billing_files_the_authorization(browser, li
 
     desk = sign_in(browser, live_server, "desk@pharmacy.test", "/staff/")
     desk.goto(f"{live_server}/staff/cases/{case_id}")
-    desk.get_by_label("File").set_input_files(
+    desk.locator("#f-doc-file").set_input_files(
         files=[{"name": "authorization.pdf", "mimeType": "application/pdf", "buffer": PDF}])
     desk.get_by_label("Kind").select_option(label="HIPAA authorization")
     desk.get_by_label("Law firm named").select_option(label="Harbor Injury Law")

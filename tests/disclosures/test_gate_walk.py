@@ -23,7 +23,8 @@ from tests.case_documents.factories import authorization
 from tests.portal.conftest import sign_in
 
 NOT_A_CASE_READ = {"/api/v1/me", "/api/v1/auth/logout", "/api/v1/cases",
-                   "/api/v1/pharmacy/w9.pdf"}
+                   "/api/v1/pharmacy/w9.pdf", "/api/v1/webhooks",
+                   "/api/v1/webhooks/<int:webhook_id>"}
 # Portal pages that render a PDF (1–2 s each) are checked closed, not opened.
 RENDERS_PDF = (".pdf",)
 

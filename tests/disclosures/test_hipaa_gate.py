@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from lienrx.case_documents import services as case_documents
 from lienrx.case_documents.queries import active_authorization
+from lienrx.cases import access
 from lienrx.cases import services as cases
 from lienrx.core import clock
 from lienrx.extensions import db
@@ -52,6 +55,12 @@ def test_staff_are_never_gated(api_as, app, world):
     case_id = unauthorized_case(app, world)
     for role in ("billing", "pharmacist", "technician"):
         assert api_as(role).get(f"/api/v1/cases/{case_id}").status_code == 200, role
+
+
+def test_without_the_gate_installed_no_case_is_read(app, world, monkeypatch):
+    monkeypatch.setattr(access, "_installed", [])
+    with app.app_context(), pytest.raises(RuntimeError, match="no case read gate"):
+        cases.get_case(factories.user("billing"), world.case_id)
 
 
 def test_authorization_naming_another_firm_opens_nothing(api_as, app, world):

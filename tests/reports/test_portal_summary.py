@@ -20,11 +20,11 @@ def _firm(app):
         attorney = factories.user("attorney", firm_id=firm.id)
         named = factories.case(firm, patient_id=factories.patient(first_name="Ana",
                                                                   last_name="Reyes").id,
-                               firm_file_number="=HYPERLINK(\"http://x\")")
+                               firm_file_number="=HYPERLINK(\"http://x\")", authorized=False)
         hidden = factories.case(firm, patient_id=factories.patient(first_name="Bo",
                                                                    last_name="Secret").id,
-                                firm_file_number="DW-2")
-        held = factories.case(firm, firm_file_number="DW-3")
+                                firm_file_number="DW-2", authorized=False)
+        held = factories.case(firm, firm_file_number="DW-3", authorized=False)
         factories.hold(held.id)
         authorization(named.id, firm.id)
         factories.ledger_charge(named.id, 40000, occurred_on=clock.today() - timedelta(days=100))
