@@ -29,7 +29,7 @@ from lienrx.core.actors import Actor
 from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from lienrx.core.ratelimit import FailureBackoff
-from lienrx.core.security import ATTORNEY
+from lienrx.core.security import ADMIN, ATTORNEY
 from lienrx.core.unit_of_work import after_transaction, keeping_facts
 from lienrx.extensions import db, limiter
 from lienrx.parties.models import LawFirm
@@ -84,7 +84,8 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         if not violates_unique(exc, "users", "email"):
             raise
         raise Conflict("email_taken", EMAIL_TAKEN) from None
-    audit.record(actor, "user.created", "user", user.id, {"role": role})
+    audit.record(actor, "user.created", "user", user.id,
+                 {"role": role, "law_firm_id": law_firm_id, "active": True})
     return user
 
 
@@ -126,13 +127,38 @@ def authenticate(email: str, password: str, totp: str | None = None) -> User | N
 
 
 def signed_in(user: User) -> None:
-    """Record a browser sign-in."""
+    """Record a browser sign-in (and when it was, for the admin's user list)."""
+    user.last_sign_in_at = clock.utcnow()
+    db.session.flush()
     audit.record(user, "auth.login", "user", user.id)
 
 
 def _end_sessions(user: User) -> None:
     user.credential_generation = User.credential_generation + 1  # type: ignore[assignment]
     db.session.flush()
+
+
+def end_credentials(user: User) -> int:
+    """End every session and bearer token of ``user`` at once; the number of tokens ended."""
+    _end_sessions(user)
+    live = db.session.execute(sa.select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in live:
+        token.revoked_at = clock.utcnow()
+    db.session.flush()
+    return len(live)
+
+
+LAST_ADMIN = "This is the last active admin: make another user an admin first."
+
+
+def is_last_active_admin(user: User) -> bool:
+    """Whether ``user`` is the only active admin, with every active admin row locked so two
+    admins changing each other at once cannot both pass (the second sees the first's change).
+    """
+    admins = locks.lock_all(sa.select(User).where(User.role == ADMIN, User.active.is_(True))
+                            .order_by(User.id), User)
+    return user.active and user.role == ADMIN and all(a.id == user.id for a in admins)
 
 
 def signed_out(actor: Actor) -> None:
@@ -161,16 +187,14 @@ def deactivate_user(actor: Actor | None, user_id: int) -> User:
         raise NotFound("No such user.")
     if actor is not None and actor.id == user.id:
         raise Conflict("invalid_transition", "You cannot deactivate your own account.")
+    if is_last_active_admin(user):
+        raise Conflict("invalid_transition", LAST_ADMIN)
     was_active = user.active
     user.active = False
-    _end_sessions(user)
-    live = db.session.execute(sa.select(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
-    for token in live:
-        token.revoked_at = clock.utcnow()
-    db.session.flush()
+    revoked = end_credentials(user)
     audit.record(actor, "user.deactivated", "user", user.id,
-                 {"was_active": was_active, "tokens_revoked": len(live)})
+                 {"was_active": was_active, "active": False, "role": user.role,
+                  "law_firm_id": user.law_firm_id, "tokens_revoked": revoked})
     return user
 
 
@@ -184,6 +208,7 @@ def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
     token = ApiToken(user_id=user.id, token_hash=_token_hash(raw),
                      expires_at=clock.utcnow() + ttl)
     db.session.add(token)
+    user.last_sign_in_at = clock.utcnow()
     db.session.flush()
     audit.record(user, "auth.token_issued", "api_token", token.id)
     return raw, token
