@@ -199,7 +199,8 @@ def test_deactivation_is_audited_without_personal_details(api_as, rph, ctx):
     event = db.session.execute(sa.select(AuditEvent).where(
         AuditEvent.action == "user.deactivated")).scalar_one()
     assert (event.actor_user_id, event.entity_id) == (admin.user_id, str(rph.id))
-    assert event.details == {"was_active": True, "tokens_revoked": 1}
+    assert event.details == {"was_active": True, "active": False, "role": "pharmacist",
+                             "law_firm_id": None, "tokens_revoked": 1}
 
 
 def test_cli_users_deactivate_ends_token_and_session(app, runner, rph, ctx):
