@@ -19,9 +19,8 @@ from lienrx.auth.models import User
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound, ValidationFailed, field_error
 from lienrx.core.paging import Page, fetch_page
-from lienrx.core.security import ADMIN, ATTORNEY, ROLES
+from lienrx.core.security import ADMIN, ROLES
 from lienrx.extensions import db
-from lienrx.parties.models import LawFirm
 
 
 def _facts(user: User) -> dict[str, Any]:
@@ -68,13 +67,8 @@ def change_role(actor: Actor, user_id: int, *, role: str,
     errors: dict[str, list[str]] = {}
     if role not in ROLES:
         errors["role"] = ["Choose one of the roles."]
-    if role == ATTORNEY:
-        if law_firm_id is None:
-            errors["law_firm_id"] = ["Attorneys belong to a law firm."]
-        elif db.session.get(LawFirm, law_firm_id) is None:
-            errors["law_firm_id"] = ["No such law firm."]
-    elif law_firm_id is not None:
-        errors["law_firm_id"] = ["Only attorneys belong to a law firm."]
+    if firm := services.firm_errors(role, law_firm_id):
+        errors["law_firm_id"] = firm
     if errors:
         raise ValidationFailed(errors)
     if role == user.role and law_firm_id == user.law_firm_id:
@@ -84,6 +78,7 @@ def change_role(actor: Actor, user_id: int, *, role: str,
     before = _facts(user)
     user.role, user.law_firm_id = role, law_firm_id
     revoked = services.end_credentials(user)
+    db.session.expire(user, ["law_firm"])  # the new firm (or none) on the next read
     audit.record(actor, "user.role_changed", "user", user.id,
                  {"from": before, "to": _facts(user), "tokens_revoked": revoked})
     return user

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from lienrx.auth import passwords
+from lienrx.auth import passwords, rules
 from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.core.security import ROLES
 
@@ -93,6 +93,14 @@ def FirmId(**kwargs: Any) -> Any:  # noqa: N802 - a field
         **kwargs)
 
 
+def _check_firm(data: dict[str, Any]) -> None:
+    """Attorneys name their firm, staff none: said with the other field errors at once."""
+    if data.get("role") in ROLES:
+        problem = rules.firm_problem(data["role"], data.get("law_firm_id"))
+        if problem:
+            raise ValidationError([problem], field_name="law_firm_id")
+
+
 class UserCreateSchema(LoadSchema):
     email = fields.Email(required=True, validate=validate.Length(max=254),
                          metadata={"label": "E-mail"})
@@ -113,6 +121,10 @@ class UserCreateSchema(LoadSchema):
             if found:
                 raise ValidationError(found, field_name="password")
 
+    @validates_schema(skip_on_field_errors=False)
+    def _firm_fits_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _check_firm(data)
+
 
 class UserRoleSchema(LoadSchema):
     """An admin's change of a user's role, and of an attorney's firm (pages only)."""
@@ -120,6 +132,10 @@ class UserRoleSchema(LoadSchema):
     role = fields.String(required=True, validate=validate.OneOf(ROLES),
                          metadata={"label": "Role"})
     law_firm_id = FirmId()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _firm_fits_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _check_firm(data)
 
 
 class PasswordResetSchema(LoadSchema):

@@ -22,14 +22,14 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lienrx.audit import services as audit
-from lienrx.auth import passwords
+from lienrx.auth import passwords, rules
 from lienrx.auth.models import ApiToken, TotpFactor, User
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from lienrx.core.ratelimit import FailureBackoff
-from lienrx.core.security import ADMIN, ATTORNEY
+from lienrx.core.security import ADMIN
 from lienrx.core.unit_of_work import after_transaction, keeping_facts
 from lienrx.extensions import db, limiter
 from lienrx.parties.models import LawFirm
@@ -56,6 +56,15 @@ def find_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def firm_errors(role: str, law_firm_id: int | None) -> list[str]:
+    """What is wrong with ``law_firm_id`` for an account of ``role``; empty when it fits."""
+    if problem := rules.firm_problem(role, law_firm_id):
+        return [problem]
+    if law_firm_id is not None and db.session.get(LawFirm, law_firm_id) is None:
+        return ["No such law firm."]
+    return []
+
+
 def create_user(actor: Actor | None, *, email: str, name: str, role: str, password: str,
                 law_firm_id: int | None = None, license_number: str | None = None) -> User:
     """Create an account; attorneys belong to exactly one firm, staff to none."""
@@ -65,13 +74,8 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         errors["email"] = [EMAIL_TAKEN]
     if problems := passwords.problems(password, email):
         errors["password"] = problems
-    if role == ATTORNEY:
-        if law_firm_id is None:
-            errors["law_firm_id"] = ["Attorneys belong to a law firm."]
-        elif db.session.get(LawFirm, law_firm_id) is None:
-            errors["law_firm_id"] = ["No such law firm."]
-    elif law_firm_id is not None:
-        errors["law_firm_id"] = ["Only attorneys belong to a law firm."]
+    if firm := firm_errors(role, law_firm_id):
+        errors["law_firm_id"] = firm
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, name=name.strip(), role=role, law_firm_id=law_firm_id,

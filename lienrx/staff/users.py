@@ -75,7 +75,7 @@ def user_page(user_id: int, *, role_form: forms.Submission | None = None,
     role_form = role_form or forms.Submission(
         {"role-role": user.role, "role-law_firm_id": user.law_firm_id or ""}, prefix="role-",
         schema=UserRoleSchema())
-    password_form = password_form or forms.blank(PasswordResetSchema())
+    password_form = password_form or forms.Submission(prefix="pw-", schema=PasswordResetSchema())
     naming = (case_queries.count_naming_attorney(user.id, user.law_firm_id)
               if user.role == ATTORNEY and user.law_firm_id is not None else 0)
     status = max(role_form.status, password_form.status,
