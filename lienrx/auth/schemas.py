@@ -74,8 +74,8 @@ class TokenSchema(DumpSchema):
     user = fields.Nested(TokenUserSchema)
 
 
-PASSWORD_RULES = ("At least 12 characters, not a well-known password, not containing "
-                  "the e-mail's local part.")
+PASSWORD_RULES = ("At least 12 characters, not a well-known password, "  # noqa: S105 - wording
+                  "not containing the e-mail's local part.")
 
 
 def NewPassword(**kwargs: Any) -> fields.String:  # noqa: N802 - a field

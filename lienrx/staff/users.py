@@ -61,8 +61,8 @@ def new_user() -> Any:
     user = form.call(services.create_user, current_user)
     if user is None:
         return _new_user_page(form)
-    flash(f"Account created for {user.name}: hand over the password in person or by "
-          "another channel than this e-mail.", "info")
+    flash(f"Account created for {user.name}. Give them the password in person or by phone, "
+          "not by e-mail.", "info")
     return redirect(url_for("staff.user", user_id=user.id))
 
 
@@ -118,8 +118,8 @@ def reset_user_password(user_id: int) -> Any:
     changed = form.call(admin.reset_password, current_user, user_id)
     if changed is None:
         return user_page(user_id, password_form=form)
-    flash(f"New password set for {changed.name}; their sessions and tokens ended. Hand the "
-          "password over in person or by another channel than e-mail.", "info")
+    flash(f"New password set for {changed.name}; their sessions and tokens ended. Give them "
+          "the password in person or by phone, not by e-mail.", "info")
     return redirect(url_for("staff.user", user_id=user_id))
 
 

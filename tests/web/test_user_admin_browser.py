@@ -60,7 +60,7 @@ def test_admin_creates_an_attorney_changes_role_resets_password_and_deactivates(
     page.get_by_role("combobox", name="Role").select_option(label="Billing")
     page.get_by_role("combobox", name="Law firm").select_option(label="None (staff)")
     page.get_by_role("button", name="Change role").click()
-    assert page.get_by_text("Nora Vega is now Billing; their sessions and tokens ended").is_visible()
+    assert page.get_by_text("Nora Vega is now Billing; their sessions and tokens").is_visible()
     assert page.locator("#user-role").inner_text() == "Billing"
 
     page.get_by_label("New password").fill("short")
