@@ -220,6 +220,16 @@ def test_cli_users_deactivate_unknown_email_exits_2(runner):
     assert "no user" in result.output
 
 
+def test_cli_users_deactivate_refuses_the_last_active_admin(runner, ctx):
+    only = factories.user("admin", email="only-admin@example.test")
+    db.session.commit()
+    result = runner.invoke(args=["users", "deactivate", "--email", "only-admin@example.test"])
+    assert result.exit_code == 2
+    assert "refused: This is the last active admin" in result.output
+    db.session.remove()
+    assert db.session.get(User, only.id).active
+
+
 @pytest.mark.postgres_only  # SQLite runs one write transaction at a time: no race to lose
 def test_two_admins_deactivating_each_other_at_once_leave_one_active_admin(app, monkeypatch):
     """The last-admin rule holds under a race: the active admins' rows are locked, so the
