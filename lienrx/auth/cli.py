@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from lienrx.auth import services
-from lienrx.core.errors import ValidationFailed
+from lienrx.core.errors import Conflict, ValidationFailed
 from lienrx.core.security import ROLES
 from lienrx.extensions import db
 
@@ -50,6 +50,10 @@ def deactivate(email: str) -> None:
     if user is None:
         click.echo(f"email: no user has the e-mail {email.strip().lower()}", err=True)
         raise SystemExit(2)
-    services.deactivate_user(None, user.id)
+    try:
+        services.deactivate_user(None, user.id)
+    except Conflict as refused:
+        click.echo(f"refused: {refused.detail}", err=True)
+        raise SystemExit(2) from None
     db.session.commit()
     click.echo(f"deactivated user {user.id} {user.email}; its sessions and tokens are ended")

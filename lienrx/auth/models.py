@@ -34,6 +34,8 @@ class User(UserMixin, db.Model):  # type: ignore[name-defined]
     # deactivation) makes every earlier session cookie, even a copied one, stop working.
     credential_generation: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
+    # the last browser sign-in or API token issued; None until the first
+    last_sign_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     law_firm: Mapped[LawFirm | None] = relationship()
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from marshmallow import ValidationError, fields, validate, validates_schema
 
-from lienrx.auth import passwords
+from lienrx.auth import passwords, rules
 from lienrx.core.schemas import DumpSchema, Id, LoadSchema, TrimmedString
 from lienrx.core.security import ROLES
 
@@ -74,18 +74,45 @@ class TokenSchema(DumpSchema):
     user = fields.Nested(TokenUserSchema)
 
 
-class UserCreateSchema(LoadSchema):
-    email = fields.Email(required=True, validate=validate.Length(max=254))
-    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    role = fields.String(required=True, validate=validate.OneOf(ROLES))
-    password = fields.String(required=True, metadata={
+PASSWORD_RULES = ("At least 12 characters, not a well-known password, "  # noqa: S105 - wording
+                  "not containing the e-mail's local part.")
+
+
+def NewPassword(**kwargs: Any) -> fields.String:  # noqa: N802 - a field
+    """A password being set; the rules are checked where the e-mail is known."""
+    return fields.String(required=True, metadata={
         "label": "Password", "minLength": passwords.MIN_LENGTH,
-        "maxLength": passwords.MAX_LENGTH,
-        "description": "At least 12 characters, not a well-known password, not containing "
-                       "the e-mail's local part."})
-    law_firm_id = Id(load_default=None, allow_none=True)
+        "maxLength": passwords.MAX_LENGTH, "description": PASSWORD_RULES,
+        "hint": PASSWORD_RULES, **kwargs.pop("metadata", {})}, **kwargs)
+
+
+def FirmId(**kwargs: Any) -> Any:  # noqa: N802 - a field
+    """The law firm of an attorney (required for attorneys, refused for staff)."""
+    return Id(load_default=None, allow_none=True, metadata={
+        "label": "Law firm", "hint": "Attorneys only: the firm whose cases they see."},
+        **kwargs)
+
+
+def _check_firm(data: dict[str, Any]) -> None:
+    """Attorneys name their firm, staff none: said with the other field errors at once."""
+    if data.get("role") in ROLES:
+        problem = rules.firm_problem(data["role"], data.get("law_firm_id"))
+        if problem:
+            raise ValidationError([problem], field_name="law_firm_id")
+
+
+class UserCreateSchema(LoadSchema):
+    email = fields.Email(required=True, validate=validate.Length(max=254),
+                         metadata={"label": "E-mail"})
+    name = TrimmedString(required=True, validate=validate.Length(min=1, max=200),
+                         metadata={"label": "Name"})
+    role = fields.String(required=True, validate=validate.OneOf(ROLES),
+                         metadata={"label": "Role"})
+    password = NewPassword()
+    law_firm_id = FirmId()
     license_number = TrimmedString(load_default=None, allow_none=True,
-                                   validate=validate.Length(max=60))
+                                   validate=validate.Length(max=60),
+                                   metadata={"label": "License number"})
 
     @validates_schema(skip_on_field_errors=False)
     def _password_rules(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -93,3 +120,26 @@ class UserCreateSchema(LoadSchema):
             found = passwords.problems(data["password"], str(data.get("email") or ""))
             if found:
                 raise ValidationError(found, field_name="password")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _firm_fits_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _check_firm(data)
+
+
+class UserRoleSchema(LoadSchema):
+    """An admin's change of a user's role, and of an attorney's firm (pages only)."""
+
+    role = fields.String(required=True, validate=validate.OneOf(ROLES),
+                         metadata={"label": "Role"})
+    law_firm_id = FirmId()
+
+    @validates_schema(skip_on_field_errors=False)
+    def _firm_fits_role(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _check_firm(data)
+
+
+class PasswordResetSchema(LoadSchema):
+    """A new password an admin sets for a user (pages only); the rules are checked against
+    the user's e-mail by the service."""
+
+    password = NewPassword(metadata={"label": "New password"})

@@ -22,14 +22,14 @@ from sqlalchemy.orm import joinedload
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from lienrx.audit import services as audit
-from lienrx.auth import passwords
+from lienrx.auth import passwords, rules
 from lienrx.auth.models import ApiToken, TotpFactor, User
 from lienrx.core import clock, locks
 from lienrx.core.actors import Actor
 from lienrx.core.db import violates_unique
 from lienrx.core.errors import Conflict, NotFound, RateLimited, ValidationFailed
 from lienrx.core.ratelimit import FailureBackoff
-from lienrx.core.security import ATTORNEY
+from lienrx.core.security import ADMIN
 from lienrx.core.unit_of_work import after_transaction, keeping_facts
 from lienrx.extensions import db, limiter
 from lienrx.parties.models import LawFirm
@@ -56,6 +56,15 @@ def find_by_email(email: str) -> User | None:
     ).scalar_one_or_none()
 
 
+def firm_errors(role: str, law_firm_id: int | None) -> list[str]:
+    """What is wrong with ``law_firm_id`` for an account of ``role``; empty when it fits."""
+    if problem := rules.firm_problem(role, law_firm_id):
+        return [problem]
+    if law_firm_id is not None and db.session.get(LawFirm, law_firm_id) is None:
+        return ["No such law firm."]
+    return []
+
+
 def create_user(actor: Actor | None, *, email: str, name: str, role: str, password: str,
                 law_firm_id: int | None = None, license_number: str | None = None) -> User:
     """Create an account; attorneys belong to exactly one firm, staff to none."""
@@ -65,13 +74,8 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         errors["email"] = [EMAIL_TAKEN]
     if problems := passwords.problems(password, email):
         errors["password"] = problems
-    if role == ATTORNEY:
-        if law_firm_id is None:
-            errors["law_firm_id"] = ["Attorneys belong to a law firm."]
-        elif db.session.get(LawFirm, law_firm_id) is None:
-            errors["law_firm_id"] = ["No such law firm."]
-    elif law_firm_id is not None:
-        errors["law_firm_id"] = ["Only attorneys belong to a law firm."]
+    if firm := firm_errors(role, law_firm_id):
+        errors["law_firm_id"] = firm
     if errors:
         raise ValidationFailed(errors)
     user = User(email=email, name=name.strip(), role=role, law_firm_id=law_firm_id,
@@ -84,7 +88,8 @@ def create_user(actor: Actor | None, *, email: str, name: str, role: str, passwo
         if not violates_unique(exc, "users", "email"):
             raise
         raise Conflict("email_taken", EMAIL_TAKEN) from None
-    audit.record(actor, "user.created", "user", user.id, {"role": role})
+    audit.record(actor, "user.created", "user", user.id,
+                 {"role": role, "law_firm_id": law_firm_id, "active": True})
     return user
 
 
@@ -126,13 +131,38 @@ def authenticate(email: str, password: str, totp: str | None = None) -> User | N
 
 
 def signed_in(user: User) -> None:
-    """Record a browser sign-in."""
+    """Record a browser sign-in (and when it was, for the admin's user list)."""
+    user.last_sign_in_at = clock.utcnow()
+    db.session.flush()
     audit.record(user, "auth.login", "user", user.id)
 
 
 def _end_sessions(user: User) -> None:
     user.credential_generation = User.credential_generation + 1  # type: ignore[assignment]
     db.session.flush()
+
+
+def end_credentials(user: User) -> int:
+    """End every session and bearer token of ``user`` at once; the number of tokens ended."""
+    _end_sessions(user)
+    live = db.session.execute(sa.select(ApiToken).where(
+        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
+    for token in live:
+        token.revoked_at = clock.utcnow()
+    db.session.flush()
+    return len(live)
+
+
+LAST_ADMIN = "This is the last active admin: make another user an admin first."
+
+
+def is_last_active_admin(user: User) -> bool:
+    """Whether ``user`` is the only active admin, with every active admin row locked so two
+    admins changing each other at once cannot both pass (the second sees the first's change).
+    """
+    admins = locks.lock_all(sa.select(User).where(User.role == ADMIN, User.active.is_(True))
+                            .order_by(User.id), User)
+    return user.active and user.role == ADMIN and all(a.id == user.id for a in admins)
 
 
 def signed_out(actor: Actor) -> None:
@@ -161,16 +191,14 @@ def deactivate_user(actor: Actor | None, user_id: int) -> User:
         raise NotFound("No such user.")
     if actor is not None and actor.id == user.id:
         raise Conflict("invalid_transition", "You cannot deactivate your own account.")
+    if is_last_active_admin(user):
+        raise Conflict("invalid_transition", LAST_ADMIN)
     was_active = user.active
     user.active = False
-    _end_sessions(user)
-    live = db.session.execute(sa.select(ApiToken).where(
-        ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))).scalars().all()
-    for token in live:
-        token.revoked_at = clock.utcnow()
-    db.session.flush()
+    revoked = end_credentials(user)
     audit.record(actor, "user.deactivated", "user", user.id,
-                 {"was_active": was_active, "tokens_revoked": len(live)})
+                 {"was_active": was_active, "active": False, "role": user.role,
+                  "law_firm_id": user.law_firm_id, "tokens_revoked": revoked})
     return user
 
 
@@ -184,6 +212,7 @@ def issue_token(user: User, ttl: timedelta) -> tuple[str, ApiToken]:
     token = ApiToken(user_id=user.id, token_hash=_token_hash(raw),
                      expires_at=clock.utcnow() + ttl)
     db.session.add(token)
+    user.last_sign_in_at = clock.utcnow()
     db.session.flush()
     audit.record(user, "auth.token_issued", "api_token", token.id)
     return raw, token

@@ -62,3 +62,9 @@ def patient_cases(patient_id: int) -> list[Case]:
     """A patient's cases, oldest first (the patient's own read is audited by the caller)."""
     return list(db.session.execute(
         sa.select(Case).where(Case.patient_id == patient_id).order_by(Case.id)).scalars())
+
+
+def count_naming_attorney(user_id: int, law_firm_id: int) -> int:
+    """How many of the firm's cases name this user as attorney of record (no PHI is read)."""
+    return int(db.session.execute(sa.select(sa.func.count()).select_from(Case).where(
+        Case.attorney_user_id == user_id, Case.law_firm_id == law_firm_id)).scalar_one())

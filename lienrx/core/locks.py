@@ -6,7 +6,7 @@ prescription). Every ``SELECT … FOR UPDATE`` in LienRx goes through :func:`loc
 the rows of a table only after every table before it in :data:`ORDER` and never after a table
 that comes later:
 
-    totp_factors → cases → prescriptions → products → compounding_records → inventory_lots
+    users → totp_factors → cases → prescriptions → products → compounding_records → inventory_lots
           → dispenses → dur_alerts → reduction_requests → outbox_messages
           → pdmp_state_locks → audit_chain_heads
 
@@ -36,6 +36,7 @@ from lienrx.extensions import db
 log = logging.getLogger("lienrx.locks")
 
 ORDER: tuple[str, ...] = (
+    "users",  # an admin's change of accounts (the last active admin is kept), before all
     "totp_factors",  # proving who signs comes before the work the signature covers
     "cases",
     "prescriptions",
@@ -104,6 +105,22 @@ def lock(query: sa.Select[Any], model: type[M], *, session: Session | None = Non
     if found is not None:
         _claim(session, table, sa.inspect(found).identity)
     return cast("M | None", found)
+
+
+def lock_all(query: sa.Select[Any], model: type[M], *,
+             session: Session | None = None) -> list[M]:
+    """Like :func:`lock` for every row ``query`` selects (order it, by id, so two paths take
+    the rows in the same order)."""
+    session = session if session is not None else db.session()
+    table: str = model.__tablename__  # type: ignore[attr-defined]
+    if table not in RANK:
+        raise LockOrderError(f"{table} has no place in lienrx.core.locks.ORDER; add it there.")
+    found = list(session.execute(
+        query.with_for_update(of=model).execution_options(populate_existing=True)
+    ).unique().scalars())
+    for row in found:
+        _claim(session, table, sa.inspect(row).identity)
+    return cast("list[M]", found)
 
 
 def _forget(session: Session, transaction: SessionTransaction) -> None:

@@ -17,6 +17,7 @@ from lienrx.staff import (  # noqa: F401  (each module registers its routes on t
     pdmp,
     prescriptions,
     queue,
+    users,
 )
 from lienrx.staff.blueprint import bp
 

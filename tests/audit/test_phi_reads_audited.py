@@ -61,6 +61,10 @@ PHI_FREE = {
     "staff.export": "the export form (the workbook itself is audited when downloaded)",
     "staff.account_security": "the caller's own two-step sign-in settings, no patient",
     "staff.pdmp_reports": "the PDMP log: dates, states, counts and statuses, no patient",
+    "staff.users": "accounts: names, e-mails, roles and firms of staff and counsel, no patient",
+    "staff.user": "one account and a count of cases naming an attorney, no patient",
+    "staff.new_user": "an empty account form",
+    "staff.deactivate_user": "the confirmation of a deactivation: one account, no patient",
     # The controlled-substance inventory names drugs, lots, suppliers and staff; a draw names
     # its compounding record or dispense by id only, never a patient.
     "inventory_api.list_lots": "inventory lots name drugs and suppliers, no patient",

@@ -199,7 +199,8 @@ def test_deactivation_is_audited_without_personal_details(api_as, rph, ctx):
     event = db.session.execute(sa.select(AuditEvent).where(
         AuditEvent.action == "user.deactivated")).scalar_one()
     assert (event.actor_user_id, event.entity_id) == (admin.user_id, str(rph.id))
-    assert event.details == {"was_active": True, "tokens_revoked": 1}
+    assert event.details == {"was_active": True, "active": False, "role": "pharmacist",
+                             "law_firm_id": None, "tokens_revoked": 1}
 
 
 def test_cli_users_deactivate_ends_token_and_session(app, runner, rph, ctx):
@@ -217,3 +218,58 @@ def test_cli_users_deactivate_unknown_email_exits_2(runner):
     result = runner.invoke(args=["users", "deactivate", "--email", "nobody@example.test"])
     assert result.exit_code == 2
     assert "no user" in result.output
+
+
+def test_cli_users_deactivate_refuses_the_last_active_admin(runner, ctx):
+    only = factories.user("admin", email="only-admin@example.test")
+    db.session.commit()
+    result = runner.invoke(args=["users", "deactivate", "--email", "only-admin@example.test"])
+    assert result.exit_code == 2
+    assert "refused: This is the last active admin" in result.output
+    db.session.remove()
+    assert db.session.get(User, only.id).active
+
+
+@pytest.mark.postgres_only  # SQLite runs one write transaction at a time: no race to lose
+def test_two_admins_deactivating_each_other_at_once_leave_one_active_admin(app, monkeypatch):
+    """The last-admin rule holds under a race: the active admins' rows are locked, so the
+    second deactivation waits for the first, then sees it is about the last admin."""
+    import threading
+    import time
+
+    from lienrx.auth import services
+
+    ending = services.end_credentials
+
+    def slow_end(user):
+        revoked = ending(user)
+        time.sleep(0.5)  # the window in which an unlocked twin would count two admins
+        return revoked
+
+    monkeypatch.setattr(services, "end_credentials", slow_end)
+    with app.app_context():
+        first, second = factories.user("admin"), factories.user("admin")
+        pairs = [(factories.token(first), second.id), (factories.token(second), first.id)]
+        db.session.commit()
+    barrier = threading.Barrier(2)
+    answers = []
+
+    def fire(token, target):
+        client = app.test_client()
+        barrier.wait()
+        answers.append(client.post(f"/api/v1/users/{target}/deactivate",
+                                   headers={"Authorization": f"Bearer {token}"}))
+
+    threads = [threading.Thread(target=fire, args=pair) for pair in pairs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert sorted(a.status_code for a in answers) == [200, 409]
+    refused = next(a for a in answers if a.status_code == 409)
+    assert refused.json["code"] == "invalid_transition"
+    assert "last active admin" in refused.json["detail"]
+    with app.app_context():
+        active = db.session.execute(sa.select(sa.func.count()).select_from(User).where(
+            User.role == "admin", User.active.is_(True))).scalar_one()
+    assert active == 1
