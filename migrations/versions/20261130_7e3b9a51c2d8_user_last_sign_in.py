@@ -2,7 +2,7 @@
 user list
 
 Revision ID: 7e3b9a51c2d8
-Revises: 4c2a9e7d1b53
+Revises: a4c9e2f17b63
 Create Date: 2026-11-30 23:00:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '7e3b9a51c2d8'
-down_revision = '4c2a9e7d1b53'
+down_revision = 'a4c9e2f17b63'
 branch_labels = None
 depends_on = None
 
