@@ -344,8 +344,8 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
 
 
 def check_lot_in_date(lot_number: str | None, expiry: date | None, on: date) -> None:
-    """A package lot past its expiry (read from its barcode or typed) is not dispensed: 422
-    on ``lot_expiration_date``, the expiry shown."""
+    """A package lot past its expiry (read from its barcode, typed, or as received into the
+    inventory) is not dispensed: 422 on ``lot_expiration_date``, the expiry shown."""
     if expiry is not None and expiry < on:
         lot = f"Lot {lot_number}" if lot_number else "The lot"
         raise field_error("lot_expiration_date", f"{lot} expired on {expiry.isoformat()}: it "
@@ -427,6 +427,8 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
     lot = stock.stock_lot(prescription, ndc, request.lot_number)
+    if lot is not None:
+        check_lot_in_date(lot.lot_number, lot.expiration_date, on)
     unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on,
                                                      starts_fill=plan.starts_fill)
     alerts = _review_dur(actor, prescription, request.dur_resolutions)

@@ -46,7 +46,7 @@ def component_ndcs(component: str) -> list[str]:
     named = sa.select(FormulationIngredient.ndc).where(
         FormulationIngredient.component == component, FormulationIngredient.ndc.is_not(None))
     received = sa.select(InventoryLot.ndc).where(InventoryLot.component == component)
-    return sorted(set(db.session.execute(named.union(received)).scalars()))
+    return sorted({ndc for ndc in db.session.execute(named.union(received)).scalars() if ndc})
 
 
 def receipt_drug(component: str | None, product_id: int | None) -> tuple[str, list[str]] | None:
