@@ -46,6 +46,8 @@ class DispenseCreateSchema(LoadSchema):
     ndc = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=14))
     lot_number = TrimmedString(load_default=None, allow_none=True,
                                validate=validate.Length(max=60))
+    lot_expiration_date = BoundedDate("expiry", load_default=None, allow_none=True,
+                                      metadata={"label": "Lot expiry"})
     delivery_method = fields.String(load_default=None, allow_none=True,
                                     validate=validate.OneOf(DELIVERY_METHODS))
     delivery_state = fields.String(

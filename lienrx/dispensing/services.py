@@ -78,6 +78,7 @@ class DispenseRequest:
     compounding_record_id: int | None = None
     ndc: str | None = None
     lot_number: str | None = None
+    lot_expiration_date: date | None = None
     delivery_method: str | None = None
     delivery_state: str | None = None
     dur_resolutions: tuple[tuple[int, dur.Resolution], ...] = ()
@@ -323,6 +324,7 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
         return batch, None
     if request.compounding_record_id is not None:
         raise field_error("compounding_record_id", "A commercial product has no batch.")
+    check_lot_in_date(request.lot_number, request.lot_expiration_date, on)
     listed = formulary.product_ndcs(product)
     if not listed:
         raise Conflict("ndc_required",
@@ -340,6 +342,15 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
     if ndc not in listed:
         raise field_error("ndc", "The NDC is not one of the prescribed product's.")
     return None, ndc
+
+
+def check_lot_in_date(lot_number: str | None, expiry: date | None, on: date) -> None:
+    """A package lot past its expiry (read from its barcode, typed, or as received into the
+    inventory) is not dispensed: 422 on ``lot_expiration_date``, the expiry shown."""
+    if expiry is not None and expiry < on:
+        lot = f"Lot {lot_number}" if lot_number else "The lot"
+        raise field_error("lot_expiration_date", f"{lot} expired on {expiry.isoformat()}: it "
+                                                 f"cannot be dispensed on {on.isoformat()}.")
 
 
 def _review_dur(actor: Actor, prescription: Prescription,
@@ -417,6 +428,8 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         prescription, on, request.refill_override_reason)
     batch, ndc = _source_for(prescription, request, on)
     lot = stock.stock_lot(prescription, ndc, request.lot_number)
+    if lot is not None:
+        check_lot_in_date(lot.lot_number, lot.expiration_date, on)
     unit_price, fee, compounding_fee, charge = price(prescription, request.quantity, on,
                                                      starts_fill=plan.starts_fill)
     alerts = _review_dur(actor, prescription, request.dur_resolutions)

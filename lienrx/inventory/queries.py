@@ -40,6 +40,26 @@ def mfr_components() -> list[str]:
         .order_by(FormulationIngredient.component)).scalars())
 
 
+def component_ndcs(component: str) -> list[str]:
+    """The 11-digit NDCs a bulk component is known by: those its master formulations name
+    and those it was received under before."""
+    named = sa.select(FormulationIngredient.ndc).where(
+        FormulationIngredient.component == component, FormulationIngredient.ndc.is_not(None))
+    received = sa.select(InventoryLot.ndc).where(InventoryLot.component == component)
+    return sorted({ndc for ndc in db.session.execute(named.union(received)).scalars() if ndc})
+
+
+def receipt_drug(component: str | None, product_id: int | None) -> tuple[str, list[str]] | None:
+    """The name and 11-digit NDCs of what a receipt names: its commercial product, else its
+    bulk component; None when it names neither."""
+    product = db.session.get(Product, product_id) if product_id is not None else None
+    if product is not None and product.kind == "commercial":
+        return product.name, [row.ndc for row in product.ndcs]
+    if component:
+        return component, component_ndcs(component)
+    return None
+
+
 def _effective(federal: str | None, dur_classes: list[str] | None) -> str | None:
     return prescribing_rules.schedule_in_state(federal, dur_classes or [],
                                                current_app.config["LIENRX_PHARMACY_STATE"])

@@ -3,6 +3,7 @@ $0 to the patient, the printable label, the lien balance, and reversal."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -12,7 +13,7 @@ from flask_login import current_user
 from lienrx.cases.rules import US_STATES
 from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock, forms
-from lienrx.core.errors import Conflict
+from lienrx.core.errors import Conflict, ValidationFailed
 from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.money import format_cents
 from lienrx.core.schemas import plain_number
@@ -21,10 +22,12 @@ from lienrx.dispensing import queries, services
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
 from lienrx.dur import codes as dur_codes
 from lienrx.dur import services as dur
+from lienrx.formulary import services as formulary
 from lienrx.ledger.queries import case_balance
 from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import CloseFillSchema
+from lienrx.staff import scanning
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"
@@ -123,8 +126,10 @@ def _next_due(rx: Any) -> str:
 
 
 def prescription_page(prescription_id: int, form: forms.Submission | None,
-                      close_form: forms.Submission | None = None) -> Any:
-    """Render a prescription with its alerts, fills and the dispense form."""
+                      close_form: forms.Submission | None = None,
+                      scan_note: str | None = None) -> Any:
+    """Render a prescription with its alerts, fills and the dispense form (and, after a
+    scan was read into it, what was read)."""
     rx = prescribing.read_prescription(current_user, prescription_id)
     alerts, dispenses = dur.alerts_for(rx.id), queries.prescription_dispenses(rx.id)
     current = fills.current_fill(rx)
@@ -153,13 +158,14 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
         states=[(s, s) for s in sorted(US_STATES)],
         home_state=current_app.config["LIENRX_PHARMACY_STATE"],
-        late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"])
+        late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"], scan_note=scan_note)
     return page, (close_form or form).status
 
 
 def _dispense_data(prescription_id: int) -> dict[str, Any]:
-    data = {**forms.read(("quantity", "ndc", "lot_number", "delivery_method", "delivery_state",
-                          "dispensed_on", "late_entry_reason"),
+    data = {**forms.read(("quantity", "ndc", "lot_number", "lot_expiration_date",
+                          "delivery_method", "delivery_state", "dispensed_on",
+                          "late_entry_reason"),
                          ints=("days_supply", "compounding_record_id"),
                          checks=(MEDGUIDE, COMBINE)),
             "prescription_id": prescription_id}
@@ -242,7 +248,10 @@ def _medguide_given(form: forms.Submission, prescription_id: int) -> bool:
 @bp.route("/prescriptions/<int:prescription_id>/dispense", methods=["POST"])
 @require_roles(PHARMACIST)
 def create_dispense(prescription_id: int) -> Any:
-    """Dispense at $0 and charge the lien, or show why the rules refuse it."""
+    """Dispense at $0 and charge the lien, or show why the rules refuse it; a scan sent
+    with the form is read into it instead, for the pharmacist to check."""
+    if scanning.wanted():
+        return _read_scan(prescription_id)
     if submission_used():
         return _already_dispensed(prescription_id)
     form = forms.Submission.load(DispenseCreateSchema(), _dispense_data(prescription_id))
@@ -259,6 +268,24 @@ def create_dispense(prescription_id: int) -> Any:
             return redirect(url_for("staff.dispense", dispense_id=record.id))
     _errors_by_row(form)
     return prescription_page(prescription_id, form)
+
+
+def _read_scan(prescription_id: int) -> Any:
+    """Fill the NDC, lot and expiry from the scan: an NDC of another product than the one
+    prescribed, or a lot expired by the fill date, is refused next to the Scan field."""
+    rx = prescribing.get_prescription(prescription_id)
+    reading = scanning.read(DispenseCreateSchema(), formulary.product_ndcs(rx.product),
+                            f"the prescribed {rx.product.name}", "lot_expiration_date")
+    if reading.scan is not None:
+        try:
+            fill_date = date.fromisoformat(reading.form.value("dispensed_on"))
+        except ValueError:
+            fill_date = clock.today()
+        try:
+            services.check_lot_in_date(reading.scan.lot, reading.scan.expiry, fill_date)
+        except ValidationFailed as exc:
+            reading = scanning.refuse(reading, exc.errors["lot_expiration_date"][0])
+    return prescription_page(prescription_id, reading.form, scan_note=reading.note)
 
 
 def _already_dispensed(prescription_id: int) -> Any:

@@ -17,6 +17,7 @@ from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.formulary import queries as formulary_queries
 from lienrx.inventory import queries, rules, services
 from lienrx.inventory.schemas import CountCreateSchema, MovementCreateSchema, ReceiptSchema
+from lienrx.staff import scanning
 from lienrx.staff.blueprint import bp
 
 RECEIPT_FIELDS = ("component", "ndc", "lot_number", "expiration_date", "quantity", "unit",
@@ -36,13 +37,13 @@ def inventory() -> Any:
                            pending=queries.open_destructions(), today=clock.today())
 
 
-def _receive_page(form: forms.Submission) -> Any:
+def _receive_page(form: forms.Submission, scan_note: str | None = None) -> Any:
     products = [(p.id, f"{p.code} — {p.name}") for p in formulary_queries.active_products()
                 if p.kind == "commercial"]
     return render_template(
         "staff/inventory_receive.html", form=form, products=products,
         components=[(c, c) for c in queries.mfr_components()],
-        units=[(u, u) for u in rules.UNITS]), form.status
+        units=[(u, u) for u in rules.UNITS], scan_note=scan_note), form.status
 
 
 @bp.route("/inventory/receive", methods=["GET"])
@@ -55,7 +56,10 @@ def receive_form() -> Any:
 @bp.route("/inventory/receive", methods=["POST"])
 @require_roles(PHARMACIST)
 def receive() -> Any:
-    """Receive stock against an invoice, or show what is wrong with the form."""
+    """Receive stock against an invoice, or show what is wrong with the form; a scan sent
+    with the form is read into it instead, to be checked."""
+    if scanning.wanted():
+        return _read_scan()
     if submission_used():
         return _already_done()
     form = forms.Submission.load(ReceiptSchema(),
@@ -65,6 +69,21 @@ def receive() -> Any:
         return _receive_page(form) if lot is None else _already_done()
     flash(f"Received into lot {lot.lot_number}: {lot.on_hand} {lot.unit} now on hand.", "info")
     return redirect(url_for("staff.inventory_lot", lot_id=lot.id))
+
+
+def _read_scan() -> Any:
+    """Fill the NDC, lot and expiry from the scan; its NDC must be one of the chosen
+    component's or product's (choose one first)."""
+    product_id = forms.as_int((request.form.get("product_id") or "").strip())
+    drug = queries.receipt_drug((request.form.get("component") or "").strip() or None,
+                                product_id if isinstance(product_id, int) else None)
+    if drug is None:
+        reading = scanning.not_read(ReceiptSchema(), "Choose the bulk component or the "
+                                    "commercial product first: the scanned NDC must be one "
+                                    "of its NDCs.")
+    else:
+        reading = scanning.read(ReceiptSchema(), drug[1], drug[0], "expiration_date")
+    return _receive_page(reading.form, reading.note)
 
 
 def _already_done() -> Any:

@@ -1,6 +1,7 @@
 """SPEC §4.3–4.5 and API.md "Dispensing and the lien ledger": fills at $0 on the lien."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
@@ -12,11 +13,17 @@ from lienrx.dispensing.labels import TRANSFER_CAUTION
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.formulary import services as formulary
+from lienrx.inventory import services as inventory
 from lienrx.ledger.models import JournalEntry
 from lienrx.prescribing.models import Prescription
 from tests import factories
 from tests.dispensing.conftest import cream_fill, gabapentin_fill, pending_batch
-from tests.formulary.factories import load_products, prescription
+from tests.formulary.factories import (
+    GABAPENTIN_300_NDC,
+    SUPPLIER_DEA,
+    load_products,
+    prescription,
+)
 
 
 @pytest.fixture
@@ -292,3 +299,34 @@ def test_a_prescription_can_be_filled_until_its_last_day_ends_at_the_pharmacy(rp
     response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter))
     assert response.status_code == 201, response.json
     assert response.json["dispensed_on"] == expires.isoformat()
+
+
+def test_a_lot_expired_by_the_fill_date_is_422_on_lot_expiration_date(rph, counter):
+    lapsed = clock.today() - timedelta(days=1)
+    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(
+        counter, lot_expiration_date=lapsed.isoformat()))
+    assert response.status_code == 422
+    assert response.json["errors"]["lot_expiration_date"] == [
+        f"Lot GB2291A expired on {lapsed.isoformat()}: it cannot be dispensed on "
+        f"{clock.today().isoformat()}."]
+    in_date = rph.post("/api/v1/dispenses", json=gabapentin_fill(
+        counter, lot_expiration_date=clock.today().isoformat()))
+    assert in_date.status_code == 201, in_date.json  # good through its expiry date
+
+
+def test_a_received_lot_past_its_expiry_is_not_dispensed(rph, app, counter):
+    with app.app_context():
+        lot = inventory.receive(
+            None, ndc=GABAPENTIN_300_NDC, lot_number="GB-OLD", quantity=Decimal(500),
+            unit="each", expiration_date=clock.today() + timedelta(days=20),
+            supplier="Test Distributor", supplier_dea_number=SUPPLIER_DEA,
+            invoice_number="INV-OLD", received_on=clock.today(),
+            product_id=db.session.get(Prescription, counter.gabapentin_rx).product_id)
+        expiry = lot.expiration_date
+        db.session.commit()
+    clock.freeze(clock.utcnow() + timedelta(days=21))
+    response = rph.post("/api/v1/dispenses", json=gabapentin_fill(counter, lot_number="GB-OLD"))
+    assert response.status_code == 422
+    assert response.json["errors"]["lot_expiration_date"] == [
+        f"Lot GB-OLD expired on {expiry.isoformat()}: it cannot be dispensed on "
+        f"{clock.today().isoformat()}."]
