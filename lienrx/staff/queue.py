@@ -33,7 +33,7 @@ def may_open(endpoint: str) -> bool:
 def queue_url(name: str | None = None, number: int = 1) -> str:
     """The queue page's URL with the current stage, search and sort (and page ``number``
     when ``name`` is given): what the fragment's links and the Refresh link point to."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     if name is not None:
         args[name] = str(number)
     return url_for("staff.queue", **args)

@@ -70,14 +70,16 @@ class Item:
 
     def matches(self, needle: str) -> bool:
         """Whether the (case-folded) search text is in the patient's name, either way round,
-        the Rx number (with or without its zeros) or the firm's file number."""
+        the Rx number (with or without its zeros), the firm's file number or the item's own
+        reference (a batch's lot, a case number)."""
         names = [self.patient.casefold()] if self.patient else []
         if self.patient and " " in self.patient:
             first, last = self.patient.split(" ", 1)
             names.append(f"{last}, {first}".casefold())
         if any(needle in name for name in names):
             return True
-        if self.file_number and needle in self.file_number.casefold():
+        if needle in self.ref.casefold() or (
+                self.file_number and needle in self.file_number.casefold()):
             return True
         digits = needle.removeprefix("rx").lstrip("0")
         return bool(self.rx and digits.isdigit() and self.rx[2:].lstrip("0") == digits)
@@ -101,7 +103,8 @@ class Snapshot:
     @cached_property
     def batch_products(self) -> tuple[set[int], set[int]]:
         """(products with a verified batch to fill from, products with a batch waiting)."""
-        usable, waiting = set(), set()
+        usable: set[int] = set()
+        waiting: set[int] = set()
         for product_id, status in db.session.execute(
                 sa.select(CompoundingRecord.product_id, CompoundingRecord.status).where(
                     sa.or_(CompoundingRecord.status == "pending_verification", sa.and_(

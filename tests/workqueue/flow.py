@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from lienrx.cases import services as cases
 from lienrx.compounding import services as compounding
+from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.dispensing import services as dispensing
 from lienrx.dur import services as dur
@@ -32,6 +33,7 @@ class Lien:
     prescriber_id: int
     rx_id: int | None = None
     batch_id: int | None = None
+    batch_lot: str = ""
 
 
 def open_case(last_name: str = "Okafor") -> Lien:
@@ -70,6 +72,7 @@ def resolve_alerts(lien: Lien) -> None:
 def make_batch(lien: Lien) -> None:
     """A technician makes the batch: it waits for a pharmacist's verification."""
     lien.batch_id = pending_batch(CREAM, 120, factories.user("technician"))
+    lien.batch_lot = db.session.get(CompoundingRecord, lien.batch_id).lot_number
 
 
 def verify_batch(lien: Lien) -> None:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 import sqlalchemy as sa
@@ -16,6 +15,7 @@ from lienrx.case_documents import services as case_documents
 from lienrx.core import clock
 from lienrx.core.errors import NotFound
 from lienrx.extensions import db
+from lienrx.prescribing.models import Prescription
 from lienrx.reduction_requests import services as reduction_requests
 from lienrx.settlement import services as settlement
 from lienrx.workqueue import rules
@@ -88,8 +88,6 @@ def test_exhausted_prescriptions_leave_the_queue(ctx):
     for step, _ in flow.STEPS[:5]:
         step(lien)
     assert where(pharmacist, lien) == {"ready"}
-    from lienrx.prescribing.models import Prescription
-
     rx = db.session.get(Prescription, lien.rx_id)
     rx.quantity_forfeited = rx.quantity * (1 + rx.refills_authorized)  # nothing left to fill
     db.session.flush()
