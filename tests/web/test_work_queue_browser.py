@@ -62,11 +62,13 @@ def test_an_item_moves_through_every_stage_with_the_counts(page, live_server, ap
     searched = page.url
     for step, stage in flow.STEPS:
         step_in(app, step, lien)
-        page.get_by_role("link", name="Refresh").click()
+        with page.expect_navigation():
+            page.get_by_role("link", name="Refresh").click()
         if stage == "verification":  # the batch names no patient: the lien waits on it
             assert sum(count(page, s) for s in PHARMACY) == 0
             page.get_by_label("Patient, Rx number or file no.").fill(lien.batch_lot)
-            page.get_by_role("button", name="Search").click()
+            with page.expect_navigation():
+                page.get_by_role("button", name="Search").click()
             assert page.locator("tr[data-stage=verification]", has_text=lien.batch_lot
                                 ).is_visible()
             assert count(page, "verification") == 1
