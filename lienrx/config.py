@@ -36,7 +36,8 @@ TEXT_SETTINGS = (*REQUIRED_IN_PRODUCTION, "LIENRX_TIMEZONE", "LIENRX_PHARMACY_ST
 # deployments keep their home state; LIENRX_PHARMACY_STATE wins when both are set.
 DEPRECATED_ALIASES = {"LIENRX_DEFAULT_STATE": "LIENRX_PHARMACY_STATE"}
 WHOLE_NUMBER_SETTINGS = ("LIENRX_PAYOFF_VALID_DAYS", "LIENRX_QUIET_LIEN_DAYS",
-                         "LIENRX_LATE_ENTRY_DAYS", "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS")
+                         "LIENRX_LATE_ENTRY_DAYS", "IDLE_TIMEOUT_MINUTES", "TOKEN_TTL_HOURS",
+                         "LIENRX_QUEUE_REFRESH_SECONDS")
 DEV_KEYS_FILE = "dev-keys.json"
 
 
@@ -98,6 +99,7 @@ class BaseConfig:
     LIENRX_QUIET_LIEN_DAYS = 45  # the portal flags an active lien with no fill for this long
     LIENRX_CONFIRM_CHARGE_ABOVE = 100_000  # cents: the dispense page asks to confirm above it
     LIENRX_LATE_ENTRY_DAYS = 7  # how many days back a pharmacist may date a late-entered fill
+    LIENRX_QUEUE_REFRESH_SECONDS = 60  # how often the work queue page refreshes its list
     # Letters to law firms (payoff statements, release and closing letters)
     LIENRX_LETTER_SIGNATORY: str | None = None  # the name in the signature block, when set
     LIENRX_LETTER_SIGNATORY_TITLE = "Lien Billing Department"

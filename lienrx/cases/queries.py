@@ -10,11 +10,8 @@ import sqlalchemy as sa
 
 from lienrx.cases import rules
 from lienrx.cases.models import Case, LienAgreement
-from lienrx.core.paging import Page, fetch_page
 from lienrx.extensions import db
 from lienrx.ledger.queries import case_balances
-
-LIMIT = 100
 
 
 @dataclass
@@ -41,13 +38,6 @@ def with_balances(cases: Sequence[Case], *,
                                        LienAgreement.status == "active")).scalars()}
     return [CaseView(c, balances[c.id], agreements.get(c.id),
                      disclosed is None or c.id in disclosed) for c in cases]
-
-
-def cases_with_status(status: str) -> Page[Case]:
-    """Cases in one status, oldest first (the first ``LIMIT`` and how many there are; no PHI
-    is read)."""
-    return fetch_page(sa.select(Case).where(Case.status == status).order_by(Case.id),
-                      page_size=LIMIT)
 
 
 def status_counts() -> dict[str, int]:

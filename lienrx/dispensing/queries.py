@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -43,9 +43,7 @@ from lienrx.prescribing import fills
 from lienrx.prescribing.models import Prescription
 from lienrx.prescribing.services import effective_status
 
-LIMIT = 100  # a work-queue section shows this many and says how many there are
-SCANNED = LIMIT * 5  # fillable prescriptions checked for due dates; the page says when capped
-DUE_SOON_DAYS = 7
+SCANNED = 500  # fillable prescriptions checked for due dates; the page says when capped
 
 
 def hyphenated_ndc(ndc: str | None) -> str | None:
@@ -213,17 +211,13 @@ def _fillable(today: date) -> Page[Any]:
 
 
 @dataclass(frozen=True)
-class DueLists:
-    """The queue's two prescription lists (each a page of at most ``LIMIT`` with its total)
-    and how many fillable prescriptions were checked out of how many there are."""
+class DueScan:
+    """Fillable prescriptions with the day each next fill is due, and how many fillable
+    prescriptions were checked out of how many there are."""
 
-    ready: Page[RxDue]
-    soon: Page[RxDue]
+    items: list[RxDue]
     checked: int
     fillable: int
-
-    def __iter__(self) -> Iterator[Page[RxDue]]:  # ready, soon = ...
-        return iter((self.ready, self.soon))
 
 
 def _due(rx: Prescription, today: date) -> date:
@@ -236,22 +230,14 @@ def _due(rx: Prescription, today: date) -> date:
     return max(today, found[0]) if found else today
 
 
-def prescriptions_by_due_date(actor: Actor, today: date) -> DueLists:
-    """(ready to fill today, refills coming due within a week), each at most ``LIMIT`` shown
-    with its total; audited, as the queue names the patients."""
-    ready, soon = [], []
+def fillable_by_due_date(today: date) -> DueScan:
+    """Prescriptions in use on active cases (not expired, not exhausted, not cancelled) with
+    the day their next fill is due, soonest first; at most ``SCANNED`` are checked. The
+    caller audits the read (the prescriptions lead to their patients)."""
     fillable = _fillable(today)
-    for rx, case in fillable:
-        due = _due(rx, today)
-        if due <= today:
-            ready.append(RxDue(rx, case, due))
-        elif due <= today + timedelta(days=DUE_SOON_DAYS):
-            soon.append(RxDue(rx, case, due))
-    soon.sort(key=lambda item: item.due_on)
-    audit.record(actor, "work_queue.read", "prescription", None,
-                 {"ready": len(ready[:LIMIT]), "soon": len(soon[:LIMIT])})
-    return DueLists(Page(ready[:LIMIT], len(ready), 1, LIMIT),
-                    Page(soon[:LIMIT], len(soon), 1, LIMIT), len(fillable), fillable.total)
+    items = sorted((RxDue(rx, case, _due(rx, today)) for rx, case in fillable),
+                   key=lambda item: (item.due_on, item.prescription.id))
+    return DueScan(items, len(fillable), fillable.total)
 
 
 @dataclass(frozen=True)

@@ -1,46 +1,62 @@
-"""The work queue: what is waiting for the pharmacy and the billing desk today."""
+"""The work queue: what waits for whom today, stage by stage, with counts, search, sorting,
+paging, and a list fragment the page re-fetches to stay current."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import current_app, render_template, request, url_for
 from flask_login import current_user
 
-from lienrx.cases import queries as case_queries
-from lienrx.cases import rules as case_rules
-from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock
-from lienrx.core.security import ADMIN, BILLING, PHARMACIST, STAFF, TECHNICIAN, require_roles
-from lienrx.dispensing import queries as dispensing_queries
-from lienrx.dur import queries as dur_queries
-from lienrx.inventory import queries as inventory_queries
-from lienrx.pdmp import queries as pdmp_queries
-from lienrx.pdmp import services as pdmp
-from lienrx.pdmp.profiles import profile_for
+from lienrx.core.paging import page_number
+from lienrx.core.security import STAFF, require_roles
 from lienrx.staff.blueprint import bp
+from lienrx.workqueue import rules
+from lienrx.workqueue.queries import Filters, work_queue
 
-PHARMACY = (PHARMACIST, TECHNICIAN)
+
+def _filters() -> Filters:
+    args = request.args
+    sort = args.get("sort") or rules.DEFAULT_SORT
+    return Filters(stage=(args.get("stage") or "").strip(), q=(args.get("q") or "").strip(),
+                   sort=sort if sort in rules.SORTS else rules.DEFAULT_SORT,
+                   page=page_number(args))
+
+
+def may_open(endpoint: str) -> bool:
+    """Whether the signed-in person's role may open the page an item links to."""
+    roles = getattr(current_app.view_functions[endpoint], "allowed_roles", None)
+    return roles is None or current_user.role in roles
+
+
+def queue_url(name: str | None = None, number: int = 1) -> str:
+    """The queue page's URL with the current stage, search and sort (and page ``number``
+    when ``name`` is given): what the fragment's links and the Refresh link point to."""
+    args: dict[str, Any] = request.args.to_dict()
+    if name is not None:
+        args[name] = str(number)
+    return url_for("staff.queue", **args)
+
+
+def _render(template: str) -> Any:
+    queue = work_queue(current_user, _filters())
+    return render_template(template, queue=queue, sorts=rules.SORTS, rules=rules,
+                           groups=rules.GROUP_TITLES, may_open=may_open, page_url=queue_url,
+                           refresh_url=queue_url(), updated_at=clock.local_time(clock.utcnow()),
+                           today=clock.today(),
+                           refresh_seconds=current_app.config["LIENRX_QUEUE_REFRESH_SECONDS"])
 
 
 @bp.route("/")
 @require_roles(*STAFF)
 def queue() -> Any:
-    """Show the work queue: counts and links for the signed-in role."""
-    role = current_user.role
-    sections: dict[str, Any] = {}
-    if role in PHARMACY or role == ADMIN:
-        due = dispensing_queries.prescriptions_by_due_date(current_user, clock.today())
-        sections.update(ready=due.ready, soon=due.soon, due=due,
-                        batches=batch_queries.pending_batches(), alerts=dur_queries.open_alerts(),
-                        biennial=inventory_queries.biennial_status(),
-                        variances=inventory_queries.lots_with_variance(),
-                        losses=inventory_queries.loss_notices(clock.today()))
-    home_profile = profile_for(pdmp.home_state())
-    if role in (PHARMACIST, ADMIN) and home_profile is not None:
-        sections.update(pdmp_missing=pdmp_queries.days_without_submitted_report(
-            home_profile, clock.today()), pdmp_rejected=pdmp_queries.rejected_reports())
-    if role in (BILLING, ADMIN):
-        sections.update(intake=case_queries.cases_with_status(case_rules.INTAKE),
-                        counts=case_queries.status_counts())
-    return render_template("staff/queue.html", today=clock.today(), **sections)
+    """Show the work queue: counts per stage and the items waiting, oldest first."""
+    return _render("staff/queue.html")
+
+
+@bp.route("/queue/items")
+@require_roles(*STAFF)
+def queue_items() -> Any:
+    """The work queue's counts and list alone, for the page to refresh in place."""
+    return _render("staff/_queue_items.html")

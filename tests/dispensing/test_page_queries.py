@@ -8,6 +8,7 @@ from lienrx.audit.models import AuditEvent
 from lienrx.core import clock
 from lienrx.dispensing import queries
 from lienrx.extensions import db
+from lienrx.workqueue.queries import Filters, work_queue
 from tests import factories
 from tests.formulary.factories import load_products, prescription
 
@@ -32,10 +33,11 @@ def test_the_work_queue_lists_fillable_prescriptions_and_audits_the_read(ctx, wo
     load_products("GABA-CAP-300")
     rx = prescription(world.case_id, world.prescriber_id, "GABA-CAP-300")
     pharmacist = factories.user("pharmacist")
-    ready, soon = queries.prescriptions_by_due_date(pharmacist, clock.today())
-    assert [item.prescription.id for item in ready] == [rx.id] and list(soon) == []
-    assert (ready.total, soon.total) == (1, 0)
-    assert ready[0].case.id == world.case_id and ready[0].due_on == clock.today()
+    found = work_queue(pharmacist, Filters(stage="ready"))
+    assert [item.rx for item in found.items] == [f"RX{rx.id:07d}"] and found.items.total == 1
+    assert found.items[0].due == clock.today()
+    assert found.items[0].patient.startswith("Jordan Rivera")
     db.session.commit()
     (event,) = events("work_queue.read")
-    assert event.actor_user_id == pharmacist.id and event.details == {"ready": 1, "soon": 0}
+    assert event.actor_user_id == pharmacist.id
+    assert event.details == {"stage": "ready", "shown": 1, "page": 1, "searched": False}

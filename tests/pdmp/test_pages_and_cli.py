@@ -11,7 +11,7 @@ from lienrx.pdmp import queries as pdmp_queries
 from lienrx.pdmp import services
 from tests.pdmp.asap_validator import assert_valid
 from tests.pdmp.conftest import FILL_DAY, at
-from tests.staff.conftest import sign_in
+from tests.staff.conftest import sign_in, text
 
 MONDAY = date(2026, 11, 23)
 
@@ -68,11 +68,13 @@ def test_work_queue_lists_each_past_business_day_without_a_submitted_report(app,
         db.session.commit()
         sent_id = sent.id
     rph.post(f"/api/v1/pdmp/reports/{sent_id}/submission", json={"method": "upload"})
-    queue = sign_in(app, "pharmacist").get("/staff/").get_data(as_text=True)
-    assert "PDMP reports to send" in queue
+    queue = text(sign_in(app, "pharmacist").get("/staff/?stage=pdmp"))
+    assert "PDMP reports 2 " in queue
     assert "2026-11-18" not in queue
-    assert "2026-11-19</a>: no report submitted; due 2026-11-20 <strong>(overdue)</strong>" in queue
-    assert "2026-11-20</a>: no report submitted; due 2026-11-23</li>" in queue  # due today
+    assert "PDMP 2026-11-19 2026-11-19 2026-11-20 No report submitted; due 2026-11-20 (overdue)" \
+        in queue
+    assert "PDMP 2026-11-20 2026-11-20 2026-11-23 No report submitted; due 2026-11-23 " \
+        in queue  # due today
     assert "2026-11-21" not in queue and "2026-11-22" not in queue  # the weekend
 
 
@@ -87,9 +89,9 @@ def test_work_queue_lists_a_rejected_report_until_a_later_one_is_submitted(app, 
     rph.post(f"/api/v1/pdmp/reports/{ids[0]}/result",
              json={"accepted": False, "errors": "E1"})
     page = sign_in(app, "pharmacist")
-    assert "rejected by the state" in page.get("/staff/").get_data(as_text=True)
+    assert "Rejected by the state" in page.get("/staff/").get_data(as_text=True)
     rph.post(f"/api/v1/pdmp/reports/{ids[1]}/submission", json={"method": "upload"})
-    assert "rejected by the state" not in page.get("/staff/").get_data(as_text=True)
+    assert "Rejected by the state" not in page.get("/staff/").get_data(as_text=True)
 
 
 def test_cli_writes_the_days_report_to_the_file_and_logs_it(app, runner, rph, day, tmp_path):

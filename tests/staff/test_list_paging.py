@@ -101,9 +101,11 @@ def test_billing_desk_requests_page_and_search(app, staff, world):
 
 
 def test_work_queue_says_how_many_it_does_not_list(app, staff, monkeypatch):
-    from lienrx.cases import queries
+    from lienrx.workqueue import rules
 
     open_cases(app, 4)
-    monkeypatch.setattr(queries, "LIMIT", 3)
-    page = text(staff("billing").get("/staff/"))
-    assert "Liens pending agreement 4 Showing the first 3 of 4." in page
+    monkeypatch.setattr(rules, "PAGE_SIZE", 3)
+    desk = staff("billing")
+    page = text(desk.get("/staff/"))
+    assert "Intake 4 " in page and "Showing 1–3 of 4 items" in page
+    assert "Showing 4–4 of 4 items" in text(desk.get("/staff/?page=2"))

@@ -233,8 +233,8 @@ def test_queue_lists_what_is_waiting(app, staff, counter):  # noqa: F811
                                      for lot in lots_for("KET-CRM-10", 100)])
         db.session.commit()
     shown = text(staff("pharmacist").get("/staff/"))
-    assert re.search(r"Ready to fill 2 ", shown)
-    assert re.search(r"Batches awaiting verification 1 ", shown)
+    assert re.search(r"Ready to dispense 2 ", shown)
+    assert re.search(r"Verification 1 ", shown)
 
 
 def test_a_charge_above_the_threshold_needs_its_confirmation(app, staff, counter,  # noqa: F811

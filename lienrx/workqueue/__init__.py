@@ -1,0 +1,1 @@
+"""The staff work queue: what waits for whom, stage by stage."""
