@@ -88,7 +88,9 @@ def _claim(session: Session, table: str, key: object) -> None:
 
 def lock(query: sa.Select[Any], model: type[M], *, session: Session | None = None,
          skip_locked: bool = False) -> M | None:
-    """Run ``query`` with ``FOR UPDATE OF`` ``model``'s table, in the order of :data:`ORDER`.
+    """Run ``query`` with ``FOR NO KEY UPDATE OF`` ``model``'s table (PostgreSQL), in the
+    order of :data:`ORDER`. Lockers wait for each other; a row that only refers to the locked
+    one (a disclosure, a posting: its foreign key share-locks it) is not held up by the lock.
 
     The row is re-read under the lock (``populate_existing``): a copy loaded before the lock
     was taken may be stale. ``skip_locked`` passes over rows another transaction holds (a
@@ -99,7 +101,7 @@ def lock(query: sa.Select[Any], model: type[M], *, session: Session | None = Non
     if table not in RANK:
         raise LockOrderError(f"{table} has no place in lienrx.core.locks.ORDER; add it there.")
     found = session.execute(
-        query.with_for_update(of=model, skip_locked=skip_locked)
+        query.with_for_update(of=model, skip_locked=skip_locked, key_share=True)
         .execution_options(populate_existing=True)
     ).unique().scalar_one_or_none()
     if found is not None:
@@ -116,7 +118,7 @@ def lock_all(query: sa.Select[Any], model: type[M], *,
     if table not in RANK:
         raise LockOrderError(f"{table} has no place in lienrx.core.locks.ORDER; add it there.")
     found = list(session.execute(
-        query.with_for_update(of=model).execution_options(populate_existing=True)
+        query.with_for_update(of=model, key_share=True).execution_options(populate_existing=True)
     ).unique().scalars())
     for row in found:
         _claim(session, table, sa.inspect(row).identity)

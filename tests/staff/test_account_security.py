@@ -105,7 +105,8 @@ def test_disabling_totp_needs_password_and_code(staff, app):
         "email": "rph.off@example.test", "password": factories.PASSWORD}).status_code == 201
     with app.app_context():
         events = db.session.execute(sa.select(AuditEvent).where(
-            AuditEvent.action.like("auth.totp_disable%"))).scalars().all()
+            AuditEvent.action.like("auth.totp_disable%"))
+            .order_by(AuditEvent.id)).scalars().all()
     assert [(e.action, e.details) for e in events] == [
         ("auth.totp_disable_failed", {"fields": ["password"]}),
         ("auth.totp_disable_failed", {"fields": ["totp"]}),
