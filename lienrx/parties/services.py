@@ -80,8 +80,15 @@ def create_patient(actor: Actor | None, *, first_name: str, last_name: str, date
     return patient
 
 
+REGISTERED_TWICE = ("A patient with this last name and date of birth is already registered; "
+                    "use that patient, or send confirm_new: true to register another.")
+EDITED_INTO_A_MATCH = ("Another patient is registered with this last name and date of birth; "
+                       "if it is the same person, use that patient's record, else confirm the "
+                       "change.")
+
+
 def _refuse_duplicates(actor: Actor | None, duplicate_index: str,
-                       other_than: int | None = None) -> None:
+                       other_than: int | None = None, detail: str = REGISTERED_TWICE) -> None:
     matches = list(db.session.execute(
         sa.select(Patient.id).where(Patient.duplicate_index == duplicate_index,
                                     Patient.id != other_than if other_than else sa.true())
@@ -89,11 +96,8 @@ def _refuse_duplicates(actor: Actor | None, duplicate_index: str,
     if matches:
         # which patients the caller was told of is kept, though the registration is refused
         audit.record(actor, "patient.duplicate_refused", "patient", None, {"matches": matches})
-        raise keeping_facts(Conflict(
-            "possible_duplicate_patient",
-            "A patient with this last name and date of birth is already registered; use that "
-            "patient, or send confirm_new: true to register another.",
-            matches=[{"id": i} for i in matches]))
+        raise keeping_facts(Conflict("possible_duplicate_patient", detail,
+                                     matches=[{"id": i} for i in matches]))
 
 
 def _profile(values: dict[str, Any]) -> dict[str, Any]:
@@ -135,7 +139,8 @@ def _change_identity(actor: Actor, patient: Patient, *, confirm_new: bool,
     born = date.fromisoformat(merged["date_of_birth"])
     duplicate_index = patient_duplicate_index(merged["last_name"], born)
     if duplicate_index != patient.duplicate_index and not confirm_new:
-        _refuse_duplicates(actor, duplicate_index, other_than=patient.id)
+        _refuse_duplicates(actor, duplicate_index, other_than=patient.id,
+                           detail=EDITED_INTO_A_MATCH)
     changed = edits.apply(patient, identity)
     patient.lookup_index = patient_lookup_index(merged["last_name"], born)
     patient.duplicate_index = duplicate_index

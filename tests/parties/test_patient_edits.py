@@ -59,7 +59,7 @@ def test_patient_edit_audits_fields_changed_without_phi(app, staff, world):
     for phi in ("Jordana", "Rivera-Soto", old_last, "1985", "615-555", "Oak", "female", "70"):
         assert phi not in logged
     page = text(tech.get(f"/staff/patients/{world.patient_id}"))
-    assert "Patient {}: Jordana Rivera-Soto".format(world.patient_id) in page
+    assert f"Patient {world.patient_id}: Jordana Rivera-Soto" in page
 
 
 def test_editing_name_and_dob_recomputes_the_lookup_index(app, staff, world):
