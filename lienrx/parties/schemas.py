@@ -198,6 +198,8 @@ class PrescriberCreateSchema(LoadSchema):
 class PrescriberEditSchema(PrescriberCreateSchema):
     """A correction of a prescriber's details: every field as it should stand."""
 
+    phone = _opt(40, metadata={"label": "Phone"})
+
     reason = _opt(500, metadata={"label": "Reason for the change",
                                  "hint": "e.g. the NPI registry shows another address."})
 
@@ -212,3 +214,4 @@ class PrescriberSchema(DumpSchema):
     state_license = fields.String(allow_none=True)
     specialty = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)

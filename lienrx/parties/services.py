@@ -263,7 +263,7 @@ def _check_prescriber_ids(npi: str, dea_number: str | None,
 
 
 PRESCRIBER_FIELDS = ("first_name", "last_name", "credential", "npi", "dea_number",
-                     "state_license", "specialty", "address")
+                     "state_license", "specialty", "address", "phone")
 
 
 def edit_prescriber(actor: Actor, prescriber_id: int, *, reason: str | None = None,

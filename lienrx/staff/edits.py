@@ -33,7 +33,7 @@ CASE_REQUIRED = ("date_of_injury", "injury_mechanism", "jurisdiction")
 CASE_OPTIONAL = ("firm_file_number", "mechanism_narrative", "reason")
 PRESCRIBER_REQUIRED = ("first_name", "last_name", "npi")
 PRESCRIBER_OPTIONAL = ("credential", "dea_number", "state_license", "specialty", "address",
-                       "reason")
+                       "phone", "reason")
 RX_TEXT = ("sig", "indication", "quantity", "written_on", "reason")
 RX_INTS = ("days_supply", "refills_authorized")
 DOSE_PARTS = ("amount", "unit", "times_per_day")

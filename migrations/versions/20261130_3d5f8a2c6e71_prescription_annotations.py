@@ -1,5 +1,6 @@
-"""prescription annotations: a pharmacist's clarification on a prescription already dispensed
-against, with who, when and why, never rewriting the prescription as written
+"""prescription annotations and prescriber phone: a pharmacist's clarification on a
+prescription already dispensed against, with who, when and why, never rewriting the
+prescription as written; the prescriber's office phone, kept with their details
 
 Revision ID: 3d5f8a2c6e71
 Revises: 7e3b9a51c2d8
@@ -30,8 +31,11 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_prescription_annotations'))
     )
     op.create_index(op.f('ix_prescription_annotations_prescription_id'), 'prescription_annotations', ['prescription_id'], unique=False)
+    op.add_column('prescribers', sa.Column('phone', sa.String(length=40), nullable=True))
 
 
 def downgrade():
+    # not a batch: SQLite drops the column in place, so the rows other tables point at stay
+    op.drop_column('prescribers', 'phone')
     op.drop_index(op.f('ix_prescription_annotations_prescription_id'), table_name='prescription_annotations')
     op.drop_table('prescription_annotations')

@@ -29,7 +29,8 @@ def form_of(app, prescriber_id, **changes):
         values = {"first_name": p.first_name, "last_name": p.last_name,
                   "credential": p.credential or "", "npi": p.npi,
                   "dea_number": p.dea_number or "", "state_license": p.state_license or "",
-                  "specialty": p.specialty or "", "address": p.address or ""}
+                  "specialty": p.specialty or "", "address": p.address or "",
+                  "phone": p.phone or ""}
     return {**values, **changes}
 
 
@@ -48,6 +49,7 @@ def test_prescriber_edit_audits_old_and_new_values(app, staff, world):
         f"/staff/prescribers/{world.prescriber_id}/edit",
         data=form_of(app, world.prescriber_id, last_name="Paine", npi=NEW_NPI,
                      credential="DO", address="200 Clinic Way, Nashville TN",
+                     phone="615-555-0142",
                      reason="NPI registry lookup"))
     assert response.status_code == 302
     with app.app_context():
@@ -57,10 +59,11 @@ def test_prescriber_edit_audits_old_and_new_values(app, staff, world):
         event = db.session.execute(sa.select(AuditEvent).where(
             AuditEvent.action == "prescriber.edited")).scalar_one()
     assert event.details == {
-        "fields": ["address", "credential", "last_name", "npi"],
+        "fields": ["address", "credential", "last_name", "npi", "phone"],
         "changes": {"last_name": ["Pain", "Paine"], "npi": [old_npi, NEW_NPI],
                     "credential": [None, "DO"],
-                    "address": [None, "200 Clinic Way, Nashville TN"]},
+                    "address": [None, "200 Clinic Way, Nashville TN"],
+                    "phone": [None, "615-555-0142"]},
         "reason": "NPI registry lookup"}
 
 
