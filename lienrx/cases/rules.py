@@ -28,6 +28,17 @@ LATERALITIES = ("left", "right", "bilateral", "unspecified")
 TREATMENT_KINDS = ("iv_ketamine_infusion", "sympathetic_nerve_block", "spinal_cord_stimulator",
                    "physical_therapy", "other")
 
+# What may be corrected on a case after it is opened (cases.edits); the law firm changes only
+# by substitution of counsel, the diagnoses not at all (prescriptions name them).
+EDITABLE_CASE_FIELDS = ("firm_file_number", "date_of_injury", "injury_mechanism",
+                        "mechanism_narrative", "jurisdiction")
+# The facts of the injury: evidence on the POGOS, so a change says why.
+CASE_FIELDS_NEEDING_REASON = ("date_of_injury", "injury_mechanism", "mechanism_narrative",
+                              "jurisdiction")
+# Codes the audit log may hold old and new values of; the file number, the date of injury and
+# the narrative identify the client or describe their health (PHI): named, never shown.
+PHI_FREE_CASE_FIELDS = ("injury_mechanism", "jurisdiction")
+
 US_STATES = frozenset(
     "AL AK AZ AR CA CO CT DE DC FL GA HI ID IL IN IA KS KY LA ME MD MA MI MN MS MO MT NE NV NH "
     "NJ NM NY NC ND OH OK OR PA PR RI SC SD TN TX UT VT VA WA WV WI WY".split()

@@ -48,6 +48,27 @@ class CaseCreateSchema(LoadSchema):
                             metadata={"label": "Diagnoses", "item_label": "Diagnosis"})
 
 
+class CaseEditSchema(LoadSchema):
+    """A correction of a case after it was opened (``rules.EDITABLE_CASE_FIELDS``)."""
+
+    firm_file_number = _opt(60, metadata={"label": "Firm's file number"})
+    date_of_injury = BoundedDate("event", required=True, metadata={"label": "Date of injury"})
+    injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS),
+                                     metadata={"label": "Injury mechanism"})
+    mechanism_narrative = TrimmedString(load_default=None, allow_none=True,
+                                        validate=validate.Length(max=5000),
+                                        metadata={"label": "What happened"})
+    jurisdiction = fields.String(
+        required=True,
+        validate=validate.OneOf(sorted(rules.US_STATES),
+                                error="Use a two-letter US state code, e.g. TN."),
+        metadata={"label": "Jurisdiction (state)"})
+    reason = _opt(500, metadata={
+        "label": "Reason for the change",
+        "hint": "Needed when a fact of the injury changes. Name the source (e.g. police "
+                "report), not the patient's details."})
+
+
 class CaseListArgs(LoadSchema):
     status = fields.String(load_default=None, validate=validate.OneOf(rules.STATUSES))
 

@@ -114,6 +114,7 @@ class Prescriber(db.Model):  # type: ignore[name-defined]
     state_license: Mapped[str | None] = mapped_column(sa.String(40))
     specialty: Mapped[str | None] = mapped_column(sa.String(100))
     address: Mapped[str | None] = mapped_column(sa.String(400))
+    phone: Mapped[str | None] = mapped_column(sa.String(40))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
 
     __table_args__ = (one_of("credential", rules.CREDENTIALS, "credential_known"),)

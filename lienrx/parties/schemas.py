@@ -107,6 +107,13 @@ class PatientCreateSchema(PatientProfileSchema, PatientIdentitySchema):
                            "and date of birth exists (else 409 possible_duplicate_patient)."})
 
 
+class PatientIdentityEditSchema(PatientIdentitySchema):
+    """A correction of who the patient is; the duplicate rule applies as at registration."""
+
+    confirm_new = fields.Boolean(load_default=False, metadata={
+        "label": "Keep the change although another patient matches"})
+
+
 class AllergyOutSchema(DumpSchema):
     substance = fields.String()
     reaction = fields.String(allow_none=True)
@@ -188,6 +195,15 @@ class PrescriberCreateSchema(LoadSchema):
     address = _opt(400, metadata={"label": "Address"})
 
 
+class PrescriberEditSchema(PrescriberCreateSchema):
+    """A correction of a prescriber's details: every field as it should stand."""
+
+    phone = _opt(40, metadata={"label": "Phone"})
+
+    reason = _opt(500, metadata={"label": "Reason for the change",
+                                 "hint": "e.g. the NPI registry shows another address."})
+
+
 class PrescriberSchema(DumpSchema):
     id = fields.Integer()
     first_name = fields.String()
@@ -198,3 +214,4 @@ class PrescriberSchema(DumpSchema):
     state_license = fields.String(allow_none=True)
     specialty = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
+    phone = fields.String(allow_none=True)

@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from lienrx.audit import edits
 from lienrx.audit import services as audit
 from lienrx.core import clock, crypto
 from lienrx.core.actors import Actor
@@ -21,6 +22,7 @@ from lienrx.parties.models import LawFirm, OutsideMedication, Patient, Prescribe
 
 PROFILE_FIELDS = ("sex", "weight_kg", "height_cm", "allergies", "creatinine_clearance",
                   "creatinine_clearance_on", "phone", "email", "address")
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth")
 
 
 def create_law_firm(actor: Actor | None, *, name: str, address: str | None = None,
@@ -78,38 +80,71 @@ def create_patient(actor: Actor | None, *, first_name: str, last_name: str, date
     return patient
 
 
-def _refuse_duplicates(actor: Actor | None, duplicate_index: str) -> None:
+REGISTERED_TWICE = ("A patient with this last name and date of birth is already registered; "
+                    "use that patient, or send confirm_new: true to register another.")
+EDITED_INTO_A_MATCH = ("Another patient is registered with this last name and date of birth; "
+                       "if it is the same person, use that patient's record, else confirm the "
+                       "change.")
+
+
+def _refuse_duplicates(actor: Actor | None, duplicate_index: str,
+                       other_than: int | None = None, detail: str = REGISTERED_TWICE) -> None:
     matches = list(db.session.execute(
-        sa.select(Patient.id).where(Patient.duplicate_index == duplicate_index)
+        sa.select(Patient.id).where(Patient.duplicate_index == duplicate_index,
+                                    Patient.id != other_than if other_than else sa.true())
         .order_by(Patient.id)).scalars())
     if matches:
         # which patients the caller was told of is kept, though the registration is refused
         audit.record(actor, "patient.duplicate_refused", "patient", None, {"matches": matches})
-        raise keeping_facts(Conflict(
-            "possible_duplicate_patient",
-            "A patient with this last name and date of birth is already registered; use that "
-            "patient, or send confirm_new: true to register another.",
-            matches=[{"id": i} for i in matches]))
+        raise keeping_facts(Conflict("possible_duplicate_patient", detail,
+                                     matches=[{"id": i} for i in matches]))
 
 
 def _profile(values: dict[str, Any]) -> dict[str, Any]:
-    """The profile fields among ``values`` (anything else is a programming error: the name
-    and birth date, which the blind indexes are made of, never change through here)."""
+    """The profile fields among ``values`` (anything else is a programming error)."""
     unknown = set(values) - set(PROFILE_FIELDS)
     if unknown:
         raise TypeError(f"not profile fields: {sorted(unknown)}")
     return values
 
 
-def update_patient(actor: Actor, patient_id: int, **changes: Any) -> Patient:
-    """Change a patient's clinical profile or contact details: each field sent is set, a null
-    clears it (the name and date of birth are not changed here)."""
+def update_patient(actor: Actor, patient_id: int, *, confirm_new: bool = False,
+                   **changes: Any) -> Patient:
+    """Edit a patient: the clinical profile and contact details (a null clears one) and, from
+    the staff page, the name and date of birth. A new name or birth date recomputes the blind
+    indexes and, when it matches another patient's, is refused (409
+    `possible_duplicate_patient`) unless ``confirm_new``. Audited as ``patient.edited`` with
+    the names of the fields that changed, never their values (every one of them is PHI)."""
     patient = _patient(patient_id)
-    for name, value in _profile(changes).items():
-        setattr(patient, name, value)
+    identity = {name: changes.pop(name) for name in IDENTITY_FIELDS if name in changes}
+    changed: dict[str, tuple[Any, Any]] = {}
+    if identity:
+        changed = _change_identity(actor, patient, confirm_new=confirm_new, **identity)
+    changed.update(edits.apply(patient, _profile(changes)))
     db.session.flush()
-    audit.record(actor, "patient.updated", "patient", patient.id, {"fields": sorted(changes)})
+    edits.record_edit(actor, "patient", patient.id, changed, phi_free=())
     return patient
+
+
+def _change_identity(actor: Actor, patient: Patient, *, confirm_new: bool,
+                     **identity: Any) -> dict[str, tuple[Any, Any]]:
+    """Set the name and birth date sent and recompute the blind indexes; what changed."""
+    born = identity.get("date_of_birth")
+    if born is not None:
+        if born > clock.today():
+            raise field_error("date_of_birth", "The date of birth is in the future.")
+        identity["date_of_birth"] = born.isoformat()
+    merged = {"first_name": patient.first_name, "last_name": patient.last_name,
+              "date_of_birth": patient.date_of_birth, **identity}
+    born = date.fromisoformat(merged["date_of_birth"])
+    duplicate_index = patient_duplicate_index(merged["last_name"], born)
+    if duplicate_index != patient.duplicate_index and not confirm_new:
+        _refuse_duplicates(actor, duplicate_index, other_than=patient.id,
+                           detail=EDITED_INTO_A_MATCH)
+    changed = edits.apply(patient, identity)
+    patient.lookup_index = patient_lookup_index(merged["last_name"], born)
+    patient.duplicate_index = duplicate_index
+    return changed
 
 
 def _patient(patient_id: int) -> Patient:
@@ -195,10 +230,26 @@ def create_prescriber(actor: Actor | None, *, first_name: str, last_name: str, n
                       specialty: str | None = None, address: str | None = None,
                       credential: str | None = None) -> Prescriber:
     """Register a prescriber after checking the NPI and DEA number."""
+    dea_number = _check_prescriber_ids(npi, dea_number)
+    prescriber = Prescriber(first_name=first_name, last_name=last_name, npi=npi,
+                            dea_number=dea_number, state_license=state_license,
+                            specialty=specialty, address=address, credential=credential)
+    db.session.add(prescriber)
+    db.session.flush()
+    audit.record(actor, "prescriber.created", "prescriber", prescriber.id)
+    return prescriber
+
+
+def _check_prescriber_ids(npi: str, dea_number: str | None,
+                          other_than: int | None = None) -> str | None:
+    """Refuse an invalid or already registered NPI and an invalid DEA number; the DEA number
+    as stored (upper case)."""
     errors: dict[str, list[str]] = {}
     if not npi_valid(npi):
         errors["npi"] = ["Not a valid NPI (10 digits with a correct check digit)."]
-    elif db.session.execute(sa.select(Prescriber.id).where(Prescriber.npi == npi)).first():
+    elif db.session.execute(sa.select(Prescriber.id).where(
+            Prescriber.npi == npi, Prescriber.id != other_than if other_than else sa.true())
+    ).first():
         errors["npi"] = ["A prescriber with this NPI is already registered."]
     if dea_number is not None:
         dea_number = dea_number.strip().upper()
@@ -208,12 +259,31 @@ def create_prescriber(actor: Actor | None, *, first_name: str, last_name: str, n
                 "a correct check digit)."]
     if errors:
         raise ValidationFailed(errors)
-    prescriber = Prescriber(first_name=first_name, last_name=last_name, npi=npi,
-                            dea_number=dea_number, state_license=state_license,
-                            specialty=specialty, address=address, credential=credential)
-    db.session.add(prescriber)
+    return dea_number
+
+
+PRESCRIBER_FIELDS = ("first_name", "last_name", "credential", "npi", "dea_number",
+                     "state_license", "specialty", "address", "phone")
+
+
+def edit_prescriber(actor: Actor, prescriber_id: int, *, reason: str | None = None,
+                    **values: Any) -> Prescriber:
+    """Correct a prescriber's details (each field sent is set; a null clears an optional
+    one), the NPI and DEA number checked as at registration. Prescriptions already entered
+    keep pointing to the prescriber, so labels and records made from now on show the new
+    details. Audited as ``prescriber.edited`` with old and new values: a prescriber's
+    public NPI record is no patient's information."""
+    unknown = set(values) - set(PRESCRIBER_FIELDS)
+    if unknown:
+        raise TypeError(f"not prescriber fields: {sorted(unknown)}")
+    prescriber = get_prescriber(prescriber_id)
+    values["dea_number"] = _check_prescriber_ids(
+        values.get("npi", prescriber.npi), values.get("dea_number", prescriber.dea_number),
+        other_than=prescriber.id)
+    changed = edits.apply(prescriber, values)
     db.session.flush()
-    audit.record(actor, "prescriber.created", "prescriber", prescriber.id)
+    edits.record_edit(actor, "prescriber", prescriber.id, changed, phi_free=PRESCRIBER_FIELDS,
+                      reason=reason)
     return prescriber
 
 

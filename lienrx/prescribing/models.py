@@ -177,3 +177,20 @@ class PrescriptionFill(db.Model):  # type: ignore[name-defined]
     def begun(self) -> bool:
         """Something of it stands, or it was closed short (its rest forfeited)."""
         return self.closed_short or Decimal(self.quantity_dispensed) > 0
+
+
+class PrescriptionAnnotation(db.Model):  # type: ignore[name-defined]
+    """A pharmacist's clarification on a prescription already dispensed against (e.g. the
+    prescriber confirmed the directions by phone): who, when and why, next to the record as
+    written, which it never rewrites. Append-only."""
+
+    __tablename__ = "prescription_annotations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    prescription_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("prescriptions.id", ondelete="RESTRICT"), index=True)
+    note: Mapped[str] = mapped_column(sa.String(1000))
+    reason: Mapped[str] = mapped_column(sa.String(500))
+    annotated_by_user_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="RESTRICT"))
+    annotated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)

@@ -192,3 +192,16 @@ def expires_on(schedule: str, written_on: date, state: StateRule) -> date:
 def refill_too_soon_threshold(schedule: str | None) -> Decimal:
     """Fraction of the previous fill's days supply that must elapse before the next fill."""
     return SCHEDULE_RULES[schedule or NON_CONTROLLED].refill_too_soon
+
+# Edits after entry (prescribing.edits). A prescription is a legal record: the drug and
+# strength (the product), the prescriber and the case are what was ordered, never edited;
+# a different one is cancelled and entered anew. Before anything is dispensed against it, a
+# transcription error in these may be corrected, with a reason, and DUR reviews it again:
+EDITABLE_BEFORE_FILL = ("sig", "dose", "indication", "diagnosis_codes", "quantity",
+                        "days_supply", "refills_authorized", "written_on", "source")
+# Once dispensed against, nothing of it changes: a clarification is annotated beside it
+# (PrescriptionAnnotation), and a changed order is a new prescription.
+# What the audit log may show old and new values of (quantities and codes; the directions,
+# indication, diagnoses and dates of a patient's prescription are named, never shown).
+PHI_FREE_EDIT_FIELDS = ("quantity", "days_supply", "refills_authorized", "source",
+                        "dose_amount", "dose_unit", "dose_times_per_day")

@@ -53,6 +53,40 @@ class PrescriptionCreateSchema(LoadSchema):
                            validate=validate.OneOf(rules.SOURCES))
 
 
+class PrescriptionEditSchema(LoadSchema):
+    """A correction of a prescription nothing was dispensed against
+    (``rules.EDITABLE_BEFORE_FILL``), with the reason."""
+
+    sig = PrescriptionCreateSchema._declared_fields["sig"]
+    quantity = Quantity(required=True, metadata={"label": "Quantity"})
+    days_supply = fields.Integer(required=True, strict=True,
+                                 validate=validate.Range(min=1, max=365),
+                                 metadata={"label": "Days supply"})
+    refills_authorized = fields.Integer(load_default=0, strict=True,
+                                        validate=validate.Range(min=0, max=99),
+                                        metadata={"label": "Refills authorized"})
+    written_on = BoundedDate("event", required=True, metadata={"label": "Written on"})
+    diagnosis_codes = PrescriptionCreateSchema._declared_fields["diagnosis_codes"]
+    indication = PrescriptionCreateSchema._declared_fields["indication"]
+    dose = PrescriptionCreateSchema._declared_fields["dose"]
+    source = fields.String(load_default=None, allow_none=True,
+                           validate=validate.OneOf(rules.SOURCES), metadata={"label": "Source"})
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason for the correction",
+                                     "hint": "What was entered wrong, and from what source "
+                                             "(e.g. the faxed original)."})
+
+
+class AnnotationSchema(LoadSchema):
+    note = TrimmedString(required=True, validate=validate.Length(min=1, max=1000),
+                         metadata={"label": "Clarification",
+                                   "hint": "e.g. Directions confirmed with the prescriber: "
+                                           "apply twice a day to the left foot."})
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason",
+                                     "hint": "e.g. Called Dr Roe's office on the fill date."})
+
+
 class CancelSchema(LoadSchema):
     reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
 

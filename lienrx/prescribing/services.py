@@ -97,6 +97,30 @@ def _load_parties(actor: Actor | None, case_id: int, prescriber_id: int,
     return case, prescriber, product
 
 
+def order_problems(schedule: str, prescriber: Prescriber, *, refills_authorized: int,
+                   source: str | None, written_on: date, errors: dict[str, Any]) -> None:
+    """Add to ``errors`` what the schedule's rules refuse in an order (refills, source, the
+    prescriber's DEA number) and a written date in the future."""
+    rule = rules.SCHEDULE_RULES[schedule]
+    if rule.max_refills is not None and refills_authorized > rule.max_refills:
+        errors["refills_authorized"] = [
+            f"Schedule {schedule} allows at most {rule.max_refills} refills."]
+    if source in rule.refused_sources:
+        errors["source"] = [f"A Schedule {schedule} prescription cannot be a {source} order: "
+                             "it needs a written or electronic prescription."]
+    if rule.requires_dea and not prescriber.dea_number:
+        errors["prescriber_id"] = [
+            f"A Schedule {schedule} product needs a prescriber with a DEA number."]
+    if written_on > clock.today():
+        errors["written_on"] = ["The written date is in the future."]
+
+
+def structured_dose(dose: Mapping[str, Any] | None) -> Dose | None:
+    """The structured dose of a loaded ``{amount, unit, times_per_day}``, if any."""
+    return None if dose is None else Dose(
+        Decimal(dose["amount"]), dose["unit"], Decimal(dose["times_per_day"]))
+
+
 def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int, product_id: int,
                         quantity: Decimal, days_supply: int, written_on: date,
                         sig: str | None = None, indication: str | None = None,
@@ -115,25 +139,14 @@ def create_prescription(actor: Actor | None, *, case_id: int, prescriber_id: int
     # that state (rules.state_rule's delivery_state); a dispense has no shipping address yet.
     state = rules.state_rule(current_app.config["LIENRX_PHARMACY_STATE"])
     schedule = rules.effective_schedule(product.dea_schedule, product.dur_classes or [], state)
-    rule = rules.SCHEDULE_RULES[schedule]
     errors: dict[str, Any] = {}
-    if rule.max_refills is not None and refills_authorized > rule.max_refills:
-        errors["refills_authorized"] = [
-            f"Schedule {schedule} allows at most {rule.max_refills} refills."]
-    if source in rule.refused_sources:
-        errors["source"] = [f"A Schedule {schedule} prescription cannot be a {source} order: "
-                             "it needs a written or electronic prescription."]
-    if rule.requires_dea and not prescriber.dea_number:
-        errors["prescriber_id"] = [
-            f"A Schedule {schedule} product needs a prescriber with a DEA number."]
-    if written_on > clock.today():
-        errors["written_on"] = ["The written date is in the future."]
+    order_problems(schedule, prescriber, refills_authorized=refills_authorized, source=source,
+                   written_on=written_on, errors=errors)
     codes = _diagnosis_codes(diagnosis_codes or [], case, errors)
     indication = (indication or "").strip()
     if not indication:
         errors["indication"] = ["Give the prescriber's stated reason for this prescription."]
-    structured = None if dose is None else Dose(
-        Decimal(dose["amount"]), dose["unit"], Decimal(dose["times_per_day"]))
+    structured = structured_dose(dose)
     sig = _dose_and_sig((sig or "").strip(), structured, product, errors)
     if errors:
         raise ValidationFailed(errors)

@@ -11,6 +11,7 @@ from lienrx.staff import (  # noqa: F401  (each module registers its routes on t
     cases,
     compounding,
     dispensing,
+    edits,
     intake,
     inventory,
     patients,

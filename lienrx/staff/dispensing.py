@@ -24,6 +24,7 @@ from lienrx.dur import codes as dur_codes
 from lienrx.dur import services as dur
 from lienrx.formulary import services as formulary
 from lienrx.ledger.queries import case_balance
+from lienrx.prescribing import edits as rx_edits
 from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import CloseFillSchema
@@ -158,7 +159,8 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
         states=[(s, s) for s in sorted(US_STATES)],
         home_state=current_app.config["LIENRX_PHARMACY_STATE"],
-        late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"], scan_note=scan_note)
+        late_entry_days=current_app.config["LIENRX_LATE_ENTRY_DAYS"], scan_note=scan_note,
+        annotations=rx_edits.annotations_for(rx.id))
     return page, (close_form or form).status
 
 

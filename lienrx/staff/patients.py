@@ -21,6 +21,7 @@ from lienrx.parties import services as parties
 from lienrx.parties.schemas import (
     OutsideMedicationCreateSchema,
     OutsideMedicationStopSchema,
+    PatientIdentityEditSchema,
     PatientProfileSchema,
 )
 from lienrx.staff.blueprint import bp
@@ -33,6 +34,7 @@ PROFILE_INPUTS = ("sex", "weight_kg", "height_cm", "creatinine_clearance",
                   "creatinine_clearance_on", "phone", "email", "address")
 ALLERGY_PARTS = ("substance", "reaction", "severity")
 BLANK_ALLERGY_ROWS = 2
+IDENTITY_FIELDS = ("first_name", "last_name", "date_of_birth")
 MEDICATION_FIELDS = ("name", "ingredient", "dose_mg_per_day", "source", "started_on",
                      "stopped_on")
 
@@ -61,7 +63,24 @@ def _allergy_rows(form: forms.Submission) -> int:
     return recorded + BLANK_ALLERGY_ROWS
 
 
+def _identity_form(patient: Any) -> forms.Submission:
+    """The identity form filled with what is recorded."""
+    return forms.Submission({f"identity-{name}": getattr(patient, name)
+                             for name in IDENTITY_FIELDS}, prefix="identity-",
+                            schema=PatientIdentityEditSchema())
+
+
+def _duplicates(form: forms.Submission) -> list[Any]:
+    """The patients a refused change matches, to be shown (each read audited)."""
+    refusal = form.refusal
+    if refusal is None or refusal.code != "possible_duplicate_patient":
+        return []
+    return [parties.read_patient(current_user, match["id"])
+            for match in refusal.extra["matches"]]
+
+
 def patient_page(patient_id: int, *, profile_form: forms.Submission | None = None,
+                 identity_form: forms.Submission | None = None,
                  medication_form: forms.Submission | None = None,
                  stop_form: forms.Submission | None = None, stopping: int | None = None,
                  status: int = 200) -> Any:
@@ -69,9 +88,11 @@ def patient_page(patient_id: int, *, profile_form: forms.Submission | None = Non
     patient = parties.read_patient(current_user, patient_id)
     medications = parties.read_outside_medications(current_user, patient_id).items
     profile = profile_form or _profile_form(patient)
+    identity = identity_form or _identity_form(patient)
     return render_template(
         "staff/patient.html", patient=patient, cases=case_queries.patient_cases(patient_id),
         medications=medications, today=clock.today(), profile_form=profile,
+        identity_form=identity, duplicates=_duplicates(identity),
         allergy_rows=_allergy_rows(profile), allergy_parts=ALLERGY_PARTS,
         severities=rules.ALLERGY_SEVERITIES, sexes=[(s, s) for s in rules.SEXES],
         sources=[(s, s.replace("_", " ")) for s in rules.OUTSIDE_MEDICATION_SOURCES],
@@ -126,6 +147,19 @@ def update_patient_profile(patient_id: int) -> Any:
     if form.call(parties.update_patient, current_user, patient_id) is None:
         return patient_page(patient_id, profile_form=form, status=form.status)
     flash("Clinical profile recorded.", "info")
+    return redirect(url_for("staff.patient", patient_id=patient_id))
+
+
+@bp.route("/patients/<int:patient_id>/identity", methods=["POST"])
+@require_roles(*EDITORS)
+def edit_patient_identity(patient_id: int) -> Any:
+    """Correct the name or date of birth; a match with another patient asks for a confirm."""
+    form = forms.Submission.load(PatientIdentityEditSchema(),
+                                 forms.read(IDENTITY_FIELDS, checks=("confirm_new",),
+                                            prefix="identity-"), prefix="identity-")
+    if form.call(parties.update_patient, current_user, patient_id) is None:
+        return patient_page(patient_id, identity_form=form, status=form.status)
+    flash("Name and date of birth saved.", "info")
     return redirect(url_for("staff.patient", patient_id=patient_id))
 
 

@@ -63,6 +63,7 @@ PHI_FREE = {
     "staff.pdmp_reports": "the PDMP log: dates, states, counts and statuses, no patient",
     "staff.users": "accounts: names, e-mails, roles and firms of staff and counsel, no patient",
     "staff.user": "one account and a count of cases naming an attorney, no patient",
+    "staff.edit_prescriber": "a prescriber's public NPI record and its edit form, no patient",
     "staff.new_user": "an empty account form",
     "staff.deactivate_user": "the confirmation of a deactivation: one account, no patient",
     # The controlled-substance inventory names drugs, lots, suppliers and staff; a draw names

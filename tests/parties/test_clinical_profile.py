@@ -147,9 +147,9 @@ def test_profile_change_is_audited_without_phi(api_as, ctx):
     rph = api_as("pharmacist")
     patch(rph, f"/api/v1/patients/{patient_id}", {"allergies": [{"substance": "codeine"}]})
     event = db.session.execute(
-        sa.select(AuditEvent).where(AuditEvent.action == "patient.updated")).scalar_one()
+        sa.select(AuditEvent).where(AuditEvent.action == "patient.edited")).scalar_one()
     assert event.actor_user_id == rph.user_id and event.entity_id == str(patient_id)
-    assert event.details == {"fields": ["allergies"]}
+    assert event.details == {"fields": ["allergies"], "changes": {}}
 
 
 def test_attorney_case_shape_gains_no_clinical_fields(api_as, app, world):
