@@ -16,13 +16,19 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def whole_files(app: Any) -> Any:
-    """``app`` answering every request in full: without the browser's conditional headers a
-    static file is never a 304, whose send_file leaves the opened file for the garbage
-    collector (a ResourceWarning that would land on whichever test runs next)."""
+    """``app`` answering every request in full, read and closed before it is sent: a static
+    file is never a 304 (whose send_file leaves the opened file for the garbage collector),
+    and a browser that drops a connection mid-file leaves no file open either (either would
+    be a ResourceWarning landing on whichever test runs next)."""
     def serve(environ: dict[str, Any], start_response: Any) -> Any:
         for header in ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_NONE_MATCH"):
             environ.pop(header, None)
-        return app(environ, start_response)
+        answer = app(environ, start_response)
+        try:
+            return [b"".join(answer)]
+        finally:
+            if hasattr(answer, "close"):
+                answer.close()
     return serve
 
 
