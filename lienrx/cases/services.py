@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -239,6 +240,44 @@ def add_external_treatment(actor: Actor | None, case_id: int, *, kind: str, star
     return treatment
 
 
+@dataclass(frozen=True)
+class Substitution:
+    """What substituting counsel does to a case: the firm it leaves and the one it joins, the
+    agreement that stops being in force (if any) and the status it returns to."""
+
+    case: Case
+    from_firm: LawFirm
+    to_firm: LawFirm
+    attorney: User | None
+    superseded: LienAgreement | None
+    from_status: str
+    to_status: str
+
+
+def _substitution(case: Case, law_firm_id: int, attorney_user_id: int | None) -> Substitution:
+    """The substitution of ``case`` to ``law_firm_id``, refused as transfer_case refuses it."""
+    to_firm = db.session.get(LawFirm, law_firm_id)
+    if to_firm is None:
+        raise field_error("law_firm_id", "No such law firm.")
+    if law_firm_id == case.law_firm_id:
+        raise field_error("law_firm_id", "The case is already with this firm.")
+    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    if case.status != rules.INTAKE and rules.INTAKE not in rules.TRANSITIONS[case.status]:
+        raise Conflict("invalid_transition",
+                       f"A case that is {case.status} cannot become {rules.INTAKE}.")
+    from_firm = db.session.get(LawFirm, case.law_firm_id)
+    assert from_firm is not None  # a case's firm is a foreign key
+    attorney = db.session.get(User, attorney_user_id) if attorney_user_id else None
+    return Substitution(case, from_firm, to_firm, attorney, active_agreement(case.id),
+                        case.status, rules.INTAKE)
+
+
+def preview_transfer(actor: Actor | None, case_id: int, *, law_firm_id: int,
+                     attorney_user_id: int | None = None) -> Substitution:
+    """What :func:`transfer_case` would do, refused as it would be; nothing changes."""
+    return _substitution(get_case(actor, case_id), law_firm_id, attorney_user_id)
+
+
 def transfer_case(actor: Actor | None, case_id: int, *, law_firm_id: int,
                   attorney_user_id: int | None = None) -> Case:
     """Substitute counsel: the case moves to another firm and needs a new agreement.
@@ -246,16 +285,11 @@ def transfer_case(actor: Actor | None, case_id: int, *, law_firm_id: int,
     The old firm loses access at once; the history (fills, ledger, audit) stays with the case.
     """
     case = get_case(actor, case_id, for_update=True)
-    if db.session.get(LawFirm, law_firm_id) is None:
-        raise field_error("law_firm_id", "No such law firm.")
-    if law_firm_id == case.law_firm_id:
-        raise field_error("law_firm_id", "The case is already with this firm.")
-    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    substitution = _substitution(case, law_firm_id, attorney_user_id)
     if case.status != rules.INTAKE:
         transition(actor, case, rules.INTAKE, "substitution of counsel")
-    agreement = active_agreement(case.id)
-    if agreement is not None:
-        agreement.status = "superseded"
+    if substitution.superseded is not None:
+        substitution.superseded.status = "superseded"
     change = CounselChange(case_id=case.id, from_law_firm_id=case.law_firm_id,
                            to_law_firm_id=law_firm_id,
                            changed_by_user_id=actor_id(actor))

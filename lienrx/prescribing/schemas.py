@@ -54,7 +54,8 @@ class PrescriptionCreateSchema(LoadSchema):
 
 
 class CancelSchema(LoadSchema):
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason for cancelling"})
 
 
 class CloseFillSchema(LoadSchema):
