@@ -122,11 +122,16 @@ def refuse_if_closed(case: Case, consequence: str) -> None:
         raise Conflict("case_closed", f"The case is closed; {consequence}.")
 
 
-def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
-    """Move a case to ``to_status`` if the status machine allows it; else 409."""
+def refuse_transition(case: Case, to_status: str) -> None:
+    """409 `invalid_transition` unless the status machine lets ``case`` become ``to_status``."""
     if to_status not in rules.TRANSITIONS[case.status]:
         raise Conflict("invalid_transition",
                        f"A case that is {case.status} cannot become {to_status}.")
+
+
+def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
+    """Move a case to ``to_status`` if the status machine allows it; else 409."""
+    refuse_transition(case, to_status)
     from_status, case.status = case.status, to_status
     db.session.flush()
     audit.record(actor, "case.status_changed", "case", case.id,
@@ -262,9 +267,8 @@ def _substitution(case: Case, law_firm_id: int, attorney_user_id: int | None) ->
     if law_firm_id == case.law_firm_id:
         raise field_error("law_firm_id", "The case is already with this firm.")
     _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
-    if case.status != rules.INTAKE and rules.INTAKE not in rules.TRANSITIONS[case.status]:
-        raise Conflict("invalid_transition",
-                       f"A case that is {case.status} cannot become {rules.INTAKE}.")
+    if case.status != rules.INTAKE:
+        refuse_transition(case, rules.INTAKE)
     from_firm = db.session.get(LawFirm, case.law_firm_id)
     assert from_firm is not None  # a case's firm is a foreign key
     attorney = db.session.get(User, attorney_user_id) if attorney_user_id else None
