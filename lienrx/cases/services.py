@@ -269,10 +269,8 @@ def _substitution(case: Case, law_firm_id: int, attorney_user_id: int | None) ->
     _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
     if case.status != rules.INTAKE:
         refuse_transition(case, rules.INTAKE)
-    from_firm = db.session.get(LawFirm, case.law_firm_id)
-    assert from_firm is not None  # a case's firm is a foreign key
     attorney = db.session.get(User, attorney_user_id) if attorney_user_id else None
-    return Substitution(case, from_firm, to_firm, attorney, active_agreement(case.id),
+    return Substitution(case, case.law_firm, to_firm, attorney, active_agreement(case.id),
                         case.status, rules.INTAKE)
 
 

@@ -12,8 +12,8 @@ from lienrx.attestations.schemas import AttestationCreateSchema, AttestationSign
 from lienrx.auth import services as auth
 from lienrx.core import clock, forms
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
-from lienrx.staff.account import count_failed_proof, proof_limited
 from lienrx.staff import confirm, effects
+from lienrx.staff.account import count_failed_proof, proof_limited
 from lienrx.staff.blueprint import bp
 
 

@@ -58,7 +58,8 @@ def reversal(preview: Any, reason: str) -> tuple[str, list[str]]:
 
 def verification(record: Any, results: list[str]) -> tuple[str, list[str]]:
     """The title and effects of verifying a compounded batch."""
-    effects = [f"Batch {record.lot_number} ({plain_number(str(record.quantity))} {record.product.unit} of "
+    size = f"{plain_number(str(record.quantity))} {record.product.unit}"
+    effects = [f"Batch {record.lot_number} ({size} of "
                f"{record.product.name}) is released for dispensing until its beyond-use date "
                f"{record.beyond_use_date.isoformat()}.",
                "You are recorded as the verifying pharmacist; a verified batch can no longer "

@@ -14,6 +14,7 @@ from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
 
 NARRATIVE = "Ketamine cream treats the CRPS allodynia."
+SIGNING = {"confirmed": "yes", "narrative": NARRATIVE}  # the confirming step
 
 
 def signed_versions(app):
@@ -38,7 +39,7 @@ def test_sign_form_asks_for_the_password(staff, world):
 
 def test_signing_without_the_password_signs_nothing(staff, world, app):
     rph = staff("pharmacist")
-    r = rph.post(f"/staff/cases/{world.case_id}/attestation", data={"confirmed": "yes", "narrative": NARRATIVE})
+    r = rph.post(f"/staff/cases/{world.case_id}/attestation", data=SIGNING)
     assert r.status_code == 422
     assert "Your password: Missing data for required field." in text(r)
     assert NARRATIVE in r.get_data(as_text=True)  # the narrative typed is kept
@@ -48,7 +49,7 @@ def test_signing_without_the_password_signs_nothing(staff, world, app):
 def test_signing_with_a_wrong_password_signs_nothing_and_is_audited(staff, world, app):
     rph = staff("pharmacist")
     r = rph.post(f"/staff/cases/{world.case_id}/attestation",
-                 data={"confirmed": "yes", "narrative": NARRATIVE, "password": "not my password"})
+                 data={**SIGNING, "password": "not my password"})
     assert r.status_code == 422
     assert error_of(r, "password") == "The password is wrong."
     assert "not my password" not in r.get_data(as_text=True)
@@ -62,7 +63,7 @@ def test_signing_with_a_wrong_password_signs_nothing_and_is_audited(staff, world
 def test_signing_with_the_right_password_signs(staff, world, app):
     rph = staff("pharmacist")
     r = rph.post(f"/staff/cases/{world.case_id}/attestation",
-                 data={"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD})
+                 data={**SIGNING, "password": factories.PASSWORD})
     assert r.status_code == 302
     assert signed_versions(app) == 1
     assert "Version 1" in text(rph.get(f"/staff/cases/{world.case_id}/attestation"))
@@ -84,16 +85,16 @@ def test_signing_needs_the_code_when_two_step_sign_in_is_on(staff, world, app):
     path = f"/staff/cases/{world.case_id}/attestation"
     assert '<label for="f-totp">Authentication code' in rph.post(
         path, data={"narrative": NARRATIVE}).get_data(as_text=True)
-    r = rph.post(path, data={"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD})
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD})
     assert r.status_code == 422
     assert error_of(r, "totp") == "Enter a current code from your authenticator app."
-    r = rph.post(path, data={"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD,
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD,
                              "totp": wrong_code(secret)})
     assert r.status_code == 422 and "Authentication code: The code is wrong" in text(r)
     assert signed_versions(app) == 0
     assert [d["fields"] for _, d in audit_trail(app, "auth.reauthentication_failed")] == [
         ["totp"], ["totp"]]
-    r = rph.post(path, data={"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD,
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD,
                              "totp": code(secret)})
     assert r.status_code == 302
     assert signed_versions(app) == 1
@@ -103,7 +104,7 @@ def test_a_code_used_to_sign_cannot_sign_again(staff, world, app):
     rph, secret = enrolled_pharmacist(staff, app)
     path = f"/staff/cases/{world.case_id}/attestation"
     used = code(secret)
-    data = {"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD, "totp": used}
+    data = {**SIGNING, "password": factories.PASSWORD, "totp": used}
     assert rph.post(path, data=data).status_code == 302
     assert rph.post(path, data=data).status_code == 422
     assert signed_versions(app) == 1
@@ -123,10 +124,10 @@ def test_api_signing_takes_no_extra_field_the_token_is_the_credential(api_as, wo
 def test_wrong_signing_passwords_are_rate_limited_like_sign_ins(staff, world, app):
     rph = staff("pharmacist")
     path = f"/staff/cases/{world.case_id}/attestation"
-    wrong = {"confirmed": "yes", "narrative": NARRATIVE, "password": "not my password"}
+    wrong = {**SIGNING, "password": "not my password"}
     for _ in range(10):
         assert rph.post(path, data=wrong).status_code == 422
-    right = {"confirmed": "yes", "narrative": NARRATIVE, "password": factories.PASSWORD}
+    right = {**SIGNING, "password": factories.PASSWORD}
     assert rph.post(path, data=right).status_code == 429
     assert signed_versions(app) == 0
 
