@@ -108,7 +108,7 @@ def substitution_effects(change: cases.Substitution) -> list[str]:
     authorization = active_authorization(case.id, change.to_firm.id, clock.today())
     effects = [
         f"{old} loses access to this case at once: its attorneys no longer see the case, its "
-        "ledger or its POGOS in the portal.",
+        "ledger or its POGOS, in the portal or over the API.",
         f"The client's HIPAA authorization naming {old} does not carry over to {new}. "
         + (f"An authorization naming {new} is already on file." if authorization else
            f"{new} sees the client's records only once an authorization naming {new} is put "
