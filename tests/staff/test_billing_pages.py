@@ -151,8 +151,8 @@ def test_attestation_preview_sign_and_roles(staff, world):
     rph = staff("pharmacist")
     r = rph.post(path, data={"narrative": "x" * 20001})
     assert r.status_code == 422 and error_of(r, "narrative")
-    r = rph.post(path, data={"narrative": "Ketamine cream treats the CRPS allodynia.",
-                             "password": factories.PASSWORD})
+    r = confirmed(rph, path, {"narrative": "Ketamine cream treats the CRPS allodynia.",
+                              "password": factories.PASSWORD})
     assert r.status_code == 302
     shown = text(rph.get(path))
     assert "Version 1" in shown and "Download PDF" in shown
