@@ -143,13 +143,17 @@ class LienAgreementCreateSchema(LoadSchema):
 
 
 class ExternalTreatmentCreateSchema(LoadSchema):
-    kind = fields.String(required=True, validate=validate.OneOf(rules.TREATMENT_KINDS))
-    started_on = BoundedDate("event", required=True)
-    ended_on = BoundedDate("event", load_default=None, allow_none=True)
-    facility = TrimmedString(required=True, validate=validate.Length(min=1, max=200))
-    protocol = _opt(400)
-    dose = _opt(200)
-    notes = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=5000))
+    kind = fields.String(required=True, validate=validate.OneOf(rules.TREATMENT_KINDS),
+                         metadata={"label": "Treatment"})
+    started_on = BoundedDate("event", required=True, metadata={"label": "Started on"})
+    ended_on = BoundedDate("event", load_default=None, allow_none=True,
+                           metadata={"label": "Ended on"})
+    facility = TrimmedString(required=True, validate=validate.Length(min=1, max=200),
+                             metadata={"label": "Facility"})
+    protocol = _opt(400, metadata={"label": "Protocol"})
+    dose = _opt(200, metadata={"label": "Dose"})
+    notes = TrimmedString(load_default=None, allow_none=True, validate=validate.Length(max=5000),
+                          metadata={"label": "Notes"})
 
     @validates_schema
     def _ends_after_start(self, data: dict, **kwargs: object) -> None:
@@ -158,8 +162,9 @@ class ExternalTreatmentCreateSchema(LoadSchema):
 
 
 class TransferSchema(LoadSchema):
-    law_firm_id = Id(required=True)
-    attorney_user_id = Id(load_default=None, allow_none=True)
+    law_firm_id = Id(required=True, metadata={"label": "New law firm"})
+    attorney_user_id = Id(load_default=None, allow_none=True,
+                          metadata={"label": "Attorney of record"})
 
 
 class SuitFiledSchema(LoadSchema):
@@ -168,7 +173,8 @@ class SuitFiledSchema(LoadSchema):
 
 
 class HoldSchema(LoadSchema):
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason for the hold"})
 
 
 class LedgerLineSchema(DumpSchema):

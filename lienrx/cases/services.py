@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -121,11 +122,16 @@ def refuse_if_closed(case: Case, consequence: str) -> None:
         raise Conflict("case_closed", f"The case is closed; {consequence}.")
 
 
-def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
-    """Move a case to ``to_status`` if the status machine allows it; else 409."""
+def refuse_transition(case: Case, to_status: str) -> None:
+    """409 `invalid_transition` unless the status machine lets ``case`` become ``to_status``."""
     if to_status not in rules.TRANSITIONS[case.status]:
         raise Conflict("invalid_transition",
                        f"A case that is {case.status} cannot become {to_status}.")
+
+
+def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
+    """Move a case to ``to_status`` if the status machine allows it; else 409."""
+    refuse_transition(case, to_status)
     from_status, case.status = case.status, to_status
     db.session.flush()
     audit.record(actor, "case.status_changed", "case", case.id,
@@ -239,6 +245,41 @@ def add_external_treatment(actor: Actor | None, case_id: int, *, kind: str, star
     return treatment
 
 
+@dataclass(frozen=True)
+class Substitution:
+    """What substituting counsel does to a case: the firm it leaves and the one it joins, the
+    agreement that stops being in force (if any) and the status it returns to."""
+
+    case: Case
+    from_firm: LawFirm
+    to_firm: LawFirm
+    attorney: User | None
+    superseded: LienAgreement | None
+    from_status: str
+    to_status: str
+
+
+def _substitution(case: Case, law_firm_id: int, attorney_user_id: int | None) -> Substitution:
+    """The substitution of ``case`` to ``law_firm_id``, refused as transfer_case refuses it."""
+    to_firm = db.session.get(LawFirm, law_firm_id)
+    if to_firm is None:
+        raise field_error("law_firm_id", "No such law firm.")
+    if law_firm_id == case.law_firm_id:
+        raise field_error("law_firm_id", "The case is already with this firm.")
+    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    if case.status != rules.INTAKE:
+        refuse_transition(case, rules.INTAKE)
+    attorney = db.session.get(User, attorney_user_id) if attorney_user_id else None
+    return Substitution(case, case.law_firm, to_firm, attorney, active_agreement(case.id),
+                        case.status, rules.INTAKE)
+
+
+def preview_transfer(actor: Actor | None, case_id: int, *, law_firm_id: int,
+                     attorney_user_id: int | None = None) -> Substitution:
+    """What :func:`transfer_case` would do, refused as it would be; nothing changes."""
+    return _substitution(get_case(actor, case_id), law_firm_id, attorney_user_id)
+
+
 def transfer_case(actor: Actor | None, case_id: int, *, law_firm_id: int,
                   attorney_user_id: int | None = None) -> Case:
     """Substitute counsel: the case moves to another firm and needs a new agreement.
@@ -246,16 +287,11 @@ def transfer_case(actor: Actor | None, case_id: int, *, law_firm_id: int,
     The old firm loses access at once; the history (fills, ledger, audit) stays with the case.
     """
     case = get_case(actor, case_id, for_update=True)
-    if db.session.get(LawFirm, law_firm_id) is None:
-        raise field_error("law_firm_id", "No such law firm.")
-    if law_firm_id == case.law_firm_id:
-        raise field_error("law_firm_id", "The case is already with this firm.")
-    _check_attorney("attorney_user_id", attorney_user_id, law_firm_id)
+    substitution = _substitution(case, law_firm_id, attorney_user_id)
     if case.status != rules.INTAKE:
         transition(actor, case, rules.INTAKE, "substitution of counsel")
-    agreement = active_agreement(case.id)
-    if agreement is not None:
-        agreement.status = "superseded"
+    if substitution.superseded is not None:
+        substitution.superseded.status = "superseded"
     change = CounselChange(case_id=case.id, from_law_firm_id=case.law_firm_id,
                            to_law_firm_id=law_firm_id,
                            changed_by_user_id=actor_id(actor))

@@ -212,10 +212,12 @@ def _pending_for_pharmacist(actor: Actor, record_id: int) -> CompoundingRecord:
     return record
 
 
-def _judge_qc(actor: Actor, record: CompoundingRecord, qc_results: dict[str, Any]) -> None:
+def _judge_qc(actor: Actor, record: CompoundingRecord, qc_results: dict[str, Any],
+              *, keep: bool = True) -> None:
     """Keep the results given now beside those recorded with the batch; a missing result →
     422 naming each; a numeric result out of its range → 409 ``qc_out_of_spec`` (the
-    results are kept: they are why the batch may then be rejected)."""
+    results are kept: they are why the batch may then be rejected). ``keep=False`` keeps
+    results in range unrecorded (a verification not yet confirmed)."""
     checks = record.formulation.qc_checks
     given = qc.read(checks, qc_results)
     results = {**record.qc_results, **given}
@@ -224,12 +226,12 @@ def _judge_qc(actor: Actor, record: CompoundingRecord, qc_results: dict[str, Any
         raise ValidationFailed({"qc_results": {name: ["A result is needed for this check."]
                                                for name in missing}},
                                f"QC results missing: {', '.join(missing)}.")
-    if given:
+    failed = qc.out_of_spec(checks, results, _scale(record))
+    if given and (keep or failed):
         record.qc_results = results
         db.session.flush()
         audit.record(actor, "compounding_record.qc_recorded", "compounding_record", record.id,
                      {"qc_results": given})
-    failed = qc.out_of_spec(checks, results, _scale(record))
     if failed:
         named = "; ".join(f"{f['name']} {f['result']} (spec {f['spec']})" for f in failed)
         raise keeping_facts(Conflict(
@@ -248,6 +250,17 @@ def may_verify(actor: Actor, record: CompoundingRecord) -> bool:
     """Whether ``actor`` may verify the batch now (pages offer Verify only then)."""
     return (actor.role == PHARMACIST and record.status == "pending_verification"
             and not _own_batch(actor, record))
+
+
+def preview_verification(actor: Actor, record_id: int,
+                         qc_results: dict[str, Any] | None = None) -> CompoundingRecord:
+    """Refuse as :func:`verify_batch` would; else the batch, unchanged (results out of range
+    are kept with the refusal, as verifying keeps them)."""
+    record = _pending_for_pharmacist(actor, record_id)
+    if _own_batch(actor, record):
+        raise Conflict("invalid_transition", "The verifier must not be the compounder.")
+    _judge_qc(actor, record, qc_results or {}, keep=False)
+    return record
 
 
 def verify_batch(actor: Actor, record_id: int,

@@ -38,6 +38,7 @@ from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
+from lienrx.ledger import queries as ledger_queries
 from lienrx.ledger import services as ledger
 from lienrx.ledger.models import MEMO_LENGTH, JournalEntry
 from lienrx.outbox import services as outbox
@@ -537,6 +538,37 @@ def _refuse_if_fees_carried_for_later_partials(record: Dispense, parts: list[fil
                        f"the fill's later partials first (fill {', '.join(map(str, blocking))}).")
 
 
+def _reversible(record: Dispense, prescription: Any, case: Case,
+                disposition: str | None) -> list[fills.Part]:
+    """Refuse a reversal the rules refuse; else the fill's parts."""
+    if record.status == "reversed":
+        raise Conflict("already_reversed", "This dispense has already been reversed.")
+    stock.check_disposition(prescription, disposition)
+    cases.refuse_if_closed(case, "its ledger takes no corrections")
+    parts = [fills.Part.from_json(item) for item in record.fill_parts]
+    _refuse_if_fees_carried_for_later_partials(record, parts)
+    return parts
+
+
+@dataclass(frozen=True)
+class ReversalPreview:
+    """What reversing a fill would do: the fill (its charge comes off), the case's balance
+    now and the stock's disposition."""
+
+    dispense: Dispense
+    balance: int
+    disposition: str | None
+
+
+def preview_reversal(actor: Actor, dispense_id: int, reason: str,
+                     disposition: str | None = None) -> ReversalPreview:
+    """What :func:`reverse` would do, refused as it would be; nothing changes."""
+    record = get_dispense(actor, dispense_id)
+    case = cases.get_case(actor, record.case_id)
+    _reversible(record, record.prescription, case, disposition)
+    return ReversalPreview(record, ledger_queries.case_balance(case.id), disposition)
+
+
 def reverse(actor: Actor, dispense_id: int, reason: str,
             disposition: str | None = None) -> Dispense:
     """Reverse a dispense: a reversing ledger entry, the quantity back to Rx and batch, and
@@ -552,12 +584,7 @@ def reverse(actor: Actor, dispense_id: int, reason: str,
              if found.compounding_record_id is not None else None)
     lot = stock.lock_drawn_lot(found)
     record = get_dispense(actor, dispense_id, for_update=True)
-    if record.status == "reversed":
-        raise Conflict("already_reversed", "This dispense has already been reversed.")
-    stock.check_disposition(prescription, disposition)
-    cases.refuse_if_closed(case, "its ledger takes no corrections")
-    parts = [fills.Part.from_json(item) for item in record.fill_parts]
-    _refuse_if_fees_carried_for_later_partials(record, parts)
+    parts = _reversible(record, prescription, case, disposition)
     prescribing.reverse_fill(prescription, parts)
     if batch is not None and disposition != "destroy":  # a destroyed preparation stays out
         compounding.return_to_batch(batch, Decimal(record.quantity))

@@ -88,7 +88,8 @@ class AnnotationSchema(LoadSchema):
 
 
 class CancelSchema(LoadSchema):
-    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500))
+    reason = TrimmedString(required=True, validate=validate.Length(min=1, max=500),
+                           metadata={"label": "Reason for cancelling"})
 
 
 class CloseFillSchema(LoadSchema):

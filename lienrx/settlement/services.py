@@ -164,17 +164,40 @@ def _post_write_off(actor: Actor, case: Case, amount: int, memo: str) -> Journal
     return entry
 
 
-def write_off(actor: Actor, case_id: int, *, reason: str, amount: int | None = None) -> Posted:
-    """Write off part of the balance, or all of it when no amount is given."""
-    case = open_case_for_money(actor, case_id)
+@dataclass(frozen=True)
+class WriteOffPreview:
+    """What a write-off would post: its amount and the balance before and after."""
+
+    amount: int
+    balance: int
+    balance_after: int
+
+
+def _write_off_of(case: Case, amount: int | None) -> WriteOffPreview:
+    """The write-off of ``amount`` (None: the whole balance), refused when it cannot be."""
     balance = case_balance(case.id)
     amount = balance if amount is None else amount
     if amount <= 0:
         raise field_error("amount", "There is nothing to write off.")
     if amount > balance:
         raise field_error("amount", "The write-off is more than the balance.")
-    entry = _post_write_off(actor, case, amount, f"Write-off: {reason}")
-    return Posted(entry.id, amount, balance - amount)
+    return WriteOffPreview(amount, balance, balance - amount)
+
+
+def preview_write_off(actor: Actor, case_id: int, *, reason: str,
+                      amount: int | None = None) -> WriteOffPreview:
+    """What :func:`write_off` would post, refused as it would be; nothing is posted."""
+    case = cases.get_case(actor, case_id)
+    cases.refuse_if_closed(case, "it takes no further charges or adjustments")
+    return _write_off_of(case, amount)
+
+
+def write_off(actor: Actor, case_id: int, *, reason: str, amount: int | None = None) -> Posted:
+    """Write off part of the balance, or all of it when no amount is given."""
+    case = open_case_for_money(actor, case_id)
+    found = _write_off_of(case, amount)
+    entry = _post_write_off(actor, case, found.amount, f"Write-off: {reason}")
+    return Posted(entry.id, found.amount, found.balance_after)
 
 
 @dataclass(frozen=True)
@@ -188,17 +211,41 @@ class Closed:
     closing_letter: ClosingLetter | None
 
 
+@dataclass(frozen=True)
+class ClosePreview:
+    """What closing would do: the status the case takes and the balance written off."""
+
+    outcome: str
+    status: str
+    written_off: int
+
+
+def _check_close(case: Case, outcome: str, reason: str | None) -> ClosePreview:
+    """Refuse a close the rules refuse; else what it does (the totals as they stand)."""
+    totals = case_totals(case.id)
+    if outcome == rules.PAID and totals.payments == 0:
+        raise field_error("outcome", "No payment has been recorded; close with no_recovery.")
+    if outcome == rules.PAID and totals.balance > 0 and not reason:
+        raise field_error("reason", "Say why the residual balance is written off.")
+    return ClosePreview(outcome, rules.CLOSE_OUTCOMES[outcome], max(totals.balance, 0))
+
+
+def preview_close(actor: Actor, case_id: int, *, outcome: str,
+                  reason: str | None = None) -> ClosePreview:
+    """What :func:`close_case` would do, refused as it would be; nothing changes."""
+    case = cases.get_case(actor, case_id)
+    cases.refuse_transition(case, rules.CLOSE_OUTCOMES[outcome])
+    return _check_close(case, outcome, reason)
+
+
 def close_case(actor: Actor, case_id: int, *, outcome: str, reason: str | None = None) -> Closed:
     """Close a case: `paid` writes off the residual and issues the release letter;
     `no_recovery` writes off the whole balance (non-recourse) and issues the closing letter.
     """
     case = cases.get_case(actor, case_id, for_update=True)
     cases.transition(actor, case, rules.CLOSE_OUTCOMES[outcome], reason)  # a repeat: 409
+    _check_close(case, outcome, reason)
     totals = case_totals(case.id)
-    if outcome == rules.PAID and totals.payments == 0:
-        raise field_error("outcome", "No payment has been recorded; close with no_recovery.")
-    if outcome == rules.PAID and totals.balance > 0 and not reason:
-        raise field_error("reason", "Say why the residual balance is written off.")
     if totals.balance > 0:
         memo = ("Residual written off at close" if outcome == rules.PAID
                 else "Non-recourse write-off: no recovery")

@@ -34,6 +34,7 @@ from lienrx.settlement.schemas import (
     SettlementCreateSchema,
     WriteOffCreateSchema,
 )
+from lienrx.staff import confirm, effects
 from lienrx.staff.blueprint import bp
 
 PAGE_SIZE = 50
@@ -49,6 +50,12 @@ MONEY_FORMS: dict[str, tuple[Any, tuple[str, ...], tuple[str, ...], Any, str]] =
     "writeoff": (WriteOffCreateSchema, ("amount", "reason"), (), services.write_off,
                  "Write-off posted."),
     "close": (CloseSchema, ("outcome", "reason"), (), services.close_case, "Case closed."),
+}
+
+# money actions confirmed in a second step: (preview service, its effects in words)
+CONFIRMED: dict[str, tuple[Any, Any]] = {
+    "writeoff": (services.preview_write_off, effects.write_off),
+    "close": (services.preview_close, effects.close),
 }
 
 
@@ -144,6 +151,17 @@ def money_action(case_id: int, action: str) -> Any:
     prefix = f"{action}-"
     form = forms.Submission.load(schema(), forms.read(names, checks=checks, prefix=prefix),
                                  prefix=prefix)
+    if action in CONFIRMED and not confirm.confirmed():
+        preview, said = CONFIRMED[action]
+        found = form.call(preview, current_user, case_id)
+        if found is None:
+            return settlement_page(case_id, {action: form})
+        title, effects_ = said(found, (form.values or {}).get("reason"))
+        return confirm.page(title=title, effects=effects_,
+                            action=url_for("staff.money_action", case_id=case_id,
+                                           action=action),
+                            back=url_for("staff.settlement", case_id=case_id),
+                            button="Write off" if action == "writeoff" else "Close the case")
     if form.call(service, current_user, case_id) is None:
         return settlement_page(case_id, {action: form})
     if not claim_submission():

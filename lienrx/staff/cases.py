@@ -14,7 +14,7 @@ from lienrx.case_documents.schemas import CaseDocumentUploadSchema, SignedAgreem
 from lienrx.cases import rules as case_rules
 from lienrx.cases import services as cases
 from lienrx.cases.queries import with_balances
-from lienrx.cases.schemas import SuitFiledSchema
+from lienrx.cases.schemas import ExternalTreatmentCreateSchema, SuitFiledSchema
 from lienrx.core import forms
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import page_number, page_url
@@ -48,7 +48,8 @@ def cases_list() -> Any:
 
 def case_page(case_id: int, agreement_form: forms.Submission | None = None,
               document_form: forms.Submission | None = None,
-              suit_form: forms.Submission | None = None) -> Any:
+              suit_form: forms.Submission | None = None,
+              treatment_form: forms.Submission | None = None) -> Any:
     """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger and the
     documents kept on it."""
     case = with_balances([cases.read_case(current_user, case_id)])[0]
@@ -66,7 +67,9 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None,
         kind_labels=document_rules.KIND_LABELS,
         firms=[(f.id, f.name) for f in party_queries.law_firms()] if keeper else [],
         suit_form=suit_form or forms.blank(SuitFiledSchema()),
-    ), (suit_form or document_form or form).status
+        treatment_form=treatment_form or forms.blank(ExternalTreatmentCreateSchema()),
+        treatment_kinds=[(k, k.replace("_", " ")) for k in case_rules.TREATMENT_KINDS],
+    ), (treatment_form or suit_form or document_form or form).status
 
 
 def _chosen_file(name: str) -> bytes | None:

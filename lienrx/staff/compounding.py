@@ -28,6 +28,7 @@ from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.formulary import queries as formulary_queries
 from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
+from lienrx.staff import confirm, effects
 from lienrx.staff.blueprint import bp
 
 PHARMACY = (PHARMACIST, TECHNICIAN)
@@ -206,6 +207,18 @@ def verify_batch(record_id: int) -> Any:
     """Verify a batch with its QC results; the verifier must not be its compounder."""
     formulation = compounding.get_batch(record_id).formulation
     form = forms.Submission.load(BatchVerifySchema(), {"qc_results": _qc_typed(formulation)})
+    if not confirm.confirmed():
+        record = form.call(compounding.preview_verification, current_user, record_id)
+        if record is None:
+            return batch_page(record_id, form)
+        typed = {**record.qc_results, **_qc_typed(formulation)}
+        results = [f"{row['label']} {row['result']} (spec {row['spec']})"
+                   for row in qc_rows(formulation, record.quantity, typed)]
+        title, said = effects.verification(record, results)
+        return confirm.page(title=title, effects=said,
+                            action=url_for("staff.verify_batch", record_id=record_id),
+                            back=url_for("staff.batch", record_id=record_id),
+                            button="Verify the batch")
     if form.call(compounding.verify_batch, current_user, record_id) is None:
         return batch_page(record_id, form)
     flash("Batch verified: it may be dispensed until its beyond-use date.", "info")

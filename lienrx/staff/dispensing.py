@@ -28,7 +28,7 @@ from lienrx.prescribing import edits as rx_edits
 from lienrx.prescribing import fills
 from lienrx.prescribing import services as prescribing
 from lienrx.prescribing.schemas import CloseFillSchema
-from lienrx.staff import scanning
+from lienrx.staff import confirm, effects, scanning
 from lienrx.staff.blueprint import bp
 
 OVERRIDE = "override_refill_too_soon.reason"
@@ -326,6 +326,15 @@ def reverse_dispense(dispense_id: int) -> Any:
     """Reverse a fill with a reason (a controlled fill drawn from the inventory also says
     whether its stock returns to stock or is destroyed): the charge comes off the lien."""
     form = forms.Submission.load(ReverseSchema(), forms.read(("reason", "disposition")))
+    if not confirm.confirmed():
+        preview = form.call(services.preview_reversal, current_user, dispense_id)
+        if preview is None:
+            return dispense_page(dispense_id, form)
+        title, said = effects.reversal(preview, (form.values or {})["reason"])
+        return confirm.page(title=title, effects=said,
+                            action=url_for("staff.reverse_dispense", dispense_id=dispense_id),
+                            back=url_for("staff.dispense", dispense_id=dispense_id),
+                            button="Reverse the fill")
     if form.call(services.reverse, current_user, dispense_id) is None:
         return dispense_page(dispense_id, form)
     flash("The fill is reversed; its charge is off the lien.", "info")

@@ -29,6 +29,7 @@ from tests.formulary.factories import (
     receive_lot,
     receive_ndc_lot,
 )
+from tests.staff.confirming import confirmed
 from tests.staff.conftest import text
 
 ZOLPIDEM_10_NDC = "0093-0074-01"  # Teva zolpidem 10 mg, C-IV (one of the seed's NDCs)
@@ -316,8 +317,8 @@ def test_the_reverse_form_asks_a_controlled_fill_for_its_disposition(staff, gaba
     refused = rph.post(f"{path}/reverse", data={"reason": "never picked up"})
     assert refused.status_code == 422
     assert "Disposition: Schedule V: say whether the fill returns to stock" in text(refused)
-    done = rph.post(f"{path}/reverse", data={"reason": "never picked up",
-                                             "disposition": "destroy"})
+    done = confirmed(rph, f"{path}/reverse", {"reason": "never picked up",
+                                              "disposition": "destroy"})
     assert done.status_code == 302
     assert "Stock set aside to be destroyed before witnesses" in text(rph.get(path))
 

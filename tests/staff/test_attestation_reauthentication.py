@@ -14,6 +14,7 @@ from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
 
 NARRATIVE = "Ketamine cream treats the CRPS allodynia."
+SIGNING = {"confirmed": "yes", "narrative": NARRATIVE}  # the confirming step
 
 
 def signed_versions(app):
@@ -29,14 +30,16 @@ def audit_trail(app, action):
 
 def test_sign_form_asks_for_the_password(staff, world):
     rph = staff("pharmacist")
-    html = rph.get(f"/staff/cases/{world.case_id}/attestation").get_data(as_text=True)
-    assert '<label for="f-password">Your password' in html
+    path = f"/staff/cases/{world.case_id}/attestation"
+    assert 'name="password"' not in rph.get(path).get_data(as_text=True)
+    html = rph.post(path, data={"narrative": NARRATIVE}).get_data(as_text=True)
+    assert '<label for="f-password">Your password' in html  # asked on the confirming step
     assert 'name="totp"' not in html  # no code asked of a pharmacist without two-step sign-in
 
 
 def test_signing_without_the_password_signs_nothing(staff, world, app):
     rph = staff("pharmacist")
-    r = rph.post(f"/staff/cases/{world.case_id}/attestation", data={"narrative": NARRATIVE})
+    r = rph.post(f"/staff/cases/{world.case_id}/attestation", data=SIGNING)
     assert r.status_code == 422
     assert "Your password: Missing data for required field." in text(r)
     assert NARRATIVE in r.get_data(as_text=True)  # the narrative typed is kept
@@ -46,7 +49,7 @@ def test_signing_without_the_password_signs_nothing(staff, world, app):
 def test_signing_with_a_wrong_password_signs_nothing_and_is_audited(staff, world, app):
     rph = staff("pharmacist")
     r = rph.post(f"/staff/cases/{world.case_id}/attestation",
-                 data={"narrative": NARRATIVE, "password": "not my password"})
+                 data={**SIGNING, "password": "not my password"})
     assert r.status_code == 422
     assert error_of(r, "password") == "The password is wrong."
     assert "not my password" not in r.get_data(as_text=True)
@@ -60,7 +63,7 @@ def test_signing_with_a_wrong_password_signs_nothing_and_is_audited(staff, world
 def test_signing_with_the_right_password_signs(staff, world, app):
     rph = staff("pharmacist")
     r = rph.post(f"/staff/cases/{world.case_id}/attestation",
-                 data={"narrative": NARRATIVE, "password": factories.PASSWORD})
+                 data={**SIGNING, "password": factories.PASSWORD})
     assert r.status_code == 302
     assert signed_versions(app) == 1
     assert "Version 1" in text(rph.get(f"/staff/cases/{world.case_id}/attestation"))
@@ -80,17 +83,18 @@ def enrolled_pharmacist(staff, app):
 def test_signing_needs_the_code_when_two_step_sign_in_is_on(staff, world, app):
     rph, secret = enrolled_pharmacist(staff, app)
     path = f"/staff/cases/{world.case_id}/attestation"
-    assert '<label for="f-totp">Authentication code' in rph.get(path).get_data(as_text=True)
-    r = rph.post(path, data={"narrative": NARRATIVE, "password": factories.PASSWORD})
+    assert '<label for="f-totp">Authentication code' in rph.post(
+        path, data={"narrative": NARRATIVE}).get_data(as_text=True)
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD})
     assert r.status_code == 422
     assert error_of(r, "totp") == "Enter a current code from your authenticator app."
-    r = rph.post(path, data={"narrative": NARRATIVE, "password": factories.PASSWORD,
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD,
                              "totp": wrong_code(secret)})
     assert r.status_code == 422 and "Authentication code: The code is wrong" in text(r)
     assert signed_versions(app) == 0
     assert [d["fields"] for _, d in audit_trail(app, "auth.reauthentication_failed")] == [
         ["totp"], ["totp"]]
-    r = rph.post(path, data={"narrative": NARRATIVE, "password": factories.PASSWORD,
+    r = rph.post(path, data={**SIGNING, "password": factories.PASSWORD,
                              "totp": code(secret)})
     assert r.status_code == 302
     assert signed_versions(app) == 1
@@ -100,7 +104,7 @@ def test_a_code_used_to_sign_cannot_sign_again(staff, world, app):
     rph, secret = enrolled_pharmacist(staff, app)
     path = f"/staff/cases/{world.case_id}/attestation"
     used = code(secret)
-    data = {"narrative": NARRATIVE, "password": factories.PASSWORD, "totp": used}
+    data = {**SIGNING, "password": factories.PASSWORD, "totp": used}
     assert rph.post(path, data=data).status_code == 302
     assert rph.post(path, data=data).status_code == 422
     assert signed_versions(app) == 1
@@ -120,10 +124,10 @@ def test_api_signing_takes_no_extra_field_the_token_is_the_credential(api_as, wo
 def test_wrong_signing_passwords_are_rate_limited_like_sign_ins(staff, world, app):
     rph = staff("pharmacist")
     path = f"/staff/cases/{world.case_id}/attestation"
-    wrong = {"narrative": NARRATIVE, "password": "not my password"}
+    wrong = {**SIGNING, "password": "not my password"}
     for _ in range(10):
         assert rph.post(path, data=wrong).status_code == 422
-    right = {"narrative": NARRATIVE, "password": factories.PASSWORD}
+    right = {**SIGNING, "password": factories.PASSWORD}
     assert rph.post(path, data=right).status_code == 429
     assert signed_versions(app) == 0
 
@@ -132,6 +136,6 @@ def test_successful_signing_is_not_counted_by_the_rate_limit(staff, world, app):
     rph = staff("pharmacist")
     path = f"/staff/cases/{world.case_id}/attestation"
     for _ in range(11):
-        assert rph.post(path, data={"narrative": NARRATIVE,
+        assert rph.post(path, data={"confirmed": "yes", "narrative": NARRATIVE,
                                     "password": factories.PASSWORD}).status_code == 302
     assert signed_versions(app) == 11

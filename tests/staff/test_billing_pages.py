@@ -7,6 +7,7 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.reduction_requests import services as reduction_requests
 from tests import factories
+from tests.staff.confirming import confirmed
 from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
 
@@ -67,10 +68,10 @@ def test_settle_reduce_pay_and_close_leave_a_zero_balance(app, staff, world):
                                           "pay-reference": "CHK 77"}).status_code == 302
     shown = text(desk.get(page))
     assert "lien balance $100.00" in shown
-    assert desk.post(f"{page}/writeoff", data={"writeoff-amount": "40",
-                                               "writeoff-reason": "Courtesy"}).status_code == 302
-    assert desk.post(f"{page}/close", data={"close-outcome": "paid",
-                                            "close-reason": "Residual"}).status_code == 302
+    assert confirmed(desk, f"{page}/writeoff", {"writeoff-amount": "40",
+                                                "writeoff-reason": "Courtesy"}).status_code == 302
+    assert confirmed(desk, f"{page}/close", {"close-outcome": "paid",
+                                             "close-reason": "Residual"}).status_code == 302
     shown = text(desk.get(page))
     assert "closed · lien balance $0.00" in shown
     assert "Release letter" in shown
@@ -150,8 +151,8 @@ def test_attestation_preview_sign_and_roles(staff, world):
     rph = staff("pharmacist")
     r = rph.post(path, data={"narrative": "x" * 20001})
     assert r.status_code == 422 and error_of(r, "narrative")
-    r = rph.post(path, data={"narrative": "Ketamine cream treats the CRPS allodynia.",
-                             "password": factories.PASSWORD})
+    r = confirmed(rph, path, {"narrative": "Ketamine cream treats the CRPS allodynia.",
+                              "password": factories.PASSWORD})
     assert r.status_code == 302
     shown = text(rph.get(path))
     assert "Version 1" in shown and "Download PDF" in shown

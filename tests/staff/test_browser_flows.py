@@ -101,6 +101,8 @@ def test_intake_prescription_batch_verify_dispense_label(browser, live_server, t
     rph.get_by_label("Final weight").fill("99.7")
     rph.get_by_label("pH").fill("5.0")
     rph.get_by_role("button", name="Verify batch").click()
+    assert "is released for dispensing" in rph.locator("#confirm-effects").inner_text()
+    rph.get_by_role("button", name="Verify the batch").click()
     assert rph.locator("#batch-status").inner_text() == "verified"
     rph.goto(rx_url)
     rph.get_by_label("Batch (lot)").select_option(index=1)
@@ -154,6 +156,8 @@ def test_settlement_payment_and_close(browser, live_server, settled_case, artifa
     close = desk.locator("form", has=desk.get_by_role("button", name="Close case"))
     close.get_by_label("Outcome").select_option("paid")
     close.get_by_role("button", name="Close case").click()
+    assert "The lien balance after: $0.00." in desk.locator("#confirm-effects").inner_text()
+    desk.get_by_role("button", name="Close the case").click()
     assert desk.locator("#case-status").inner_text() == "closed"
     assert desk.get_by_role("link", name="Release letter (HTML)").is_visible()
     desk.screenshot(path=str(artifacts / "staff-settlement-closed.png"), full_page=True)

@@ -20,6 +20,7 @@ from tests.formulary.factories import (
     prescriber_without_dea,
     receive_ndc_lot,
 )
+from tests.staff.confirming import confirmed
 from tests.staff.conftest import text
 from tests.staff.test_intake_pages import error_of
 
@@ -129,7 +130,7 @@ def test_compounder_cannot_verify_their_own_batch_and_is_told_why(app, staff, pr
     assert r.status_code == 409
     assert "The verifier must not be the compounder." in text(r)
     assert staff("technician").post(f"{batch}/verify").status_code == 403
-    assert staff("pharmacist").post(f"{batch}/verify").status_code == 302
+    assert confirmed(staff("pharmacist"), f"{batch}/verify", {}).status_code == 302
 
 
 @pytest.fixture
@@ -193,8 +194,8 @@ def test_dispense_shows_charge_label_and_balance_then_reverses(staff, counter): 
     assert "For external use only" in text(label)
     r = rph.post(f"{page}/reverse", data={"reason": ""})
     assert r.status_code == 422 and error_of(r, "reason")
-    r = rph.post(f"{page}/reverse", data={"reason": "Wrong strength",
-                                          "disposition": "return_to_stock"})
+    r = confirmed(rph, f"{page}/reverse", {"reason": "Wrong strength",
+                                           "disposition": "return_to_stock"})
     assert r.status_code == 302
     assert "Lien balance now $0.00" in text(rph.get(page))
     r = rph.post(f"{page}/reverse", data={"reason": "Again", "disposition": "return_to_stock"})

@@ -7,6 +7,7 @@ from lienrx.core import clock
 from lienrx.extensions import db
 from tests.factories import PASSWORD, VALID_DEA, VALID_NPIS
 from tests.formulary.factories import KETAMINE, receive_lot
+from tests.staff.confirming import confirmed
 from tests.staff.conftest import text
 
 
@@ -70,7 +71,7 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(app, staff, products):
     data["qc_results.appearance"] = "smooth, uniform white cream"
     r = tech.post("/staff/batches/new", data=data)
     batch_id = location_id(r, r"/batches/(\d+)")
-    assert rph.post(f"/staff/batches/{batch_id}/verify", data={
+    assert confirmed(rph, f"/staff/batches/{batch_id}/verify", {
         "qc_results.final_weight": "99.8", "qc_results.pH": "5.2"}).status_code == 302
     page = rph2.get(f"/staff/prescriptions/{rx_id}")
     assert "Patient pays $0.00" in text(page)
@@ -82,8 +83,8 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(app, staff, products):
     assert "Print label" in shown
     assert rph2.get(f"/staff/dispenses/{dispense_id}/label").status_code == 200
     assert rph2.get(f"/staff/cases/{case_id}/attestation").status_code == 200
-    r = rph2.post(f"/staff/cases/{case_id}/attestation", data={"narrative": "Helps CRPS.",
-                                                                  "password": PASSWORD})
+    r = confirmed(rph2, f"/staff/cases/{case_id}/attestation", {"narrative": "Helps CRPS.",
+                                                                   "password": PASSWORD})
     assert r.status_code == 302, text(r)
     assert desk.get(f"/staff/billing/cases/{case_id}?wi-gross=50000&wi-attorney_fees=16666.67"
                     "&wi-costs=1000").status_code == 200
@@ -95,7 +96,7 @@ def test_pages_take_a_client_from_intake_to_a_closed_lien(app, staff, products):
         "pay-amount": "100.00", "pay-received_on": today.isoformat(),
         "pay-reference": "CHK 1001"})
     assert r.status_code == 302, text(r)
-    r = desk.post(f"/staff/billing/cases/{case_id}/close", data={
+    r = confirmed(desk, f"/staff/billing/cases/{case_id}/close", {
         "close-outcome": "paid", "close-reason": "Agreed reduced payoff"})
     assert r.status_code == 302, text(r)
     assert "closed" in text(desk.get(f"/staff/billing/cases/{case_id}"))
