@@ -96,7 +96,7 @@ def test_intake_prescription_batch_verify_dispense_label(browser, live_server, t
     batch_url = tech.url
 
     rph = sign_in(browser, live_server, "rph1@x.test")
-    assert "1" in rph.get_by_role("region", name="Batches awaiting verification").inner_text()
+    assert rph.locator('.queue-stages a[data-stage="verification"] .count').inner_text() == "1"
     rph.goto(batch_url)
     rph.get_by_label("Final weight").fill("99.7")
     rph.get_by_label("pH").fill("5.0")
