@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mimetypes
 import os
 import threading
 from collections.abc import Iterator
@@ -16,19 +17,27 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 def whole_files(app: Any) -> Any:
-    """``app`` answering every request in full, read and closed before it is sent: a static
-    file is never a 304 (whose send_file leaves the opened file for the garbage collector),
-    and a browser that drops a connection mid-file leaves no file open either (either would
-    be a ResourceWarning landing on whichever test runs next)."""
+    """``app`` with its static files read whole and closed here, before they are sent.
+
+    Flask's send_file leaves the opened file to the response's close(), which the threaded
+    development server skips when an answer has no body (a 304, a HEAD) or the browser drops
+    the connection: a ResourceWarning that would land on whichever test runs next.
+    """
+    static = Path(app.static_folder or "").resolve()
+
     def serve(environ: dict[str, Any], start_response: Any) -> Any:
-        for header in ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_NONE_MATCH"):
-            environ.pop(header, None)
-        answer = app(environ, start_response)
-        try:
-            return [b"".join(answer)]
-        finally:
-            if hasattr(answer, "close"):
-                answer.close()
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith("/static/"):
+            return app(environ, start_response)
+        target = (static / path.removeprefix("/static/")).resolve()
+        if not target.is_file() or static not in target.parents:
+            start_response("404 Not Found", [("Content-Length", "0")])
+            return [b""]
+        body = target.read_bytes()
+        kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body))),
+                                  ("Cache-Control", "no-store")])
+        return [body]
     return serve
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -58,7 +59,7 @@ def test_pharmacist_edits_a_patient_and_a_prescriber(page, live_server, desk, ar
     assert page.evaluate(OVERFLOW) <= 0
     page.screenshot(path=str(artifacts / f"staff-patient-edit-{width}.png"), full_page=True)
     page.get_by_role("button", name="Save anyway: not the same person").click()
-    assert page.get_by_text("Name and date of birth saved.").is_visible()
+    expect(page.get_by_text("Name and date of birth saved.")).to_be_visible()
     assert page.get_by_role("heading", level=1).inner_text().endswith("Jon Smith")
 
     page.goto(f"{live_server}/staff/prescriptions/{desk['rx_id']}")
@@ -67,12 +68,12 @@ def test_pharmacist_edits_a_patient_and_a_prescriber(page, live_server, desk, ar
     page.get_by_label("NPI").fill("1234567890")
     page.get_by_role("button", name="Save prescriber").click()
     assert "NPI: Not a valid NPI" in page.get_by_role("alert").inner_text()
-    assert page.locator("#f-npi-error").is_visible()
+    expect(page.locator("#f-npi-error")).to_be_visible()
     page.get_by_label("NPI").fill(NEW_NPI)
     page.get_by_label("Credential").select_option("MD")
     page.get_by_label("Reason for the change").fill("NPI registry lookup")
     page.get_by_role("button", name="Save prescriber").click()
-    assert page.get_by_text(f"Prescriber Morgan Pain, MD (NPI {NEW_NPI}) saved.").is_visible()
+    expect(page.get_by_text(f"Prescriber Morgan Pain, MD (NPI {NEW_NPI}) saved.")).to_be_visible()
     assert page.get_by_label("NPI").input_value() == NEW_NPI
     assert page.evaluate(OVERFLOW) <= 0
     page.screenshot(path=str(artifacts / f"staff-prescriber-edit-{width}.png"), full_page=True)
