@@ -16,29 +16,62 @@ CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
-def whole_files(app: Any) -> Any:
-    """``app`` with its static files read whole and closed here, before they are sent.
+_in_flight = 0  # requests the live server is answering
+_idle = threading.Condition()
 
-    Flask's send_file leaves the opened file to the response's close(), which the threaded
-    development server skips when an answer has no body (a 304, a HEAD) or the browser drops
-    the connection: a ResourceWarning that would land on whichever test runs next.
+
+def whole_files(app: Any) -> Any:
+    """``app`` answering each request whole (read and closed before it is sent), counting
+    the requests in flight so a test's end can wait for them (:func:`close_pages`).
+
+    Static files are read here: Flask's send_file leaves the opened file to the response's
+    close(), which the threaded development server skips when an answer has no body or the
+    browser drops the connection (a ResourceWarning landing on whichever test runs next).
     """
     static = Path(app.static_folder or "").resolve()
 
-    def serve(environ: dict[str, Any], start_response: Any) -> Any:
+    def answer(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith("/static/"):
-            return app(environ, start_response)
+            body = app(environ, start_response)
+            try:
+                return [b"".join(body)]
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
         target = (static / path.removeprefix("/static/")).resolve()
         if not target.is_file() or static not in target.parents:
             start_response("404 Not Found", [("Content-Length", "0")])
             return [b""]
-        body = target.read_bytes()
+        data = target.read_bytes()
         kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
-        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(body))),
+        start_response("200 OK", [("Content-Type", kind), ("Content-Length", str(len(data))),
                                   ("Cache-Control", "no-store")])
-        return [body]
+        return [data]
+
+    def serve(environ: dict[str, Any], start_response: Any) -> list[bytes]:
+        global _in_flight
+        with _idle:
+            _in_flight += 1
+        try:
+            return answer(environ, start_response)
+        finally:
+            with _idle:
+                _in_flight -= 1
+                _idle.notify_all()
     return serve
+
+
+def close_pages(request: pytest.FixtureRequest) -> None:
+    """After a browser test: close every page it opened (a page left open would go on
+    polling, e.g. the work queue's refresh, into later tests) and wait for the live server
+    to finish what it was answering, before the database is reset."""
+    if "browser" not in request.fixturenames:
+        return
+    for context in list(request.getfixturevalue("browser").contexts):
+        context.close()
+    with _idle:
+        _idle.wait_for(lambda: _in_flight == 0, timeout=30)
 
 
 @pytest.fixture(scope="session")

@@ -166,8 +166,11 @@ def _empty_every_table() -> str:
 
 
 @pytest.fixture(autouse=True)
-def _isolation(app: Flask) -> Iterator[None]:
+def _isolation(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
     yield
+    from tests.browser import close_pages  # the plugin above (imported here once registered)
+
+    close_pages(request)
     clock.freeze(None)
     with app.app_context():
         limiter.reset()
