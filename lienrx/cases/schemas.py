@@ -26,11 +26,9 @@ class DiagnosisInSchema(LoadSchema):
     source = _opt(300, metadata={"label": "Source"})
 
 
-class CaseCreateSchema(LoadSchema):
-    patient_id = Id(required=True, metadata={"label": "Patient ID"})
-    law_firm_id = Id(required=True, metadata={"label": "Law firm"})
-    attorney_user_id = Id(load_default=None, allow_none=True,
-                          metadata={"label": "Attorney of record"})
+class _CaseFactsSchema(LoadSchema):
+    """The facts of a case that are entered at opening and may be corrected later."""
+
     firm_file_number = _opt(60, metadata={"label": "Firm's file number"})
     date_of_injury = BoundedDate("event", required=True, metadata={"label": "Date of injury"})
     injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS),
@@ -43,26 +41,21 @@ class CaseCreateSchema(LoadSchema):
         validate=validate.OneOf(sorted(rules.US_STATES),
                                 error="Use a two-letter US state code, e.g. TN."),
         metadata={"label": "Jurisdiction (state)"})
+
+
+class CaseCreateSchema(_CaseFactsSchema):
+    patient_id = Id(required=True, metadata={"label": "Patient ID"})
+    law_firm_id = Id(required=True, metadata={"label": "Law firm"})
+    attorney_user_id = Id(load_default=None, allow_none=True,
+                          metadata={"label": "Attorney of record"})
     diagnoses = fields.List(fields.Nested(DiagnosisInSchema), required=True,
                             validate=validate.Length(min=1, max=40),
                             metadata={"label": "Diagnoses", "item_label": "Diagnosis"})
 
 
-class CaseEditSchema(LoadSchema):
+class CaseEditSchema(_CaseFactsSchema):
     """A correction of a case after it was opened (``rules.EDITABLE_CASE_FIELDS``)."""
 
-    firm_file_number = _opt(60, metadata={"label": "Firm's file number"})
-    date_of_injury = BoundedDate("event", required=True, metadata={"label": "Date of injury"})
-    injury_mechanism = fields.String(required=True, validate=validate.OneOf(rules.MECHANISMS),
-                                     metadata={"label": "Injury mechanism"})
-    mechanism_narrative = TrimmedString(load_default=None, allow_none=True,
-                                        validate=validate.Length(max=5000),
-                                        metadata={"label": "What happened"})
-    jurisdiction = fields.String(
-        required=True,
-        validate=validate.OneOf(sorted(rules.US_STATES),
-                                error="Use a two-letter US state code, e.g. TN."),
-        metadata={"label": "Jurisdiction (state)"})
     reason = _opt(500, metadata={
         "label": "Reason for the change",
         "hint": "Needed when a fact of the injury changes. Name the source (e.g. police "

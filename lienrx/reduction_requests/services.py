@@ -213,14 +213,13 @@ def answer_request(actor: Actor, request_id: int, *, decision: str, note: str | 
         _check_not_the_offer(request, request.method, counter, "value", balance)
         request.counter_amount_cents = int(counter) if request.method == "amount" else None
         request.counter_percent = Decimal(counter) if request.method == "percent" else None
-    request.status = rules.DECISIONS[decision]
-    request.answered_by_user_id, request.answered_at = actor.id, clock.utcnow()
-    request.answer_note = note
-    if counter is not None:
         _add_step(request, actor, rules.BILLING_SIDE, decision, method=request.method,
                   value=counter, note=note)
     else:  # an accept's step carries the cents it posted; a decline carries nothing
         _add_step(request, actor, rules.BILLING_SIDE, decision, value=posted, note=note)
+    request.status = rules.DECISIONS[decision]
+    request.answered_by_user_id, request.answered_at = actor.id, clock.utcnow()
+    request.answer_note = note
     db.session.flush()
     audit.record(actor, "reduction_request.answered", "reduction_request", request.id,
                  {"case_id": request.case_id, "decision": decision,
