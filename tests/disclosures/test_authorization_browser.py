@@ -5,6 +5,7 @@ attorney then sees the case."""
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -40,12 +41,12 @@ def test_attorney_sees_the_case_once_billing_files_the_authorization(browser, li
     case_id, client_name = pending
     counsel = sign_in(browser, live_server, "counsel@harbor.test", "/portal/")
     row = counsel.get_by_role("row").filter(has_text="HIL-2026-31")
-    assert row.get_by_text("HIPAA authorization needed").is_visible()
+    expect(row.get_by_text("HIPAA authorization needed")).to_be_visible()
     assert client_name not in counsel.content()
     row.get_by_role("link", name="Authorization needed").click()
     counsel.wait_for_url(f"{live_server}/portal/cases/{case_id}")
-    assert counsel.get_by_role("heading", name="HIPAA authorization needed").is_visible()
-    assert counsel.get_by_role("alert").is_visible()
+    expect(counsel.get_by_role("heading", name="HIPAA authorization needed")).to_be_visible()
+    expect(counsel.get_by_role("alert")).to_be_visible()
     counsel.screenshot(path=str(artifacts / "portal-authorization-needed.png"), full_page=True)
 
     desk = sign_in(browser, live_server, "desk@pharmacy.test", "/staff/")
@@ -55,9 +56,9 @@ def test_attorney_sees_the_case_once_billing_files_the_authorization(browser, li
     desk.get_by_label("Kind").select_option(label="HIPAA authorization")
     desk.get_by_label("Law firm named").select_option(label="Harbor Injury Law")
     desk.get_by_role("button", name="Add document").click()
-    assert desk.locator("#case-documents").get_by_text("HIPAA authorization").is_visible()
+    expect(desk.locator("#case-documents").get_by_text("HIPAA authorization")).to_be_visible()
 
     counsel.reload()
-    assert counsel.get_by_role("heading", name=client_name).is_visible()
+    expect(counsel.get_by_role("heading", name=client_name)).to_be_visible()
     counsel.goto(f"{live_server}/portal/")
-    assert counsel.get_by_role("link", name=client_name, exact=True).is_visible()
+    expect(counsel.get_by_role("link", name=client_name, exact=True)).to_be_visible()

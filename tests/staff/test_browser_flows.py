@@ -5,6 +5,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.core import clock
 from lienrx.extensions import db
@@ -159,7 +160,7 @@ def test_settlement_payment_and_close(browser, live_server, settled_case, artifa
     assert "The lien balance after: $0.00." in desk.locator("#confirm-effects").inner_text()
     desk.get_by_role("button", name="Close the case").click()
     assert desk.locator("#case-status").inner_text() == "closed"
-    assert desk.get_by_role("link", name="Release letter (HTML)").is_visible()
+    expect(desk.get_by_role("link", name="Release letter (HTML)")).to_be_visible()
     desk.screenshot(path=str(artifacts / "staff-settlement-closed.png"), full_page=True)
 
 

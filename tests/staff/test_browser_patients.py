@@ -4,6 +4,7 @@ match; the pharmacist records the clinical profile and an outside medication."""
 from datetime import date
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -40,7 +41,7 @@ def test_intake_duplicate_warning_and_using_the_match(browser, live_server, regi
     assert f"Siobhan O'Brien-Smith · born 1979-04-12 · patient {registered['patient_id']}" in (
         warning)
     assert f"case {registered['case_id']} (active, Okafor & Lee)" in warning
-    assert rph.get_by_role("button", name="Create a new patient anyway").is_visible()
+    expect(rph.get_by_role("button", name="Create a new patient anyway")).to_be_visible()
     rph.screenshot(path=str(artifacts / "staff-duplicate-patient.png"), full_page=True)
 
     rph.get_by_role("link", name=f"Use patient {registered['patient_id']}").click()

@@ -7,6 +7,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from lienrx.core import clock
@@ -128,7 +129,8 @@ def test_transfer_caution_is_fully_visible_inside_a_label(browser, live_server, 
     page = sign_in(browser, live_server, "rph@x.test")
     sheets = open_label(page, live_server, labels["long"])
     caution = page.get_by_text(TRANSFER_CAUTION, exact=True)
-    assert caution.count() == 1 and caution.is_visible()
+    expect(caution).to_have_count(1)
+    expect(caution).to_be_visible()
     box = caution.bounding_box()
     boxes = [sheets.nth(n).bounding_box() for n in range(sheets.count())]
     assert any(box["y"] >= s["y"] and box["y"] + box["height"] <= s["y"] + s["height"]

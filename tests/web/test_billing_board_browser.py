@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.core import clock
 from lienrx.extensions import db
@@ -57,7 +58,7 @@ def test_the_billing_board_draws_its_charts(page, live_server, books, artifacts)
     fill = bars.first.evaluate("el => getComputedStyle(el).fill")
     assert fill not in ("rgb(0, 0, 0)", "none")
     assert page.locator("svg#chart-by-bucket rect.bar").count() == 3
-    assert page.get_by_role("link", name="Download workbook (xlsx)").is_visible()
+    expect(page.get_by_role("link", name="Download workbook (xlsx)")).to_be_visible()
     assert refused == []
     page.screenshot(path=str(artifacts / "billing-board.png"), full_page=True)
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from lienrx.parties.models import LawFirm
@@ -80,7 +81,7 @@ def test_billing_holds_resumes_and_substitutes_counsel_and_a_pharmacist_cancels(
     page.get_by_role("button", name="Substitute Baker & Lane LLP").click()
     page.wait_for_url(case)
     assert page.locator("#case-status").inner_text() == "intake"
-    assert page.get_by_text("Baker & Lane LLP").first.is_visible()
+    expect(page.get_by_text("Baker & Lane LLP").first).to_be_visible()
     page.get_by_role("button", name="Sign out").click()
 
     sign_in(page, live_server, desk["pharmacist"])
@@ -93,4 +94,4 @@ def test_billing_holds_resumes_and_substitutes_counsel_and_a_pharmacist_cancels(
     page.get_by_role("button", name="Cancel the prescription").click()
     page.wait_for_url(f"{live_server}/staff/prescriptions/{desk['rx_id']}")
     assert "Cancelled: Prescriber discontinued" in page.locator("#cancel-reason").inner_text()
-    assert not page.get_by_role("link", name="Cancel prescription").is_visible()
+    expect(page.get_by_role("link", name="Cancel prescription")).to_be_hidden()

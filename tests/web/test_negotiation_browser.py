@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -62,7 +63,7 @@ def test_attorney_and_billing_negotiate_to_one_reduction(page, browser, live_ser
         desk.locator(f"#f-rr{request_id}-value").fill("20.00")
         desk.locator(f"#f-rr{request_id}-note").fill("Twenty is what we can do.")
         desk.get_by_role("button", name=f"Answer {number}").click()
-        assert desk.get_by_text(f"Request {number} countered.").is_visible()
+        expect(desk.get_by_text(f"Request {number} countered.")).to_be_visible()
 
         attorney.goto(f"{live_server}{case_url}")
         attorney.get_by_label("Counter amount").fill("20.00")  # billing's offer: accept it
@@ -73,13 +74,13 @@ def test_attorney_and_billing_negotiate_to_one_reduction(page, browser, live_ser
         attorney.get_by_label("Counter amount").fill("$25.00")
         attorney.get_by_label("Note to billing").fill("Meet us at 25.")
         attorney.get_by_role("button", name="Send counter").click()
-        assert attorney.get_by_text("countered; billing will answer it here").is_visible()
+        expect(attorney.get_by_text("countered; billing will answer it here")).to_be_visible()
 
         desk.goto(f"{live_server}/staff/billing/")
-        assert desk.get_by_text("On the table: the firm's counter of $25.00").is_visible()
+        expect(desk.get_by_text("On the table: the firm's counter of $25.00")).to_be_visible()
         desk.locator(f"#f-rr{request_id}-decision").select_option("accept")
         desk.get_by_role("button", name=f"Answer {number}").click()
-        assert desk.get_by_text(f"Request {number} accepted.").is_visible()
+        expect(desk.get_by_text(f"Request {number} accepted.")).to_be_visible()
 
         desk.goto(f"{live_server}/staff/billing/cases/{book.case_id}")
         billing_side = steps(desk, number)

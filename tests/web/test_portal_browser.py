@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests import factories
 from tests.portal.conftest import build_book
@@ -48,7 +49,7 @@ def test_attorney_on_a_phone_finds_a_case_downloads_requests_and_signs_out(
     page.get_by_label("Client name or file number").press("Enter")
     page.get_by_role("link", name=book.client_name, exact=True).click()
     page.wait_for_url(f"{live_server}/portal/cases/{book.case_id}")
-    assert page.get_by_role("heading", name=book.client_name).is_visible()
+    expect(page.get_by_role("heading", name=book.client_name)).to_be_visible()
     assert page.locator(".balance").inner_text() == "$105.00"
     assert page.locator("#fills tbody tr").count() == 2
     check_page_is_usable(page)
@@ -62,7 +63,7 @@ def test_attorney_on_a_phone_finds_a_case_downloads_requests_and_signs_out(
 
     page.get_by_role("button", name="Request a payoff statement").click()
     page.wait_for_url(f"{live_server}/portal/cases/{book.case_id}/payoff-statements/*")
-    assert page.get_by_text("Valid through").is_visible()
+    expect(page.get_by_text("Valid through")).to_be_visible()
     assert page.locator(".balance").inner_text() == "$105.00"
     page.get_by_role("link", name="Back to").click()
 
@@ -70,14 +71,14 @@ def test_attorney_on_a_phone_finds_a_case_downloads_requests_and_signs_out(
     page.get_by_label("Amount or percent").fill("10")
     page.get_by_label("Reason").fill("Limited policy; client hardship")
     page.get_by_role("button", name="Send reduction request").click()
-    assert page.get_by_role("status").filter(has_text="Reduction request RR-").is_visible()
+    expect(page.get_by_role("status").filter(has_text="Reduction request RR-")).to_be_visible()
     assert page.locator(".badge-pending").count() == 1
 
     # a form without its CSRF token is refused
     page.evaluate("document.querySelector('form[action$=\"payoff-statements\"] "
                   "input[name=csrf_token]').remove()")
     page.get_by_role("button", name="Request a payoff statement").click()
-    assert page.get_by_role("heading", name="400").is_visible()
+    expect(page.get_by_role("heading", name="400")).to_be_visible()
 
     # another firm's case is a 404
     response = page.goto(f"{live_server}/portal/cases/{book.other_case_id}")
@@ -86,6 +87,6 @@ def test_attorney_on_a_phone_finds_a_case_downloads_requests_and_signs_out(
     page.goto(f"{live_server}/portal/")
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/login")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
     assert page.goto(f"{live_server}/portal/cases/{book.case_id}").url.startswith(
         f"{live_server}/login")

@@ -1,6 +1,7 @@
 """Signing in and out in a real browser."""
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -23,12 +24,12 @@ def test_staff_sign_in_and_out(page, live_server, accounts, artifacts):
     page.get_by_label("Password").fill(factories.PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{live_server}/staff/")
-    assert page.get_by_role("heading", name="Work queue").is_visible()
+    expect(page.get_by_role("heading", name="Work queue")).to_be_visible()
     page.set_viewport_size({"width": 375, "height": 740})
     page.screenshot(path=str(artifacts / "staff-home-375.png"), full_page=True)
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url(f"{live_server}/login")
-    assert page.get_by_text("You are signed out.").is_visible()
+    expect(page.get_by_text("You are signed out.")).to_be_visible()
 
 
 def test_attorney_lands_on_portal(page, live_server, accounts):

@@ -4,6 +4,7 @@ an admin creates an attorney, changes the role, resets the password and deactiva
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -46,7 +47,7 @@ def test_admin_creates_an_attorney_changes_role_resets_password_and_deactivates(
     # no firm chosen and no password: both errors beside their fields
     summary = page.get_by_role("alert").inner_text()
     assert "Law firm: Attorneys belong to a law firm." in summary
-    assert page.locator("#f-law_firm_id-error").is_visible()
+    expect(page.locator("#f-law_firm_id-error")).to_be_visible()
     page.get_by_role("combobox", name="Law firm").select_option(label="Hollis & Marsh LLP")
     page.get_by_label("Password").fill(NEW_PASSWORD)
     page.get_by_role("button", name="Create user").click()
@@ -60,7 +61,7 @@ def test_admin_creates_an_attorney_changes_role_resets_password_and_deactivates(
     page.get_by_role("combobox", name="Role").select_option(label="Billing")
     page.get_by_role("combobox", name="Law firm").select_option(label="None (staff)")
     page.get_by_role("button", name="Change role").click()
-    assert page.get_by_text("Nora Vega is now Billing; their sessions and tokens").is_visible()
+    expect(page.get_by_text("Nora Vega is now Billing; their sessions and tokens")).to_be_visible()
     assert page.locator("#user-role").inner_text() == "Billing"
 
     page.get_by_label("New password").fill("short")
@@ -68,13 +69,13 @@ def test_admin_creates_an_attorney_changes_role_resets_password_and_deactivates(
     assert "New password: Use at least 12 characters." in page.get_by_role("alert").inner_text()
     page.get_by_label("New password").fill(NEW_PASSWORD + " two")
     page.get_by_role("button", name="Set new password").click()
-    assert page.get_by_text("New password set for Nora Vega").is_visible()
+    expect(page.get_by_text("New password set for Nora Vega")).to_be_visible()
 
     page.get_by_role("link", name="Deactivate Nora Vega…").click()
-    assert page.get_by_text("can no longer sign in, on the pages or over the API").is_visible()
+    expect(page.get_by_text("can no longer sign in, on the pages or over the API")).to_be_visible()
     assert page.locator("#user-state").inner_text() == "active"
     page.get_by_role("button", name="Deactivate Nora Vega").click()
-    assert page.get_by_text("Nora Vega is deactivated").is_visible()
+    expect(page.get_by_text("Nora Vega is deactivated")).to_be_visible()
     assert page.locator("#user-state").inner_text() == "deactivated"
     assert page.evaluate(OVERFLOW) <= 0
 

@@ -5,6 +5,7 @@ refreshes itself without losing the search, the scroll position, or what is bein
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from lienrx.extensions import db
 from tests import factories
@@ -56,7 +57,7 @@ def test_an_item_moves_through_every_stage_with_the_counts(page, live_server, ap
     page.get_by_label("Patient, Rx number or file no.").fill(f"okafor{width}")
     page.get_by_role("button", name="Search").click()
     page.wait_for_url(f"{live_server}/staff/?q=okafor{width}&sort=oldest")
-    assert page.locator("tr[data-stage=intake]", has_text=f"Case {lien.case_id}").is_visible()
+    expect(page.locator("tr[data-stage=intake]", has_text=f"Case {lien.case_id}")).to_be_visible()
     assert count(page, "intake") == 1
     assert page.evaluate(OVERFLOW) <= 0
     searched = page.url
@@ -69,13 +70,13 @@ def test_an_item_moves_through_every_stage_with_the_counts(page, live_server, ap
             page.get_by_label("Patient, Rx number or file no.").fill(lien.batch_lot)
             with page.expect_navigation():
                 page.get_by_role("button", name="Search").click()
-            assert page.locator("tr[data-stage=verification]", has_text=lien.batch_lot
-                                ).is_visible()
+            expect(page.locator("tr[data-stage=verification]", has_text=lien.batch_lot)
+                   ).to_be_visible()
             assert count(page, "verification") == 1
             page.goto(searched)
             continue
         ref = f"RX{lien.rx_id:07d}" if lien.rx_id else f"Case {lien.case_id}"
-        assert page.locator(f"tr[data-stage={stage}]", has_text=ref).is_visible(), stage
+        expect(page.locator(f"tr[data-stage={stage}]", has_text=ref), stage).to_be_visible()
         assert count(page, stage) == 1, stage
         assert sum(count(page, s) for s in PHARMACY) == 1, stage
         assert page.evaluate(OVERFLOW) <= 0
