@@ -140,3 +140,14 @@ def test_a_confirmation_never_carries_the_password(staff, world):
                                              "confirmed": "yes"})
     assert r.status_code == 422  # the wrong password: asked again on the same step
     assert "s3cret-typed" not in r.get_data(as_text=True)
+
+
+def test_reversing_a_controlled_compounded_fill_asks_its_disposition_on_the_page(
+        app, staff, counter):  # noqa: F811
+    rph = staff("pharmacist")
+    r = rph.post(f"/staff/prescriptions/{counter.cream_rx}/dispense", data={
+        "compounding_record_id": counter.batch_id, "quantity": "30", "days_supply": "30"})
+    html = rph.get(r.headers["Location"]).get_data(as_text=True)
+    assert 'id="f-disposition"' in html  # the field the refusal's error links to is there
+    assert "Disposition of the stock (a controlled fill, from batch " in text(rph.get(
+        r.headers["Location"]))
