@@ -35,7 +35,7 @@ def desk(app):
         rx = prescription(case.id, doctor.id, "GABA-CAP-300")
         db.session.commit()
         return {"email": rph.email, "patient_id": patient.id, "rx_id": rx.id,
-                "prescriber_id": doctor.id}
+                "prescriber_id": doctor.id, "case_id": case.id}
 
 
 @pytest.mark.parametrize("width", [1366, 375])
@@ -77,3 +77,49 @@ def test_pharmacist_edits_a_patient_and_a_prescriber(page, live_server, desk, ar
     assert page.get_by_label("NPI").input_value() == NEW_NPI
     assert page.evaluate(OVERFLOW) <= 0
     page.screenshot(path=str(artifacts / f"staff-prescriber-edit-{width}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("width", [1366, 375])
+def test_pharmacist_edits_a_case_corrects_a_prescription_and_records_an_infusion(
+        page, live_server, desk, artifacts, width):
+    page.set_viewport_size({"width": width, "height": 900})
+    page.goto(f"{live_server}/login")
+    page.get_by_label("E-mail").fill(desk["email"])
+    page.get_by_label("Password").fill(factories.PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    case = f"{live_server}/staff/cases/{desk['case_id']}"
+    page.goto(case)
+
+    page.get_by_role("link", name="Edit case").click()
+    page.get_by_label("Firm's file number").fill("OL-2291")
+    page.get_by_label("Reason for the change").fill("The firm sent its file number")
+    page.get_by_role("button", name="Save case").click()
+    page.wait_for_url(case)
+    expect(page.get_by_role("status")).to_contain_text("Case saved.")
+    expect(page.get_by_text("OL-2291").first).to_be_visible()
+
+    treatments = page.locator("section", has=page.get_by_role("heading", name="Outside treatments"))
+    treatments.get_by_role("combobox", name="Treatment").select_option(index=1)
+    treatments.get_by_label("Started on").fill("2026-11-02")
+    treatments.get_by_label("Ended on").fill("2026-11-06")
+    treatments.get_by_label("Facility").fill("Music City Infusion Center")
+    treatments.get_by_label("Protocol").fill("5 days, 4 hours a day")
+    treatments.get_by_role("button", name="Record outside treatment").click()
+    page.wait_for_url(f"{case}#h-treatments")
+    expect(page.locator("#external-treatments")).to_contain_text("Music City Infusion Center")
+    assert page.evaluate(OVERFLOW) <= 0
+    page.screenshot(path=str(artifacts / f"staff-case-edited-{width}.png"), full_page=True)
+
+    prescription = f"{live_server}/staff/prescriptions/{desk['rx_id']}"
+    page.goto(prescription)
+    page.get_by_role("link", name="Correct or add a clarification").click()
+    page.get_by_label("Indication").fill("Complex regional pain syndrome, right leg")
+    page.get_by_role("button", name="Save correction and run DUR").click()
+    expect(page.locator("#f-reason-error")).to_be_visible()  # a correction says why
+    page.get_by_label("Reason for the correction").fill("Prescriber's office clarified")
+    page.get_by_role("button", name="Save correction and run DUR").click()
+    page.wait_for_url(prescription)
+    expect(page.get_by_role("status")).to_contain_text(
+        f"Prescription RX{desk['rx_id']:07d} corrected")
+    expect(page.get_by_text("Complex regional pain syndrome, right leg")).to_be_visible()
+    assert page.evaluate(OVERFLOW) <= 0
