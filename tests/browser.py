@@ -74,6 +74,24 @@ def close_pages(request: pytest.FixtureRequest) -> None:
         _idle.wait_for(lambda: _in_flight == 0, timeout=30)
 
 
+@pytest.fixture(autouse=True)
+def _test_writes_wait_their_turn(request: pytest.FixtureRequest) -> Iterator[None]:
+    """While a browser test runs, a write the test itself makes (a step of a flow, between
+    page loads) begins SQLite's transaction IMMEDIATE, as the server's requests do: begun
+    deferred, it could read a snapshot that a page's request (an audited read, a refreshing
+    list) then writes past, and fail at once with "database is locked" instead of waiting.
+    Browser tests only hold app contexts in short ``with`` blocks, so no read sits on the lock."""
+    if "live_server" not in request.fixturenames:
+        yield
+        return
+    app = request.getfixturevalue("app")
+    app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"] = True
+    try:
+        yield
+    finally:
+        app.config["SQLITE_IMMEDIATE_OUTSIDE_REQUESTS"] = False
+
+
 @pytest.fixture(scope="session")
 def live_server(app: Any) -> Iterator[str]:
     """The test application served on a free localhost port for the browser."""

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
+from lienrx.auth.models import User
 from lienrx.case_documents import rules as document_rules
 from lienrx.case_documents.models import CaseDocument
 from lienrx.cases import rules as case_rules
@@ -27,6 +28,7 @@ from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.paging import Page
 from lienrx.core.schemas import plain_number
+from lienrx.core.security import ATTORNEY
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.dispensing.models import Dispense
 from lienrx.dispensing.queries import RxDue
@@ -34,6 +36,7 @@ from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
 from lienrx.formulary.models import Product
 from lienrx.inventory import queries as inventory_queries
+from lienrx.ledger.models import JournalEntry
 from lienrx.parties.models import LawFirm, Patient
 from lienrx.pdmp import queries as pdmp_queries
 from lienrx.pdmp import services as pdmp
@@ -41,7 +44,7 @@ from lienrx.pdmp.profiles import profile_for
 from lienrx.prescribing.models import Prescription
 from lienrx.reduction_requests import rules as request_rules
 from lienrx.reduction_requests.models import ReductionRequest
-from lienrx.settlement.models import Payment, Settlement
+from lienrx.settlement.models import Payment, PayoffStatement, Settlement
 from lienrx.workqueue import rules
 from lienrx.workqueue.rules import Stage
 
@@ -298,6 +301,29 @@ def reductions(snap: Snapshot) -> list[Item]:
             for row in rows]
 
 
+def payoffs(snap: Snapshot) -> list[Item]:
+    """Open cases whose newest payoff statement was requested by the firm's attorney, is
+    still within its date, and is void because the ledger moved after it."""
+    newest = (sa.select(sa.func.max(PayoffStatement.id)).where(
+        PayoffStatement.case_id == Case.id).correlate(Case).scalar_subquery())
+    moved = sa.exists().where(JournalEntry.case_id == Case.id,
+                              JournalEntry.id > sa.func.coalesce(PayoffStatement.last_entry_id, 0))
+    rows = db.session.execute(
+        sa.select(Case.id, Case.firm_file_number, Patient.first_name, Patient.last_name,
+                  LawFirm.name.label("firm_name"), PayoffStatement.issued_at)
+        .join(Patient, Patient.id == Case.patient_id)
+        .join(LawFirm, LawFirm.id == Case.law_firm_id)
+        .join(PayoffStatement, PayoffStatement.id == newest)
+        .join(User, User.id == PayoffStatement.issued_by_user_id)
+        .where(Case.status.not_in(case_rules.CLOSED_STATUSES), User.role == ATTORNEY,
+               PayoffStatement.valid_through >= snap.today, moved)
+        .order_by(Case.id)).all()
+    return [_case_item("payoffs", row, clock.local_date(row.issued_at), "staff.settlement",
+                       f"{row.firm_name}: the statement they asked for on "
+                       f"{clock.local_date(row.issued_at).isoformat()} is void; issue a new one")
+            for row in rows]
+
+
 def _payment_posted() -> Any:
     return sa.exists().where(Payment.case_id == Case.id)
 
@@ -376,8 +402,8 @@ def inventory(snap: Snapshot) -> list[Item]:
 QUERIES: dict[str, Callable[[Snapshot], list[Item]]] = {
     "intake": intake, "entry": entry, "dur": dur, "compounding": compounding,
     "verification": verification, "ready": ready, "dispensed": dispensed,
-    "agreements": agreements, "reductions": reductions, "settlements": settlements,
-    "closing": closing, "pdmp": pdmp_reports, "inventory": inventory,
+    "agreements": agreements, "payoffs": payoffs, "reductions": reductions,
+    "settlements": settlements, "closing": closing, "pdmp": pdmp_reports, "inventory": inventory,
 }
 
 

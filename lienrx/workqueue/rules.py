@@ -48,6 +48,9 @@ STAGES: tuple[Stage, ...] = (
           "Fills dispensed today and not reversed."),
     Stage("agreements", "Agreements to record", BILLING_DESK, frozenset({BILLING}),
           "Cases in intake whose signed lien agreement is on file but not recorded."),
+    Stage("payoffs", "Payoff statements to reissue", BILLING_DESK, frozenset({BILLING}),
+          "Open cases whose newest payoff statement, requested by the firm and not yet past "
+          "its date, a later fill or adjustment has voided: the firm holds a wrong figure."),
     Stage("reductions", "Reduction requests", BILLING_DESK, frozenset({BILLING}),
           "Reduction requests waiting on billing's answer, on open cases."),
     Stage("settlements", "Settlements to post", BILLING_DESK, frozenset({BILLING}),

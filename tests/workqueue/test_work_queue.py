@@ -17,6 +17,7 @@ from lienrx.core.errors import NotFound
 from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
 from lienrx.reduction_requests import services as reduction_requests
+from lienrx.settlement import payoff
 from lienrx.settlement import services as settlement
 from lienrx.workqueue import rules
 from lienrx.workqueue.queries import QUERIES, Filters, rx_number, work_queue
@@ -179,7 +180,8 @@ def test_each_role_sees_its_own_stages_first():
             for role in ("pharmacist", "technician", "billing", "admin")}
     assert keys["pharmacist"][:7] == ["intake", "entry", "dur", "compounding", "verification",
                                       "ready", "dispensed"]
-    assert keys["billing"] == ["agreements", "reductions", "settlements", "closing", "intake"]
+    assert keys["billing"] == ["agreements", "payoffs", "reductions", "settlements", "closing",
+                              "intake"]
     assert keys["admin"] == ["pdmp"]
     assert "pdmp" not in keys["technician"] and "reductions" not in keys["pharmacist"]
 
@@ -240,3 +242,29 @@ def test_billing_sees_no_prescription_and_the_pharmacy_no_billing_case(ctx):
     factories.settle(case.id)
     pharmacy = {i.ref for i in work_queue(factories.user("technician"), Filters()).items}
     assert f"Case {case.id}" not in pharmacy
+
+
+def test_a_payoff_the_firm_asked_for_and_a_later_fill_voided_waits_to_be_reissued(ctx):
+    billing = factories.user("billing")
+    firm = factories.law_firm()
+    attorney = factories.user("attorney", firm_id=firm.id)
+    case = factories.case(firm)
+    factories.ledger_charge(case.id, 50_000)
+    payoff.issue_statement(attorney, case.id)
+    queued = {(i.stage, i.ref) for i in work_queue(billing, Filters()).items}
+    assert ("payoffs", f"Case {case.id}") not in queued  # the firm's figure still holds
+    factories.ledger_charge(case.id, 13_200)  # a fill after the statement voids it
+    [item] = [i for i in work_queue(billing, Filters(stage="payoffs")).items]
+    assert (item.ref, item.endpoint) == (f"Case {case.id}", "staff.settlement")
+    assert "is void; issue a new one" in item.detail
+    payoff.issue_statement(billing, case.id)  # billing sends the firm a new figure
+    assert work_queue(billing, Filters(stage="payoffs")).items.total == 0
+
+
+def test_a_voided_payoff_billing_issued_itself_is_not_queued(ctx):
+    billing = factories.user("billing")
+    case = factories.case(factories.law_firm())
+    factories.ledger_charge(case.id, 50_000)
+    payoff.issue_statement(billing, case.id)
+    factories.ledger_charge(case.id, 13_200)
+    assert work_queue(billing, Filters(stage="payoffs")).items.total == 0
