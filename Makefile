@@ -30,11 +30,16 @@ run: $(STAMP)
 	$(BIN)/lienrx seed demo
 	$(BIN)/lienrx serve --host $(HOST) --port $(PORT)
 
-# Browser tests drive Debian's Chromium; install it when it is missing.
+# Browser tests drive Debian's Chromium and check each page with axe-core (package.json, pinned
+# in package-lock.json); install them when they are missing.
 browser-deps:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  echo "installing Debian's chromium for the browser tests"; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	@command -v npm >/dev/null 2>&1 || { \
+	  echo "installing Debian's npm to install axe-core for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; }
+	@test -f node_modules/axe-core/axe.min.js || npm ci --no-audit --no-fund
 
 test: $(STAMP) browser-deps lint typecheck test-sqlite test-postgres
 

@@ -62,13 +62,11 @@ def whole_files(app: Any) -> Any:
     return serve
 
 
-def close_pages(request: pytest.FixtureRequest) -> None:
+def close_pages(browser: Any) -> None:
     """After a browser test: close every page it opened (a page left open would go on
     polling, e.g. the work queue's refresh, into later tests) and wait for the live server
     to finish what it was answering, before the database is reset."""
-    if "browser" not in request.fixturenames:
-        return
-    for context in list(request.getfixturevalue("browser").contexts):
+    for context in list(browser.contexts):
         context.close()
     with _idle:
         _idle.wait_for(lambda: _in_flight == 0, timeout=30)

@@ -168,9 +168,16 @@ def _empty_every_table() -> str:
 @pytest.fixture(autouse=True)
 def _isolation(app: Flask, request: pytest.FixtureRequest) -> Iterator[None]:
     yield
-    from tests.browser import close_pages  # the plugin above (imported here once registered)
+    if "browser" in request.fixturenames:
+        from tests.browser import close_pages  # the plugin above (imported once registered)
 
-    close_pages(request)
+        close_pages(request.getfixturevalue("browser"))
+    start_afresh(app)
+
+
+def start_afresh(app: Flask) -> None:
+    """Leave nothing for the next test: the clock, the rate limits, second applications'
+    engines and every row."""
     clock.freeze(None)
     with app.app_context():
         limiter.reset()

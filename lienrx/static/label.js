@@ -31,6 +31,7 @@
   function continuation(first) {
     var sheet = document.createElement("div");
     sheet.className = "label";
+    sheet.setAttribute("role", "group");
     var head = document.createElement("div");
     head.className = "continued";
     head.textContent = first.dataset.rx + " · " + first.dataset.patient + " (continued)";

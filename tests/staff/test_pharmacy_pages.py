@@ -192,6 +192,8 @@ def test_dispense_shows_charge_label_and_balance_then_reverses(staff, counter): 
     label = rph.get(f"{page}/label")
     assert "label.css" in label.get_data(as_text=True)
     assert "For external use only" in text(label)
+    # the ketamine cream is controlled: its reversal form asks what becomes of the stock
+    assert 'name="disposition" value="return_to_stock"' in rph.get(page).get_data(as_text=True)
     r = rph.post(f"{page}/reverse", data={"reason": ""})
     assert r.status_code == 422 and error_of(r, "reason")
     r = confirmed(rph, f"{page}/reverse", {"reason": "Wrong strength",
