@@ -67,34 +67,26 @@ class CaseLedger:
     entries: Page[LedgerLine]
 
 
-def _receivable_id(case_id: int) -> sa.ScalarSelect[int]:
-    return sa.select(LedgerAccount.id).where(LedgerAccount.case_id == case_id).scalar_subquery()
+# The ledger's statements are built once, with bound parameters (``case_id``; ``limit`` and
+# ``offset`` for a page): each request only binds values, so reading a page costs no more in
+# Python than the rows it returns.
+_CASE = sa.bindparam("case_id", type_=sa.Integer)
+_RECEIVABLE = (sa.select(LedgerAccount.id).where(LedgerAccount.case_id == _CASE)
+               .scalar_subquery())
+
+# Signed receivable sum and number of entries by entry kind: one aggregate. The receivable's
+# postings and the case's entries are both read in posting order from their indexes and merged
+# (an entry of a case posts only to that case's receivable: ``lienrx ledger verify`` checks it).
+_SUMS_BY_KIND = (
+    sa.select(JournalEntry.kind, sa.func.sum(Posting.amount_cents), sa.func.count())
+    .select_from(Posting).join(JournalEntry, JournalEntry.id == Posting.entry_id)
+    .where(Posting.account_id == _RECEIVABLE, JournalEntry.case_id == _CASE)
+    .group_by(JournalEntry.kind))
 
 
-def _sums_by_kind(case_id: int) -> dict[str, tuple[int, int]]:
-    """Signed receivable sum and number of entries by entry kind: one aggregate query.
-
-    The receivable's postings and the case's entries are both read in posting order from
-    their indexes and merged (an entry of a case posts only to that case's receivable:
-    ``lienrx ledger verify`` checks it).
-    """
-    rows = db.session.execute(
-        sa.select(JournalEntry.kind, sa.func.sum(Posting.amount_cents), sa.func.count())
-        .select_from(Posting).join(JournalEntry, JournalEntry.id == Posting.entry_id)
-        .where(Posting.account_id == _receivable_id(case_id), JournalEntry.case_id == case_id)
-        .group_by(JournalEntry.kind)).all()
-    return {kind: (int(total), int(count)) for kind, total, count in rows}
-
-
-def case_totals(case_id: int) -> tuple[int, dict[str, int]]:
-    """A case's lien balance and its totals by kind (positive magnitudes), in one query."""
-    sums = {kind: total for kind, (total, _) in _sums_by_kind(case_id).items()}
-    return sum(sums.values()), totals_from_sums(sums)
-
-
-def _lines(case_id: int, *, limit: int | None = None, offset: int = 0) -> AnySelect:
+def _lines(*, paged: bool) -> AnySelect:
     """The case's entries on its receivable in posting order, each with the balance after it
-    (from ``offset``, at most ``limit`` of them).
+    (``paged``: from ``offset``, at most ``limit`` of them).
 
     The receivable's postings are counted off in posting order (with the running balance)
     before any entry is read, so a page reads only its own entries.
@@ -102,16 +94,34 @@ def _lines(case_id: int, *, limit: int | None = None, offset: int = 0) -> AnySel
     legs = (sa.select(Posting.entry_id, Posting.amount_cents,
                       sa.func.sum(Posting.amount_cents).over(order_by=Posting.entry_id)
                       .label("running"))
-            .where(Posting.account_id == _receivable_id(case_id))
-            .order_by(Posting.entry_id).limit(limit).offset(offset or None).subquery("legs"))
+            .where(Posting.account_id == _RECEIVABLE).order_by(Posting.entry_id))
+    if paged:
+        legs = legs.limit(sa.bindparam("limit", type_=sa.Integer)).offset(
+            sa.bindparam("offset", type_=sa.Integer))
+    found = legs.subquery("legs")
     return (
-        sa.select(JournalEntry.id, JournalEntry.kind, legs.c.amount_cents,
+        sa.select(JournalEntry.id, JournalEntry.kind, found.c.amount_cents,
                   JournalEntry.posted_at, JournalEntry.occurred_on, JournalEntry.memo,
                   sa.case((JournalEntry.source_type == "dispense", JournalEntry.source_id),
                           else_=None),
-                  legs.c.running)
-        .join(legs, legs.c.entry_id == JournalEntry.id)
-        .order_by(legs.c.entry_id))
+                  found.c.running)
+        .join(found, found.c.entry_id == JournalEntry.id)
+        .order_by(found.c.entry_id))
+
+
+_PAGE, _EVERY_LINE = _lines(paged=True), _lines(paged=False)
+
+
+def _sums_by_kind(case_id: int) -> dict[str, tuple[int, int]]:
+    """Signed receivable sum and number of entries by entry kind."""
+    rows = db.session.execute(_SUMS_BY_KIND, {"case_id": case_id}).all()
+    return {kind: (int(total), int(count)) for kind, total, count in rows}
+
+
+def case_totals(case_id: int) -> tuple[int, dict[str, int]]:
+    """A case's lien balance and its totals by kind (positive magnitudes), in one query."""
+    sums = {kind: total for kind, (total, _) in _sums_by_kind(case_id).items()}
+    return sum(sums.values()), totals_from_sums(sums)
 
 
 def _line(row: Any) -> LedgerLine:
@@ -129,7 +139,7 @@ def case_ledger(case_id: int, *, page: int = 1,
     page, page_size = max(1, page), max(1, page_size)
     offset = (page - 1) * page_size
     rows = [] if offset >= count else [_line(row) for row in db.session.execute(
-        _lines(case_id, limit=page_size, offset=offset))]
+        _PAGE, {"case_id": case_id, "limit": page_size, "offset": offset})]
     return CaseLedger(case_id, sum(total for total, _ in sums.values()),
                       totals_from_sums({kind: total for kind, (total, _) in sums.items()}),
                       Page(rows, count, page, page_size))
@@ -141,7 +151,8 @@ STREAM_BATCH = 1000  # rows fetched at a time when streaming a whole ledger
 def ledger_lines(case_id: int) -> Iterator[LedgerLine]:
     """Every entry of the case's ledger in posting order, read from a server-side cursor a
     batch at a time, so memory does not grow with the ledger."""
-    result = db.session.execute(_lines(case_id).execution_options(yield_per=STREAM_BATCH))
+    result = db.session.execute(_EVERY_LINE.execution_options(yield_per=STREAM_BATCH),
+                                {"case_id": case_id})
     with result:
         for row in result:
             yield _line(row)
