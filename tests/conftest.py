@@ -103,10 +103,12 @@ class IsolatedClient(FlaskClient):
 
     Flask reuses an already-pushed app context for a request; a test holding one (``ctx``)
     would then share ``g`` and the database session with every request it makes, which a
-    real server never does.
+    real server never does. The body is read within the request's own context too, as a
+    server reads it, so a streamed body (``stream_with_context``) finds its request.
     """
 
     def open(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs.setdefault("buffered", True)
         return contextvars.Context().run(super().open, *args, **kwargs)
 
 

@@ -27,7 +27,8 @@ from lienrx.cases.schemas import (
 )
 from lienrx.core.api import ApiBlueprint, paged
 from lienrx.core.security import ATTORNEY, BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.ledger.queries import case_ledger as case_ledger_lines
+from lienrx.ledger import export as ledger_export
+from lienrx.ledger import queries as ledger_queries
 
 blp = ApiBlueprint("cases_api", __name__, description="Cases and lien agreements")
 
@@ -70,12 +71,26 @@ def get_case(case_id: int) -> Any:
 @blp.route("/cases/<int:case_id>/ledger", methods=["GET"])
 @require_roles(PHARMACIST, BILLING, ATTORNEY)
 @blp.role_response(200, CaseLedgerSchema, attorney=AttorneyCaseLedgerSchema)
-def case_ledger(case_id: int) -> Any:
-    """The case's lien ledger: balance, totals by kind, every entry (signed amounts)."""
+@blp.paginate()
+def case_ledger(case_id: int, pagination_parameters: Any) -> Any:
+    """The case's lien ledger: balance and totals by kind over every entry, and a page of the
+    entries (signed amounts) in posting order; the count of all entries is in the paging
+    headers. The whole ledger is `GET /cases/{id}/ledger.csv`."""
     case = services.read_case(current_user, case_id, disclosing=LEDGER)
-    entries, totals = case_ledger_lines(case.id)
-    return {"case_id": case.id, "balance": sum(e.amount for e in entries), "totals": totals,
-            "entries": entries}
+    ledger = ledger_queries.case_ledger(case.id, page=pagination_parameters.page,
+                                        page_size=pagination_parameters.page_size)
+    pagination_parameters.item_count = ledger.entries.total
+    return ledger
+
+
+@blp.route("/cases/<int:case_id>/ledger.csv", methods=["GET"])
+@require_roles(PHARMACIST, BILLING, ATTORNEY)
+@blp.response(200, content_type=ledger_export.CSV)
+def case_ledger_csv(case_id: int) -> Any:
+    """Every entry of the case's ledger as CSV, in posting order with the balance after each,
+    streamed as it is read."""
+    case = services.read_case(current_user, case_id, disclosing=LEDGER)
+    return ledger_export.csv_response(case.id)
 
 
 @blp.route("/cases/<int:case_id>/lien-agreements", methods=["POST"])

@@ -48,6 +48,14 @@ def formula_like(text: str) -> bool:
     return text.startswith(FORMULA_TRIGGERS)
 
 
+def csv_text(text: str | None) -> str:
+    """Text for a CSV cell a spreadsheet will not run: one that reads as a formula starts
+    with a quote; None is an empty cell."""
+    if text is None:
+        return ""
+    return f"'{text}" if formula_like(text) else text
+
+
 def money_value(cents: int) -> Decimal:
     """Cents as exact decimal dollars for a numeric cell."""
     return Decimal(cents).scaleb(-2)

@@ -95,7 +95,8 @@ CONFLICTS: dict[str, tuple[str, ...]] = {
 
 # The attorney operations on one case's records: each passes the HIPAA gate (SPEC §7.8).
 HIPAA_GATED = (
-    "cases_api.get_case", "cases_api.case_ledger", "dispensing_api.get_dispense",
+    "cases_api.get_case", "cases_api.case_ledger", "cases_api.case_ledger_csv",
+    "dispensing_api.get_dispense",
     "settlement_api.get_payoff", "settlement_api.issue_payoff_statement",
     "settlement_api.list_payoff_statements", "settlement_api.settlement_preview",
     "settlement_api.payoff_statement_html", "settlement_api.payoff_statement_pdf",

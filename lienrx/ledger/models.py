@@ -56,7 +56,7 @@ class JournalEntry(db.Model):  # type: ignore[name-defined]
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(sa.String(12))
-    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"), index=True)
+    case_id: Mapped[int] = mapped_column(sa.ForeignKey("cases.id", ondelete="RESTRICT"))
     occurred_on: Mapped[date]
     posted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=clock.utcnow)
     memo: Mapped[str] = mapped_column(sa.String(MEMO_LENGTH))
@@ -72,6 +72,9 @@ class JournalEntry(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         one_of("kind", ENTRY_KINDS, "kind_known"),
         sa.Index("ix_journal_entries_source", "source_type", "source_id"),
+        # a case's entries in posting order; on PostgreSQL with their kind, so a case's
+        # totals by kind read the index alone
+        sa.Index("ix_journal_entries_case_entry", "case_id", "id", postgresql_include=["kind"]),
     )
 
 
@@ -84,9 +87,15 @@ class Posting(db.Model):  # type: ignore[name-defined]
     entry_id: Mapped[int] = mapped_column(
         sa.ForeignKey("journal_entries.id", ondelete="RESTRICT"), index=True)
     account_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("ledger_accounts.id", ondelete="RESTRICT"), index=True)
+        sa.ForeignKey("ledger_accounts.id", ondelete="RESTRICT"))
     amount_cents: Mapped[int] = mapped_column(sa.BigInteger)
 
     entry: Mapped[JournalEntry] = relationship(back_populates="postings")
 
-    __table_args__ = (sa.CheckConstraint("amount_cents <> 0", name="nonzero"),)
+    __table_args__ = (
+        sa.CheckConstraint("amount_cents <> 0", name="nonzero"),
+        # an account's postings in posting order; on PostgreSQL with their amounts, so a
+        # case's ledger (a page, its running balance, its sums) reads the index alone
+        sa.Index("ix_postings_account_entry", "account_id", "entry_id",
+                 postgresql_include=["amount_cents"]),
+    )

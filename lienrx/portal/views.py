@@ -25,12 +25,14 @@ from lienrx.attestations import certificate, html, pdf
 from lienrx.attestations import services as attestations
 from lienrx.attestations.layout import seal_for
 from lienrx.cases import services as cases
-from lienrx.cases.rules import CLOSED, CLOSED_NO_RECOVERY, CRPS_CODES
+from lienrx.cases.rules import CLOSED, CLOSED_NO_RECOVERY, CRPS_CODES, LEDGER
 from lienrx.core import forms, unit_of_work
 from lienrx.core.errors import AuthorizationRequired, Conflict, NotFound
+from lienrx.core.paging import page_number
 from lienrx.core.security import ATTORNEY, require_roles
 from lienrx.dispensing import queries
-from lienrx.ledger.queries import running_ledger
+from lienrx.ledger import export as ledger_export
+from lienrx.ledger.queries import case_ledger
 from lienrx.notifications import queries as notifications
 from lienrx.notifications import services as notification_services
 from lienrx.notifications.schemas import EmailPreferencesSchema
@@ -44,6 +46,7 @@ from lienrx.reduction_requests.schemas import (
 from lienrx.settlement import closing, letters, payoff, release
 
 bp = Blueprint("portal", __name__, url_prefix="/portal")
+LEDGER_PAGE = "ledger_page"  # the query argument naming the page of the case's ledger shown
 
 
 def _actor() -> Any:
@@ -103,13 +106,14 @@ def mark_read() -> Any:
 
 def _render_case(case: Any, form: forms.Submission, status: int = 200,
                  responses: dict[int, forms.Submission] | None = None) -> Any:
-    ledger, totals, balance = running_ledger(case.id)
+    ledger = case_ledger(case.id, page=page_number(request.args, LEDGER_PAGE))
     refills = queries.next_refills([case.id]).get(case.id, [])
     fills = queries.fill_timeline(case.id)
     page = render_template(
         "portal/case.html", case=case, label=queries.STATUS_LABELS[case.status],
-        client=f"{case.patient.first_name} {case.patient.last_name}", balance=balance,
-        totals=totals, ledger=ledger, fills=fills, refills=refills,
+        client=f"{case.patient.first_name} {case.patient.last_name}", balance=ledger.balance,
+        totals=ledger.totals, ledger=ledger.entries, ledger_page=LEDGER_PAGE, fills=fills,
+        refills=refills,
         last_fill=max((f.dispensed_on for f in fills if f.status == "dispensed"), default=None),
         next_due=min((r.due for r in refills), default=None),
         attestation=attestations.latest(case.id),
@@ -127,6 +131,14 @@ def case_page(case_id: int) -> Any:
     """Show one case: balance, fills, ledger, documents and reduction requests (audited)."""
     return _render_case(cases.read_case(_actor(), case_id),
                         forms.blank(ReductionRequestCreateSchema(), method="amount"))
+
+
+@bp.route("/cases/<int:case_id>/ledger.csv")
+@require_roles(ATTORNEY)
+def ledger_csv(case_id: int) -> Any:
+    """Download every entry of the case's ledger as CSV (audited like the case page)."""
+    case = cases.read_case(_actor(), case_id, disclosing=LEDGER)
+    return ledger_export.csv_response(case.id)
 
 
 def _latest_pogos(case_id: int) -> Any:

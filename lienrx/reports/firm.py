@@ -20,7 +20,7 @@ from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
 from lienrx.core.money import format_cents
-from lienrx.core.spreadsheets import formula_like
+from lienrx.core.spreadsheets import csv_text
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.ledger.models import LedgerAccount, Posting
@@ -83,14 +83,6 @@ def firm_summary(actor: Actor) -> FirmSummary:
                                                       dict.fromkeys(BUCKET_NAMES, 0), 0))
 
 
-def _cell(text: str | None) -> str:
-    """Text for a CSV cell a spreadsheet will not run: one that reads as a formula (``=``,
-    ``+``, ``-``, ``@``) starts with a quote."""
-    if text is None:
-        return ""
-    return f"'{text}" if formula_like(text) else text
-
-
 def _case_rows(firm_id: int) -> list[Any]:
     last_fill = (sa.select(sa.func.max(Dispense.dispensed_on))
                  .where(Dispense.case_id == Case.id, Dispense.status == "dispensed")
@@ -134,8 +126,8 @@ def _lines(rows: list[Any], authorized: set[int],
            names: dict[int, str]) -> Iterator[tuple[str, ...]]:
     for r in rows:
         if r.id not in authorized:
-            yield (_cell(r.firm_file_number), "", r.status, "", "", "")
+            yield (csv_text(r.firm_file_number), "", r.status, "", "", "")
             continue
-        yield (_cell(r.firm_file_number), _cell(names[r.patient_id]), r.status,
+        yield (csv_text(r.firm_file_number), csv_text(names[r.patient_id]), r.status,
                format_cents(int(r.balance)), r.last_fill.isoformat() if r.last_fill else "",
                clock.local_date(r.created_at).isoformat())

@@ -3,6 +3,7 @@ documents kept on it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, flash, redirect, render_template, request, url_for
@@ -28,6 +29,7 @@ from lienrx.staff.blueprint import bp
 READERS = (PHARMACIST, TECHNICIAN, BILLING)
 DOCUMENT_KEEPERS = (PHARMACIST, BILLING)  # who list, download and upload case documents
 PAGE_SIZE = 50
+LEDGER_PAGE = "ledger_page"  # the query argument naming the page of the case's ledger shown
 
 
 @bp.route("/cases")
@@ -50,11 +52,12 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None,
               document_form: forms.Submission | None = None,
               suit_form: forms.Submission | None = None,
               treatment_form: forms.Submission | None = None) -> Any:
-    """Render one case: facts, agreement, prescriptions, fills and (P, B) the ledger and the
-    documents kept on it."""
+    """Render one case: facts, agreement, prescriptions, fills and (P, B) a page of the ledger
+    with its totals, and the documents kept on it."""
     case = with_balances([cases.read_case(current_user, case_id)])[0]
     keeper = current_user.role in DOCUMENT_KEEPERS
-    ledger = case_ledger(case_id) if keeper else None
+    ledger = (case_ledger(case_id, page=page_number(request.args, LEDGER_PAGE),
+                          page_size=PAGE_SIZE) if keeper else None)
     form = agreement_form or forms.blank(SignedAgreementFormSchema(), patient_signed="on",
                                          non_recourse="on")
     upload_form = document_form or forms.blank(CaseDocumentUploadSchema())
@@ -62,6 +65,7 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None,
         "staff/case.html", case=case, agreement=case.lien_agreement,
         prescriptions=prescribing_queries.case_prescriptions(case_id),
         dispenses=dispensing_queries.case_dispenses(case_id), ledger=ledger,
+        ledger_page=LEDGER_PAGE, page_url=_ledger_page_url(case_id),
         agreement_form=form, document_form=upload_form,
         documents=documents.list_documents(current_user, case_id) if keeper else None,
         kind_labels=document_rules.KIND_LABELS,
@@ -70,6 +74,15 @@ def case_page(case_id: int, agreement_form: forms.Submission | None = None,
         treatment_form=treatment_form or forms.blank(ExternalTreatmentCreateSchema()),
         treatment_kinds=[(k, k.replace("_", " ")) for k in case_rules.TREATMENT_KINDS],
     ), (treatment_form or suit_form or document_form or form).status
+
+
+def _ledger_page_url(case_id: int) -> Callable[[str, int], str]:
+    """``page_url`` for the ledger's pager: a page of the case's ledger, wherever the case
+    page was rendered from (a refused form re-renders it under its own address)."""
+    def ledger_page_url(name: str, number: int) -> str:
+        page: dict[str, Any] = {name: number}
+        return url_for("staff.case", case_id=case_id, _anchor="h-ledger", **page)
+    return ledger_page_url
 
 
 def _chosen_file(name: str) -> bytes | None:

@@ -103,11 +103,13 @@ def test_case_ledger_totals_obey_the_balance_identity(case_id):
     charge(case_id, 2550)
     ledger.reverse_entry(first, actor=None, memo="x")
     db.session.commit()
-    lines, totals = case_ledger(case_id)
+    found = case_ledger(case_id)
+    totals = found.totals
     assert totals["charges"] == 12550 and totals["reversals"] == 10000
     balance = (totals["charges"] - totals["reversals"] - totals["reductions"]
                - totals["payments"] - totals["write_offs"] + totals["refunds"])
-    assert balance == sum(line.amount for line in lines) == case_balance(case_id) == 2550
+    assert balance == found.balance == sum(line.amount for line in found.entries)
+    assert balance == found.entries[-1].running == case_balance(case_id) == 2550
 
 
 def test_ledger_verify_names_the_failing_entry(case_id, runner):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import timedelta
 
 import pytest
@@ -50,7 +52,7 @@ PORTAL_GETS = ("/portal/cases/{id}", "/portal/cases/{id}/pogos.html",
                "/portal/cases/{id}/release-letter.pdf", "/portal/cases/{id}/release-letter.html",
                "/portal/cases/{id}/closing-letter.pdf", "/portal/cases/{id}/closing-letter.html",
                "/portal/cases/{id}/payoff-statements/1",
-               "/portal/cases/{id}/payoff-statements/1.pdf")
+               "/portal/cases/{id}/payoff-statements/1.pdf", "/portal/cases/{id}/ledger.csv")
 PORTAL_POSTS = ("/portal/cases/{id}/payoff-statements", "/portal/cases/{id}/reduction-requests")
 
 
@@ -77,6 +79,39 @@ def test_another_firms_payoff_statement_is_404_under_own_case(app, counsel, book
         statement_id = theirs.id
     assert counsel.get(f"/portal/cases/{book.case_id}/payoff-statements/{statement_id}"
                        ).status_code == 404
+
+
+def test_case_page_shows_a_page_of_the_ledger_with_its_totals_and_running_balance(
+        app, counsel, book):
+    with app.app_context():
+        for i in range(60):  # after the two fills of 52.50
+            factories.ledger_charge(book.case_id, 100, memo=f"Charge {i + 1}")
+        db.session.commit()
+    first = counsel.get(f"/portal/cases/{book.case_id}").get_data(as_text=True)
+    assert "Entries 1–50 of 62" in first and "Charge 48<" in first and "Charge 49<" not in first
+    assert "Charges $165.00 · reversals $0.00" in first  # over the whole ledger
+    assert "$165.00" in first  # the lien balance
+    assert (f'href="/portal/cases/{book.case_id}?ledger_page=2#ledger" rel="next">'
+            "Next entries</a>") in first
+    assert f'href="/portal/cases/{book.case_id}/ledger.csv"' in first
+    assert "Download the full ledger (CSV)" in first
+    second = counsel.get(f"/portal/cases/{book.case_id}?ledger_page=2").get_data(as_text=True)
+    assert "Entries 51–62 of 62" in second and "Charge 49<" in second
+    assert "+1.00</td><td class=\"num\">154.00" in second  # the balance after entry 51
+    assert "Previous entries" in second and "Next entries" not in second
+    beyond = counsel.get(f"/portal/cases/{book.case_id}?ledger_page=5").get_data(as_text=True)
+    assert "Nothing on page 5; 62 entries in all" in beyond
+
+
+def test_ledger_downloads_whole_as_csv(app, counsel, book):
+    response = counsel.get(f"/portal/cases/{book.case_id}/ledger.csv")
+    assert response.status_code == 200 and response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="ledger-case-{book.case_id}.csv"')
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0] == ["Entry ID", "Date", "Kind", "Memo", "Amount", "Balance", "Posted at",
+                       "Dispense ID"]
+    assert [row[5] for row in rows[1:]] == ["52.50", "105.00"]
 
 
 def test_pogos_downloads_as_pdf_and_opens_as_html(app, counsel, book):
