@@ -126,13 +126,14 @@ def _default(column: sa.Column[Any]) -> Any:
     return default.arg
 
 
-def build(scale: float, *, audit_per_case: int = AUDIT_PER_CASE) -> Book:
-    """Build the book at ``scale`` (1: 1,000 cases) and commit it."""
+def build(scale: float, *, audit_per_case: int = AUDIT_PER_CASE,
+          firm_size: int = FIRM_SIZE) -> Book:
+    """Build the book at ``scale`` (1: 1,000 cases, firms of ``firm_size``) and commit it."""
     cases = max(1, round(1000 * scale))
     users, prescriber, products = _parties()
     db.session.commit()
     book = Book(users, firm_id=users.attorney.law_firm_id)
-    plan = _Plan(cases, clock.utcnow(), products, prescriber, users)
+    plan = _Plan(cases, clock.utcnow(), products, prescriber, users, firm_size)
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
     counts = book.counts
     started = time_now()
@@ -191,9 +192,9 @@ class _Plan:
     """The rows of the book, made in one deterministic pass (ids given here)."""
 
     def __init__(self, cases: int, now: datetime, products: list[Any], prescriber: Any,
-                 users: Users) -> None:
+                 users: Users, firm_size: int) -> None:
         self.n, self.now, self.today = cases, now, clock.today()
-        self.firm_count = max(1, cases // FIRM_SIZE)
+        self.firm_count = max(1, cases // firm_size)
         self.products, self.prescriber, self.users = products, prescriber, users
         # load now: a lazy load while a COPY holds the connection would wait for ever
         for loaded in (*products, prescriber, *vars(users).values()):
@@ -440,6 +441,22 @@ class _Plan:
 
     def payments(self) -> Iterator[dict[str, Any]]:
         return iter(self.payment_rows)
+
+
+SORTS = ("last_fill_desc", "balance_desc", "last_fill_asc", "balance_asc")
+
+
+def hot_pages(case_ids: list[int]) -> dict[str, tuple[str, list[str]]]:
+    """The pages ``bench/scale.py`` times and the query-plan test explains: who asks for
+    them (the book's attorney, pharmacist, or billing with a bearer token) and the URLs."""
+    return {
+        "portal case list": ("attorney", [f"/portal/?page={1 + n % 4}&sort={sort}"
+                                          for n, sort in enumerate(SORTS)]),
+        "portal case page": ("attorney", [f"/portal/cases/{c}" for c in case_ids]),
+        "staff case page": ("pharmacist", [f"/staff/cases/{c}" for c in case_ids]),
+        "work queue": ("pharmacist", ["/staff/"]),
+        "ledger page": ("billing", [f"/api/v1/cases/{c}/ledger" for c in case_ids]),
+    }
 
 
 AUDITED = (("case.read", "case"), ("portal.case_viewed", "case"),
