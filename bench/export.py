@@ -51,6 +51,7 @@ def seed(cases: int, lines: int) -> None:
     from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
     from lienrx.parties.models import LawFirm, Patient
     from lienrx.settlement.models import Settlement
+    from tests.perf.book import copy_rows
 
     rng = random.Random(6)
     now = datetime.now(UTC)
@@ -92,8 +93,8 @@ def seed(cases: int, lines: int) -> None:
                         "source_type": "dispense", "source_id": n})
         postings += [{"entry_id": n, "account_id": 1 + case_id, "amount_cents": cents},
                      {"entry_id": n, "account_id": 1, "amount_cents": -cents}]
-    insert(JournalEntry.__table__, entries)
-    insert(Posting.__table__, postings)
+    copy_rows(JournalEntry.__table__, entries)
+    copy_rows(Posting.__table__, postings)
     reset_sequences("law_firms", "patients", "cases", "ledger_accounts", "journal_entries")
     db.session.commit()
     analyze()
@@ -173,6 +174,8 @@ def main() -> None:
     parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--cases", type=int, default=5_000)
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--only-export", action="store_true",
+                        help="run the export phase alone (its time and peak RSS; no baseline)")
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--db")
     parser.add_argument("--keys")
@@ -195,14 +198,18 @@ def main() -> None:
             print(f"seeded {args.cases} cases, {args.lines} charge lines in "
                   f"{time.perf_counter() - start:.1f}s")
             db.engine.dispose()
-        decrypt = child("decrypt", url, keys_file)
-        print(f"decrypt {decrypt['patients']} patients' names: {decrypt['seconds']:.2f}s")
-        plain = child("openpyxl", url, keys_file)
-        print(f"plain openpyxl write-only: {plain['seconds']:.2f}s, {plain['rows']} rows, "
-              f"{plain['file_mb']:.1f} MB, peak RSS {plain['peak_rss_mb']:.0f} MB")
+        if not args.only_export:
+            decrypt = child("decrypt", url, keys_file)
+            print(f"decrypt {decrypt['patients']} patients' names: {decrypt['seconds']:.2f}s")
+            plain = child("openpyxl", url, keys_file)
+            print(f"plain openpyxl write-only: {plain['seconds']:.2f}s, {plain['rows']} rows, "
+                  f"{plain['file_mb']:.1f} MB, peak RSS {plain['peak_rss_mb']:.0f} MB")
         export = child("export", url, keys_file)
         print(f"lienrx export:             {export['seconds']:.2f}s, {export['rows']} rows, "
               f"{export['file_mb']:.1f} MB, peak RSS {export['peak_rss_mb']:.0f} MB")
+    if args.only_export:
+        print(f"export_only rows={export['rows']} peak_rss_mb={export['peak_rss_mb']:.0f}")
+        return
     ratio = export["seconds"] / plain["seconds"]
     print(f"export_vs_openpyxl ratio={ratio:.2f} peak_rss_mb={export['peak_rss_mb']:.0f}")
 

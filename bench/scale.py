@@ -15,6 +15,8 @@ through the Flask test client as the right role (each request also writes its au
 - ``work queue``: ``GET /staff/`` as a pharmacist;
 - ``ledger page``: ``GET /api/v1/cases/{id}/ledger`` as billing (a bearer token);
 
+(``tests.perf.book.hot_pages``, whose queries tests/perf/test_query_plans.py EXPLAINs)
+
 each the p95 of ``--requests`` requests after a warm-up; and, each as one measured run:
 
 - ``POGOS``: issue (build and sign) and render the 200-fill case's POGOS (median of 3);
@@ -56,6 +58,8 @@ from common import (
     percentile,
     throwaway_database,
 )
+
+from tests.perf.book import PASSWORD, hot_pages
 
 PHARMACY = {"LIENRX_PHARMACY_NPI": "1003000126", "LIENRX_PHARMACY_DEA": "AP5836727",
             "LIENRX_PHARMACY_ADDRESS": "100 Main St, Nashville, TN 37203",
@@ -114,8 +118,6 @@ def signed_in(app: Any, email: str) -> Any:
     client = app.test_client()
     page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
-    from tests.perf.book import PASSWORD
-
     answer = client.post("/login", data={"email": email, "password": PASSWORD,
                                          "csrf_token": token})
     assert answer.status_code == 302, (email, answer.status_code)
@@ -146,19 +148,17 @@ def pages(app: Any, built: Built, requests: int, queue_requests: int) -> dict[st
         billing = db.session.execute(db.select(User).where(User.role == "billing")).scalar()
         token, _ = auth.issue_token(billing, timedelta(hours=1))
         db.session.commit()
-    cases = built.case_ids[:10]
-    attorney = signed_in(app, "counsel@bench.test")
-    pharmacist = signed_in(app, "rph@bench.test")
-    sorts = ("last_fill_desc", "balance_desc", "last_fill_asc", "balance_asc")
-    return {
-        "portal case list": p95(attorney, [f"/portal/?page={1 + n % 4}&sort={s}"
-                                           for n, s in enumerate(sorts)], requests),
-        "portal case page": p95(attorney, [f"/portal/cases/{c}" for c in cases], requests),
-        "staff case page": p95(pharmacist, [f"/staff/cases/{c}" for c in cases], requests),
-        "work queue": p95(pharmacist, ["/staff/"], queue_requests),
-        "ledger page": p95(app.test_client(), [f"/api/v1/cases/{c}/ledger" for c in cases],
-                           requests, Authorization=f"Bearer {token}"),
-    }
+    signed = {"attorney": signed_in(app, "counsel@bench.test"),
+              "pharmacist": signed_in(app, "rph@bench.test")}
+    figures = {}
+    for name, (who, urls) in hot_pages(built.case_ids[:10]).items():
+        if who == "billing":
+            figures[name] = p95(app.test_client(), urls, requests,
+                                Authorization=f"Bearer {token}")
+        else:
+            figures[name] = p95(signed[who], urls,
+                                queue_requests if name == "work queue" else requests)
+    return figures
 
 
 def documents(app: Any, built: Built) -> dict[str, float]:

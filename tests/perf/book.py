@@ -19,6 +19,7 @@ with the app's own digest, so ``lienrx audit verify`` and ``lienrx ledger verify
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -87,16 +88,21 @@ class Book:
 
 def copy_rows(table: sa.Table, rows: Iterable[dict[str, Any]]) -> int:
     """Write rows into ``table`` with COPY (PostgreSQL), each value through its column type's
-    bind processing as an INSERT would; returns how many."""
+    bind processing as an INSERT would; a column the rows leave out takes its scalar default,
+    or the database's (an id from its sequence). Returns how many rows were written."""
+    found = iter(rows)
+    first = next(found, None)
+    if first is None:
+        return 0
     connection = db.session.connection()
     dialect = connection.dialect
-    columns = list(table.columns)
+    columns = [c for c in table.columns if c.name in first or _default(c) is not None]
     processors = [_processor(c.type, dialect) for c in columns]
     raw = connection.connection.driver_connection
     names = ", ".join(c.name for c in columns)
     count = 0
     with raw.cursor() as cursor, cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-        for row in rows:
+        for row in itertools.chain([first], found):
             values = []
             for column, process in zip(columns, processors, strict=True):
                 value = row.get(column.name, _default(column))
@@ -110,10 +116,13 @@ def _processor(kind: sa.types.TypeEngine[Any], dialect: Any) -> Callable[[Any], 
     """What an INSERT does to a value of this column type before it is sent: the type
     decorator's own step (encryption), then the base type's; JSON as text for COPY."""
     if isinstance(kind, sa.types.TypeDecorator):
-        own = kind.process_bind_param
-        then = _processor(kind.impl_instance, dialect)
-        return lambda value: (lambda out: out if then is None or out is None
-                              else then(out))(own(value, dialect))
+        own, then = kind.process_bind_param, _processor(kind.impl_instance, dialect)
+
+        def decorated(value: Any) -> Any:
+            out = own(value, dialect)
+            return out if then is None or out is None else then(out)
+
+        return decorated
     if isinstance(kind, sa.JSON):
         return json.dumps
     return kind.bind_processor(dialect)
