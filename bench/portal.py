@@ -122,7 +122,10 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
         last = today - timedelta(days=rng.randint(0, 120))  # some liens have gone quiet
         for n in range(fills_per_case):
             dispenses.append({
-                "prescription_id": i, "case_id": i, "fill_number": n + 1, "quantity": 90,
+                "prescription_id": i, "case_id": i, "fill_number": n + 1, "refill_number": n,
+                "partial_sequence": 1, "starts_fill": True,
+                "fill_parts": [{"refill_number": n, "quantity": "90", "partial_sequence": 1}],
+                "quantity": 90,
                 "days_supply": 30, "dispensed_on": last - timedelta(days=30 * (fills_per_case
                                                                                - 1 - n)),
                 "ndc": "00071080524", "lot_number": "GB1", "pharmacist_user_id": pharmacist_id,
