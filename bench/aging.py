@@ -18,25 +18,26 @@ The database is dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-BENCH = Path(__file__).resolve().parent
-sys.path.insert(0, str(BENCH.parent))
-sys.path.insert(0, str(BENCH))
-
-import psycopg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-from portal import DEFAULT_ADMIN_URL, percentile  # noqa: E402
+import psycopg
+import sqlalchemy as sa
+from common import (
+    admin_url_default,
+    analyze,
+    insert,
+    instance_path,
+    keys,
+    make_app,
+    migrate,
+    percentile,
+    reset_sequences,
+    throwaway_database,
+)
 
 FIRMS = 10
-BATCH = 10_000
 STATUSES = ["active"] * 6 + ["on_hold", "settled", "intake", "closed"]
 CREDITS = (("payment", "cash:settlements", "cash"), ("reduction", "contra:reductions", "contra"),
            ("write_off", "expense:write_offs", "expense"))
@@ -49,13 +50,6 @@ GROUP BY a.case_id
 """
 
 
-def _insert(table: sa.Table, rows: list[dict]) -> None:
-    from lienrx.extensions import db
-
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(table), rows[start:start + BATCH])
-
-
 def seed(cases: int, entries: int) -> None:
     """Bulk-insert firms, patients, cases, accounts and the journal (receivable legs)."""
     from lienrx.cases.models import Case
@@ -66,22 +60,22 @@ def seed(cases: int, entries: int) -> None:
     rng = random.Random(7)
     now = datetime.now(UTC)
     today = now.date()
-    _insert(LawFirm.__table__, [{"id": f, "name": f"Firm {f} LLP", "created_at": now}
+    insert(LawFirm.__table__, [{"id": f, "name": f"Firm {f} LLP", "created_at": now}
                                 for f in range(1, FIRMS + 1)])
-    _insert(Patient.__table__, [
+    insert(Patient.__table__, [
         {"id": i, "first_name": "Ana", "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14",
          "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}", "created_at": now}
         for i in range(1, cases + 1)])
-    _insert(Case.__table__, [
+    insert(Case.__table__, [
         {"id": i, "patient_id": i, "law_firm_id": 1 + i % FIRMS, "firm_file_number": f"F-{i}",
          "date_of_injury": date(2023, 1, 1), "injury_mechanism": "motor_vehicle",
          "jurisdiction": "TN", "status": STATUSES[i % len(STATUSES)],
          "created_at": now, "updated_at": now} for i in range(1, cases + 1)])
     books = [("revenue:dispensing", "revenue")] + [(code, kind) for _, code, kind in CREDITS]
-    _insert(LedgerAccount.__table__, [{"id": n, "code": code, "kind": kind, "case_id": None}
+    insert(LedgerAccount.__table__, [{"id": n, "code": code, "kind": kind, "case_id": None}
                                       for n, (code, kind) in enumerate(books, 1)])
     first = len(books) + 1
-    _insert(LedgerAccount.__table__, [{"id": first + i, "code": f"lien_receivable:{i}",
+    insert(LedgerAccount.__table__, [{"id": first + i, "code": f"lien_receivable:{i}",
                                        "kind": "lien_receivable", "case_id": i}
                                       for i in range(1, cases + 1)])
     journal, postings = [], []
@@ -97,15 +91,12 @@ def seed(cases: int, entries: int) -> None:
         postings += [{"entry_id": n, "account_id": first + case_id, "amount_cents": sign * cents},
                      {"entry_id": n, "account_id": book, "amount_cents": -sign * cents}]
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-    _insert(JournalEntry.__table__, journal)
-    _insert(Posting.__table__, postings)
-    for table in ("law_firms", "patients", "cases", "ledger_accounts", "journal_entries",
-                  "postings"):
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))"))
+    insert(JournalEntry.__table__, journal)
+    insert(Posting.__table__, postings)
+    reset_sequences("law_firms", "patients", "cases", "ledger_accounts", "journal_entries",
+                    "postings")
     db.session.commit()
-    with db.engine.connect() as conn:  # planner statistics, as autovacuum would gather
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    analyze()
 
 
 def time_raw_sql(url: str, runs: int) -> list[float]:
@@ -144,43 +135,27 @@ def time_aging(app, runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
-                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--cases", type=int, default=10_000)
     parser.add_argument("--postings", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=20)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from lienrx import create_app
-    from lienrx.core import crypto
     from lienrx.extensions import db
 
-    name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
-    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    keys = {"SECRET_KEY": "bench", "LIENRX_DATA_KEYS": crypto.new_data_key(),
-            "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
-            app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **keys})
-            with app.app_context():
-                upgrade(directory=app.extensions["migrate"].directory)
-                start = time.perf_counter()
-                seed(args.cases, args.postings // 2)
-                print(f"seeded {args.cases} cases of {FIRMS} firms, {args.postings} postings "
-                      f"in {time.perf_counter() - start:.1f}s")
-                db.session.remove()
-            raw = time_raw_sql(url, args.runs)
-            aging = time_aging(app, args.runs)
-            with app.app_context():
-                db.engine.dispose()
-    finally:
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with instance_path(), throwaway_database(args.pg_admin_url) as url:
+        app = make_app(url, keys())
+        with app.app_context():
+            migrate(app)
+            start = time.perf_counter()
+            seed(args.cases, args.postings // 2)
+            print(f"seeded {args.cases} cases of {FIRMS} firms, {args.postings} postings "
+                  f"in {time.perf_counter() - start:.1f}s")
+            db.session.remove()
+        raw = time_raw_sql(url, args.runs)
+        aging = time_aging(app, args.runs)
+        with app.app_context():
+            db.engine.dispose()
     raw_p95, p95 = percentile(raw, 95), percentile(aging, 95)
     print(f"raw SQL balance aggregate (baseline): p50 {percentile(raw, 50):.1f} ms, "
           f"p95 {raw_p95:.1f} ms over {len(raw)} runs")

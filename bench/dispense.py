@@ -36,12 +36,9 @@ from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import psycopg
+from common import DEFAULT_ADMIN_URL, ROOT, make_app, migrate, throwaway_database
 
-import psycopg  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 LIENRX = str(Path(sys.executable).with_name("lienrx"))
 GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
 # Four prescriptions per case that raise no high-severity DUR alert together, none of them
@@ -74,9 +71,6 @@ def seed(url: str, secrets: dict[str, str], cases: int
          ) -> tuple[list[tuple[int, str]], str, int]:
     """Seed the book through the services; return (prescription id, NDC) pairs, a token and
     a ledger case."""
-    from flask_migrate import upgrade
-
-    from lienrx import create_app
     from lienrx.auth import services as auth
     from lienrx.cases import services as case_services
     from lienrx.core import clock
@@ -88,9 +82,9 @@ def seed(url: str, secrets: dict[str, str], cases: int
     from lienrx.prescribing import services as prescribing
     from lienrx.seeds.formulary import load_formulary, seed_data
 
-    app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **secrets})
+    app = make_app(url, secrets)
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        migrate(app)
         load_formulary(seed_data())
         pharmacist = auth.create_user(None, email="bench@rph.test", name="Bench Pharmacist",
                                       role="pharmacist", password="throwaway dispense pw",
@@ -248,10 +242,12 @@ def main() -> None:
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is missing: apt-get install -y wrk")
-    name = f"lienrx_bench_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
+    with throwaway_database(args.pg_admin_url) as url:
+        run(args, url)
+
+
+def run(args: argparse.Namespace, url: str) -> None:
+    """Seed, serve and load the LienRx and bare apps on the database at ``url``."""
     workdir = Path(tempfile.mkdtemp(prefix="lienrx-bench-"))
     servers: list[subprocess.Popen] = []
     try:
@@ -304,8 +300,6 @@ def main() -> None:
         for server in servers:
             server.terminate()
             server.wait(timeout=30)
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         shutil.rmtree(workdir, ignore_errors=True)
 
 

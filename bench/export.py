@@ -21,39 +21,27 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-import psycopg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-BATCH = 10_000
-
-
-def make_app(url: str, keys: dict[str, str]):
-    """The application on the benchmark database."""
-    from lienrx import create_app
-
-    return create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **keys})
-
-
-def _insert(table: sa.Table, rows: list[dict]) -> None:
-    from lienrx.extensions import db
-
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(table), rows[start:start + BATCH])
+import sqlalchemy as sa
+from common import (
+    admin_url_default,
+    analyze,
+    insert,
+    instance_path,
+    keys,
+    make_app,
+    migrate,
+    reset_sequences,
+    throwaway_database,
+)
 
 
 def seed(cases: int, lines: int) -> None:
@@ -63,33 +51,34 @@ def seed(cases: int, lines: int) -> None:
     from lienrx.ledger.models import JournalEntry, LedgerAccount, Posting
     from lienrx.parties.models import LawFirm, Patient
     from lienrx.settlement.models import Settlement
+    from tests.perf.book import copy_rows
 
     rng = random.Random(6)
     now = datetime.now(UTC)
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-    _insert(LawFirm.__table__, [{"id": i, "name": f"Firm {i} LLP", "created_at": now}
+    insert(LawFirm.__table__, [{"id": i, "name": f"Firm {i} LLP", "created_at": now}
                                 for i in range(1, 51)])
-    _insert(Patient.__table__, [
+    insert(Patient.__table__, [
         {"id": i, "first_name": rng.choice(["Ana", "Ben", "Cy", "=Dee"]),
          "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14", "phone": None, "email": None,
          "address": None, "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}",
          "created_at": now}
         for i in range(1, cases + 1)])
     statuses = ["active"] * 3 + ["settled"]
-    _insert(Case.__table__, [
+    insert(Case.__table__, [
         {"id": i, "patient_id": i, "law_firm_id": 1 + i % 50, "firm_file_number": f"F-{i}",
          "date_of_injury": date(2025, 1, 1), "injury_mechanism": "motor_vehicle",
          "jurisdiction": "TN", "status": statuses[i % 4], "created_at": now, "updated_at": now}
         for i in range(1, cases + 1)])
-    _insert(CaseDiagnosis.__table__, [{"case_id": i, "position": 0, "icd10": "G90.511"}
+    insert(CaseDiagnosis.__table__, [{"case_id": i, "position": 0, "icd10": "G90.511"}
                                       for i in range(1, cases + 1)])
-    _insert(Settlement.__table__, [
+    insert(Settlement.__table__, [
         {"case_id": i, "settled_on": date(2026, 1, 1) + timedelta(days=i % 200),
          "gross_cents": 10_000_000, "attorney_fees_cents": 3_333_333, "costs_cents": 50_000,
          "created_at": now} for i in range(1, cases + 1) if statuses[i % 4] == "settled"])
-    _insert(LedgerAccount.__table__, [{"id": 1, "code": "revenue:dispensing", "kind": "revenue",
+    insert(LedgerAccount.__table__, [{"id": 1, "code": "revenue:dispensing", "kind": "revenue",
                                        "case_id": None}])
-    _insert(LedgerAccount.__table__, [{"id": 1 + i, "code": f"lien_receivable:{i}",
+    insert(LedgerAccount.__table__, [{"id": 1 + i, "code": f"lien_receivable:{i}",
                                        "kind": "lien_receivable", "case_id": i}
                                       for i in range(1, cases + 1)])
     entries, postings = [], []
@@ -104,15 +93,11 @@ def seed(cases: int, lines: int) -> None:
                         "source_type": "dispense", "source_id": n})
         postings += [{"entry_id": n, "account_id": 1 + case_id, "amount_cents": cents},
                      {"entry_id": n, "account_id": 1, "amount_cents": -cents}]
-    _insert(JournalEntry.__table__, entries)
-    _insert(Posting.__table__, postings)
-    for table in ("law_firms", "patients", "cases", "ledger_accounts", "journal_entries"):
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))"))
+    copy_rows(JournalEntry.__table__, entries)
+    copy_rows(Posting.__table__, postings)
+    reset_sequences("law_firms", "patients", "cases", "ledger_accounts", "journal_entries")
     db.session.commit()
-    # planner statistics, as autovacuum would gather on a live database after a bulk load
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    analyze()
 
 
 def phase_export(out: str) -> dict:
@@ -165,8 +150,7 @@ PHASES = {"export": phase_export, "openpyxl": phase_openpyxl, "decrypt": phase_d
 
 def run_phase(name: str, url: str, keys_file: str) -> None:
     """Child process: run one phase and print its figures as JSON."""
-    keys = json.loads(Path(keys_file).read_text())
-    app = make_app(url, keys)
+    app = make_app(url, json.loads(Path(keys_file).read_text()))
     with app.app_context(), tempfile.TemporaryDirectory() as tmp:
         out = str(Path(tmp) / "out.xlsx")
         result = PHASES[name](out) if name != "decrypt" else PHASES[name]()
@@ -187,10 +171,11 @@ def child(name: str, url: str, keys_file: str) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
-                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--cases", type=int, default=5_000)
     parser.add_argument("--lines", type=int, default=100_000)
+    parser.add_argument("--only-export", action="store_true",
+                        help="run the export phase alone (its time and peak RSS; no baseline)")
     parser.add_argument("--phase", choices=sorted(PHASES))
     parser.add_argument("--db")
     parser.add_argument("--keys")
@@ -199,42 +184,32 @@ def main() -> None:
         run_phase(args.phase, args.db, args.keys)
         return
 
-    from flask_migrate import upgrade
+    from lienrx.extensions import db
 
-    from lienrx.core import crypto
-
-    name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
-    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    keys = {"SECRET_KEY": "bench", "LIENRX_DATA_KEYS": crypto.new_data_key(),
-            "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
-            keys_file = str(Path(tmp) / "keys.json")
-            Path(keys_file).write_text(json.dumps(keys))
-            app = make_app(url, keys)
-            with app.app_context():
-                upgrade(directory=app.extensions["migrate"].directory)
-                start = time.perf_counter()
-                seed(args.cases, args.lines)
-                print(f"seeded {args.cases} cases, {args.lines} charge lines in "
-                      f"{time.perf_counter() - start:.1f}s")
-                from lienrx.extensions import db
-
-                db.engine.dispose()
+    secrets = keys()
+    with instance_path() as tmp, throwaway_database(args.pg_admin_url) as url:
+        keys_file = str(Path(tmp) / "keys.json")
+        Path(keys_file).write_text(json.dumps(secrets))
+        app = make_app(url, secrets)
+        with app.app_context():
+            migrate(app)
+            start = time.perf_counter()
+            seed(args.cases, args.lines)
+            print(f"seeded {args.cases} cases, {args.lines} charge lines in "
+                  f"{time.perf_counter() - start:.1f}s")
+            db.engine.dispose()
+        if not args.only_export:
             decrypt = child("decrypt", url, keys_file)
             print(f"decrypt {decrypt['patients']} patients' names: {decrypt['seconds']:.2f}s")
             plain = child("openpyxl", url, keys_file)
             print(f"plain openpyxl write-only: {plain['seconds']:.2f}s, {plain['rows']} rows, "
                   f"{plain['file_mb']:.1f} MB, peak RSS {plain['peak_rss_mb']:.0f} MB")
-            export = child("export", url, keys_file)
-            print(f"lienrx export:             {export['seconds']:.2f}s, {export['rows']} rows, "
-                  f"{export['file_mb']:.1f} MB, peak RSS {export['peak_rss_mb']:.0f} MB")
-    finally:
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        export = child("export", url, keys_file)
+        print(f"lienrx export:             {export['seconds']:.2f}s, {export['rows']} rows, "
+              f"{export['file_mb']:.1f} MB, peak RSS {export['peak_rss_mb']:.0f} MB")
+    if args.only_export:
+        print(f"export_only rows={export['rows']} peak_rss_mb={export['peak_rss_mb']:.0f}")
+        return
     ratio = export["seconds"] / plain["seconds"]
     print(f"export_vs_openpyxl ratio={ratio:.2f} peak_rss_mb={export['peak_rss_mb']:.0f}")
 

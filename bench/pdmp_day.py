@@ -21,54 +21,35 @@ The last line is ``generate_vs_writer ratio=R``. The database is dropped at the 
 from __future__ import annotations
 
 import argparse
-import os
-import statistics
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    admin_url_default,
+    instance_path,
+    keys,
+    make_app,
+    median_seconds,
+    migrate,
+    throwaway_database,
+)
 
-import psycopg  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 PHARMACY = {"LIENRX_PHARMACY_NPI": "1003000126", "LIENRX_PHARMACY_DEA": "AP5836727",
             "LIENRX_PHARMACY_ADDRESS": "100 Main St, Nashville, TN 37203",
             "LIENRX_PHARMACY_PHONE": "(615) 555-0100", "LIENRX_PHARMACY_STATE": "TN"}
 
 
-def median_seconds(runs: int, work: Callable[[], Any], after: Callable[[], Any]) -> float:
-    """The median wall time of ``work`` over ``runs`` runs, ``after`` run outside the timing."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-        after()
-    return statistics.median(times)
-
-
 def bench(url: str, dispenses: int, runs: int) -> None:
-    from flask_migrate import upgrade
-
-    from lienrx import create_app
-    from lienrx.core import clock, crypto
+    from lienrx.core import clock
     from lienrx.extensions import db
     from lienrx.pdmp import asap, records, services
     from lienrx.pdmp.profiles import profile_for
     from tests.pdmp import bulk
 
-    app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "bench",
-                      "LIENRX_DATA_KEYS": crypto.new_data_key(),
-                      "LIENRX_SIGNING_KEY": crypto.new_signing_seed(), **PHARMACY})
+    app = make_app(url, keys(), **PHARMACY)
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        migrate(app)
         day = clock.today() - timedelta(days=1)
         start = time.perf_counter()
         bulk.controlled_day(day, dispenses, moment=bulk.now_at(day, 14))
@@ -107,26 +88,14 @@ def bench(url: str, dispenses: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
-                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead")
     parser.add_argument("--dispenses", type=int, default=1000)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
-        if args.sqlite:
-            bench(f"sqlite:///{Path(tmp) / 'bench.db'}", args.dispenses, args.runs)
-            return
-        name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            bench(args.pg_admin_url.rsplit("/", 1)[0] + "/" + name, args.dispenses, args.runs)
-        finally:
-            with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
+    with instance_path() as tmp, throwaway_database(
+            args.pg_admin_url, sqlite_in=tmp if args.sqlite else None) as url:
+        bench(url, args.dispenses, args.runs)
 
 if __name__ == "__main__":
     main()

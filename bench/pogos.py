@@ -23,24 +23,22 @@ from __future__ import annotations
 import argparse
 import io
 import logging
-import os
 import statistics
-import sys
-import tempfile
 import time
-import uuid
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    admin_url_default,
+    instance_path,
+    keys,
+    make_app,
+    median_seconds,
+    migrate,
+    throwaway_database,
+)
 
-import psycopg  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 START = datetime(2025, 1, 6, 16, 0, tzinfo=UTC)  # 10:00 at the pharmacy; prices from 2025
 CREAM = "KET-CRM-10"
 CREAM_MONTHS = 4
@@ -49,17 +47,6 @@ MONTHLY = (("LIDO-PAT-5", 30, 30, "Apply 1 patch to the neck once daily, 12 hour
            ("DULO-CAP-30", 30, 30, "Take 1 capsule by mouth once daily",
             {"amount": Decimal(30), "unit": "mg", "times_per_day": Decimal(1)}),
            ("ALEN-TAB-70", 4, 28, "Take 1 tablet by mouth once weekly", None))
-
-
-def median_seconds(runs: int, work: Callable[[], Any], after: Callable[[], Any]) -> float:
-    """The median wall time of ``work`` over ``runs`` runs, ``after`` run outside the timing."""
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-        after()
-    return statistics.median(times)
 
 
 def _resolve_alerts(rx: Any, pharmacist: Any) -> None:
@@ -149,54 +136,65 @@ def bare_rows_for(pages: int) -> int:
     return rows
 
 
-def bench(url: str, fills: int, runs: int) -> None:
-    from flask_migrate import upgrade
-    from pypdf import PdfReader
-
-    from lienrx import create_app
+def time_pogos(signer: Any, case_id: int, runs: int) -> tuple[float, dict[str, float], bytes]:
+    """Median seconds to issue (build and sign) and render the case's POGOS, rolled back after
+    each run; the median of each part, and the last PDF."""
     from lienrx.attestations import pdf, services
     from lienrx.attestations.layout import seal_for
+    from lienrx.extensions import db
+
+    made: list[bytes] = []
+    parts: dict[str, list[float]] = {"sign": [], "render": []}
+
+    def pogos() -> None:
+        started = time.perf_counter()
+        attestation = services.issue_attestation(signer, case_id)
+        signed = time.perf_counter()
+        made.append(pdf.render_attestation(attestation.document, seal_for(attestation)))
+        parts["sign"].append(signed - started)
+        parts["render"].append(time.perf_counter() - signed)
+
+    figure = median_seconds(runs, pogos, db.session.rollback)
+    return figure, {name: statistics.median(times) for name, times in parts.items()}, made[-1]
+
+
+def signer_of_case() -> Any:
+    """The pharmacist who signs :func:`build_case`'s POGOS."""
     from lienrx.auth.models import User
-    from lienrx.core import clock, crypto
+    from lienrx.extensions import db
+
+    return db.session.execute(db.select(User).where(
+        User.name == "Pat Pharmacist, PharmD")).scalar_one()
+
+
+def bench(url: str, fills: int, runs: int) -> None:
+    from pypdf import PdfReader
+
+    from lienrx.core import clock
     from lienrx.extensions import db
 
     logging.getLogger("weasyprint").setLevel(logging.WARNING)
-    app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, "SECRET_KEY": "bench",
-                      "LIENRX_DATA_KEYS": crypto.new_data_key(),
-                      "LIENRX_SIGNING_KEY": crypto.new_signing_seed()})
+    app = make_app(url, keys())
     with app.app_context():
-        upgrade(directory=app.extensions["migrate"].directory)
+        migrate(app)
         start = time.perf_counter()
         case_id = build_case(fills)
         db.session.commit()
         print(f"built a case with {fills} fills through the services in "
               f"{time.perf_counter() - start:.1f}s")
-        signer = db.session.execute(db.select(User).where(
-            User.name == "Pat Pharmacist, PharmD")).scalar_one()
         import weasyprint
 
         weasyprint.HTML(string="<p>warm up</p>").write_pdf()  # the import and font setup
-        made: list[bytes] = []
-        parts: dict[str, list[float]] = {"sign": [], "render": []}
-
-        def pogos() -> None:
-            started = time.perf_counter()
-            attestation = services.issue_attestation(signer, case_id)
-            signed = time.perf_counter()
-            made.append(pdf.render_attestation(attestation.document, seal_for(attestation)))
-            parts["sign"].append(signed - started)
-            parts["render"].append(time.perf_counter() - signed)
-
-        figure = median_seconds(runs, pogos, db.session.rollback)
-        pages = len(PdfReader(io.BytesIO(made[-1])).pages)
+        figure, parts, made = time_pogos(signer_of_case(), case_id, runs)
+        pages = len(PdfReader(io.BytesIO(made)).pages)
         rows = bare_rows_for(pages)
         html = bare_table(rows)
         baseline = median_seconds(runs, lambda: weasyprint.HTML(string=html).write_pdf(),
                                   lambda: None)
         print(f"bare WeasyPrint table ({rows} rows, {pages} pages): {baseline:6.2f} s")
         print(f"POGOS build + sign + PDF ({fills} fills, {pages} pages): {figure:6.2f} s "
-              f"(build and sign {statistics.median(parts['sign']):.2f} s, render "
-              f"{statistics.median(parts['render']):.2f} s, {len(made[-1]) // 1024} KiB)")
+              f"(build and sign {parts['sign']:.2f} s, render "
+              f"{parts['render']:.2f} s, {len(made) // 1024} KiB)")
         clock.freeze(None)
         db.session.remove()
         db.engine.dispose()
@@ -205,25 +203,14 @@ def bench(url: str, fills: int, runs: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
-                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--sqlite", action="store_true", help="a temporary SQLite file instead")
     parser.add_argument("--fills", type=int, default=200)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
-        if args.sqlite:
-            bench(f"sqlite:///{Path(tmp) / 'bench.db'}", args.fills, args.runs)
-            return
-        name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        try:
-            bench(args.pg_admin_url.rsplit("/", 1)[0] + "/" + name, args.fills, args.runs)
-        finally:
-            with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with instance_path() as tmp, throwaway_database(
+            args.pg_admin_url, sqlite_in=tmp if args.sqlite else None) as url:
+        bench(url, args.fills, args.runs)
 
 
 if __name__ == "__main__":

@@ -21,25 +21,27 @@ The database is dropped at the end.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import re
 import statistics
-import sys
-import tempfile
 import time
-import uuid
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+import psycopg
+import sqlalchemy as sa
+from common import (
+    admin_url_default,
+    analyze,
+    insert,
+    instance_path,
+    keys,
+    make_app,
+    migrate,
+    percentile,
+    reset_sequences,
+    throwaway_database,
+)
 
-import psycopg  # noqa: E402
-import sqlalchemy as sa  # noqa: E402
-
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
-BATCH = 10_000
 FIRM, OTHER_FIRM = 1, 2
 PASSWORD = "bench-password-123"  # noqa: S105 - a throwaway account in a throwaway database
 RAW_SQL = """
@@ -50,13 +52,6 @@ JOIN cases c ON c.id = a.case_id
 WHERE a.kind = 'lien_receivable' AND c.law_firm_id = %s
 GROUP BY a.case_id
 """
-
-
-def _insert(table: sa.Table, rows: list[dict]) -> None:
-    from lienrx.extensions import db
-
-    for start in range(0, len(rows), BATCH):
-        db.session.execute(sa.insert(table), rows[start:start + BATCH])
 
 
 def _parties() -> tuple[int, int, int]:
@@ -101,20 +96,20 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
     total = cases + other_cases
     firm_of = {i: FIRM if i <= cases else OTHER_FIRM for i in range(1, total + 1)}
     db.session.execute(sa.text("SET LOCAL session_replication_role = replica"))
-    _insert(Patient.__table__, [
+    insert(Patient.__table__, [
         {"id": i, "first_name": rng.choice(["Ana", "Ben", "Cy", "Dee", "Eli"]),
          "last_name": f"Rivera{i}", "date_of_birth": "1985-03-14", "phone": None, "email": None,
          "address": None, "lookup_index": f"{i:064d}", "duplicate_index": f"{i:064d}",
          "created_at": now}
         for i in range(1, total + 1)])
     statuses = ["active"] * 6 + ["on_hold", "settled", "intake", "closed"]
-    _insert(Case.__table__, [
+    insert(Case.__table__, [
         {"id": i, "patient_id": i, "law_firm_id": firm_of[i], "firm_file_number": f"F-{i:05d}",
          "date_of_injury": date(2025, 1, 1), "injury_mechanism": "motor_vehicle",
          "jurisdiction": "TN", "status": statuses[i % len(statuses)],
          "created_at": now - timedelta(days=400), "updated_at": now}
         for i in range(1, total + 1)])
-    _insert(Prescription.__table__, [
+    insert(Prescription.__table__, [
         {"id": i, "case_id": i, "prescriber_id": prescriber_id, "product_id": product_id,
          "sig": "1 capsule three times daily", "quantity": 90, "days_supply": 30,
          "refills_authorized": fills_per_case, "written_on": today - timedelta(days=330),
@@ -127,17 +122,20 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
         last = today - timedelta(days=rng.randint(0, 120))  # some liens have gone quiet
         for n in range(fills_per_case):
             dispenses.append({
-                "prescription_id": i, "case_id": i, "fill_number": n + 1, "quantity": 90,
+                "prescription_id": i, "case_id": i, "fill_number": n + 1, "refill_number": n,
+                "partial_sequence": 1, "starts_fill": True,
+                "fill_parts": [{"refill_number": n, "quantity": "90", "partial_sequence": 1}],
+                "quantity": 90,
                 "days_supply": 30, "dispensed_on": last - timedelta(days=30 * (fills_per_case
                                                                                - 1 - n)),
                 "ndc": "00071080524", "lot_number": "GB1", "pharmacist_user_id": pharmacist_id,
                 "unit_price_cents": 50, "dispensing_fee_cents": 750, "compounding_fee_cents": 0,
                 "charge_cents": 5_250, "patient_paid_cents": 0, "dur_review": [], "label": {},
                 "status": "dispensed", "created_at": now})
-    _insert(Dispense.__table__, dispenses)
-    _insert(LedgerAccount.__table__, [{"id": 1, "code": "revenue:dispensing", "kind": "revenue",
+    insert(Dispense.__table__, dispenses)
+    insert(LedgerAccount.__table__, [{"id": 1, "code": "revenue:dispensing", "kind": "revenue",
                                        "case_id": None}])
-    _insert(LedgerAccount.__table__, [{"id": 1 + i, "code": f"lien_receivable:{i}",
+    insert(LedgerAccount.__table__, [{"id": 1 + i, "code": f"lien_receivable:{i}",
                                        "kind": "lien_receivable", "case_id": i}
                                       for i in range(1, total + 1)])
     journal, postings = [], []
@@ -150,16 +148,12 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
                         "source_id": n})
         postings += [{"entry_id": n, "account_id": 1 + case_id, "amount_cents": cents},
                      {"entry_id": n, "account_id": 1, "amount_cents": -cents}]
-    _insert(JournalEntry.__table__, journal)
-    _insert(Posting.__table__, postings)
-    for table in ("patients", "cases", "prescriptions", "dispenses", "ledger_accounts",
-                  "journal_entries", "postings"):
-        db.session.execute(sa.text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                   f"(SELECT max(id) FROM {table}))"))
+    insert(JournalEntry.__table__, journal)
+    insert(Posting.__table__, postings)
+    reset_sequences("patients", "cases", "prescriptions", "dispenses", "ledger_accounts",
+                    "journal_entries", "postings")
     db.session.commit()
-    # planner statistics, as autovacuum would gather on a live database after a bulk load
-    with db.engine.connect() as conn:
-        conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+    analyze()
 
 
 def signed_in_client(app):
@@ -171,12 +165,6 @@ def signed_in_client(app):
                                            "csrf_token": token})
     assert response.status_code == 302, response.status_code
     return client
-
-
-def percentile(samples: list[float], p: float) -> float:
-    """The p-th percentile (nearest rank) of the samples."""
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
 
 
 def time_portal(app, requests: int, pages: int) -> list[float]:
@@ -211,45 +199,29 @@ def time_raw_sql(url: str, runs: int) -> list[float]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--pg-admin-url", default=os.environ.get("LIENRX_TEST_PG_ADMIN_URL",
-                                                                 DEFAULT_ADMIN_URL))
+    parser.add_argument("--pg-admin-url", default=admin_url_default())
     parser.add_argument("--cases", type=int, default=1_000)
     parser.add_argument("--postings", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=200)
     args = parser.parse_args()
 
-    from flask_migrate import upgrade
-
-    from lienrx import create_app
-    from lienrx.core import crypto
     from lienrx.extensions import db
 
-    name = f"lienrx_bench_{uuid.uuid4().hex[:10]}"
-    url = args.pg_admin_url.rsplit("/", 1)[0] + "/" + name
-    keys = {"SECRET_KEY": "bench", "LIENRX_DATA_KEYS": crypto.new_data_key(),
-            "LIENRX_SIGNING_KEY": crypto.new_signing_seed()}
-    with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            os.environ.setdefault("LIENRX_INSTANCE_PATH", tmp)
-            app = create_app({"LIENRX_ENV": "testing", "DATABASE_URL": url, **keys})
-            with app.app_context():
-                upgrade(directory=app.extensions["migrate"].directory)
-                start = time.perf_counter()
-                seed(args.cases, args.cases // 5, args.postings // 2, 10)
-                print(f"seeded {args.cases} cases of the firm (+{args.cases // 5} of another), "
-                      f"{args.postings} postings, {args.cases * 12 // 10 * 10} fills in "
-                      f"{time.perf_counter() - start:.1f}s")
-                db.session.remove()
-            raw = time_raw_sql(url, args.requests)
-            pages = -(-args.cases // 25)
-            portal = time_portal(app, args.requests, pages)
-            with app.app_context():
-                db.engine.dispose()
-    finally:
-        with psycopg.connect(args.pg_admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with instance_path(), throwaway_database(args.pg_admin_url) as url:
+        app = make_app(url, keys())
+        with app.app_context():
+            migrate(app)
+            start = time.perf_counter()
+            seed(args.cases, args.cases // 5, args.postings // 2, 10)
+            print(f"seeded {args.cases} cases of the firm (+{args.cases // 5} of another), "
+                  f"{args.postings} postings, {args.cases * 12 // 10 * 10} fills in "
+                  f"{time.perf_counter() - start:.1f}s")
+            db.session.remove()
+        raw = time_raw_sql(url, args.requests)
+        pages = -(-args.cases // 25)
+        portal = time_portal(app, args.requests, pages)
+        with app.app_context():
+            db.engine.dispose()
     raw_p50, raw_p95 = percentile(raw, 50), percentile(raw, 95)
     p50, p95 = percentile(portal, 50), percentile(portal, 95)
     print(f"raw SQL balance aggregate (baseline): p50 {raw_p50:.1f} ms, p95 {raw_p95:.1f} ms "

@@ -121,4 +121,5 @@ class Dispense(db.Model):  # type: ignore[name-defined]
         sa.CheckConstraint("disposition IS NULL OR status = 'reversed'",
                            name="disposition_of_a_reversal"),
         sa.Index("ix_dispenses_case_dispensed_on", "case_id", "dispensed_on"),
+        sa.Index("ix_dispenses_dispensed_on", "dispensed_on"),
     )
