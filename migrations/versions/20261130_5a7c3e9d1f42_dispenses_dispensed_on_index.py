@@ -2,7 +2,7 @@
 reports count from read the index, not the whole table
 
 Revision ID: 5a7c3e9d1f42
-Revises: 3d5f8a2c6e71
+Revises: b5e2c8d41f07
 Create Date: 2026-11-30 23:45:00.000000
 
 """
@@ -11,7 +11,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '5a7c3e9d1f42'
-down_revision = '3d5f8a2c6e71'
+down_revision = 'b5e2c8d41f07'
 branch_labels = None
 depends_on = None
 
