@@ -6,7 +6,9 @@ test-artifacts/polish/."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 
+from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from tests import factories
 from tests.portal.conftest import build_book
@@ -46,6 +48,7 @@ def desk(app, world):
     with app.app_context():
         factories.ledger_charge(book.case_id, 1_234_567)
         people = {role: factories.user(role).email for role in ("billing", "pharmacist")}
+        people["fill"] = db.session.execute(sa.select(sa.func.max(Dispense.id))).scalar_one()
         db.session.commit()
     return book, people
 
@@ -77,7 +80,8 @@ def shots(artifacts):
 def test_dashboards_align_their_cards_and_numbers(browser, live_server, desk, shots, width):
     book, people = desk
     pages = {"pharmacist": [("/staff/", "staff-queue"),
-                            (f"/staff/cases/{book.case_id}", "staff-case")],
+                            (f"/staff/cases/{book.case_id}", "staff-case"),
+                            (f"/staff/dispenses/{people['fill']}", "staff-fill")],
              "billing": [("/staff/billing/board", "billing-board"),
                          (f"/staff/billing/cases/{book.case_id}", "settlement")],
              book.attorney_email: [("/portal/", "portal-index"), ("/portal/summary",
