@@ -18,11 +18,10 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from lienrx.cases import access
 from lienrx.config import build_keyring, load_settings
-from lienrx.core import clock, input_guard
+from lienrx.core import clock, input_guard, numbers
 from lienrx.core.api import IdConverter
 from lienrx.core.db import configure_sqlite
 from lienrx.core.idempotency import new_submission_key
-from lienrx.core.money import format_cents
 from lienrx.core.openapi import LienRxApi
 from lienrx.core.problems import register_error_handlers
 from lienrx.core.unit_of_work import UnitOfWorkFlask
@@ -60,7 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     register_request_hooks(app)
     register_cli(app)
-    app.jinja_env.filters["money"] = format_cents
+    numbers.register(app)  # money and num: every number a page or document shows
     app.jinja_env.filters["local_date"] = clock.local_date  # a UTC moment's pharmacy date
     app.jinja_env.filters["local_time"] = clock.local_time  # ... and its wall-clock time
     app.jinja_env.globals["submission_key"] = new_submission_key

@@ -7,7 +7,8 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from lienrx.extensions import db
-from lienrx.seeds.demo import DEMO_PASSWORD, load_demo
+from lienrx.seeds.demo import load_demo
+from lienrx.seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lienrx.seeds.formulary import seed_formulary
 
 
@@ -29,8 +30,8 @@ def demo() -> None:
         click.echo("demo data already present")
         return
     click.echo(f"demo accounts (password {DEMO_PASSWORD}):")
-    for email in emails:
-        click.echo(f"  {email}")
+    for account in DEMO_ACCOUNTS:
+        click.echo(f"  {account.email:<30} {account.role}")
 
 
 @seed.command("formulary")

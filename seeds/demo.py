@@ -23,10 +23,10 @@ from lienrx.formulary.services import approve_formulation, product_by_code
 from lienrx.inventory import services as inventory
 from lienrx.parties import services as parties
 from lienrx.parties.models import LawFirm
+from lienrx.seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from lienrx.seeds.formulary import load_formulary
 
 DEMO_FIRM = "Demo & Partners Injury Law"
-DEMO_PASSWORD = "lienrx-demo-pass"  # noqa: S105 - printed for a first look, development only
 # Bulk ketamine HCl received against an invoice, so the demo batch's ketamine lot is real stock.
 # The NDC is Letco Medical's ketamine hydrochloride bulk powder, 100 g jar (product 62991-1087,
 # C-III, a bulk ingredient), as the openFDA NDC directory lists it:
@@ -38,13 +38,6 @@ DEMO_SUPPLIER_DEA = "RD1234563"
 # Gabapentin is schedule V in Tennessee: the demo fill draws from a received lot (five bottles
 # of 100 of the product's default NDC; the lot number is made up).
 GABAPENTIN_LOT, GABAPENTIN_RECEIVED = "DEMO-GB1", Decimal(500)
-DEMO_USERS = (
-    ("admin@demo.lienrx.test", "Ada Admin", "admin", None),
-    ("pharmacist@demo.lienrx.test", "Pat Pharmacist, PharmD", "pharmacist", "TN-RPH-10001"),
-    ("verifier@demo.lienrx.test", "Vera Verifier, PharmD", "pharmacist", "TN-RPH-10002"),
-    ("tech@demo.lienrx.test", "Terry Technician", "technician", None),
-    ("billing@demo.lienrx.test", "Bill Billing", "billing", None),
-)
 
 
 def load_demo() -> list[str]:
@@ -53,14 +46,11 @@ def load_demo() -> list[str]:
         return []
     firm = parties.create_law_firm(None, name=DEMO_FIRM, address="100 Main St, Nashville, TN",
                                    phone="615-555-0100", email="intake@demo-law.test")
-    emails = []
-    for email, name, role, license_number in DEMO_USERS:
-        auth.create_user(None, email=email, name=name, role=role, password=DEMO_PASSWORD,
-                         license_number=license_number)
-        emails.append(email)
-    attorney = auth.create_user(None, email="attorney@demo.lienrx.test", name="Alex Attorney",
-                                role="attorney", password=DEMO_PASSWORD, law_firm_id=firm.id)
-    emails.append(attorney.email)
+    users = {account.email: auth.create_user(
+        None, email=account.email, name=account.name, role=account.role,
+        password=DEMO_PASSWORD, license_number=account.license_number,
+        law_firm_id=firm.id if account.of_the_firm else None) for account in DEMO_ACCOUNTS}
+    attorney = users["attorney@demo.lienrx.test"]
     today = clock.today()
     patient = parties.create_patient(None, first_name="Jordan", last_name="Rivera",
                                      date_of_birth=today.replace(year=today.year - 41),
@@ -83,7 +73,7 @@ def load_demo() -> list[str]:
                                 patient_signed=True, attorney_user_id=attorney.id)
     _hipaa_authorization(case.id, firm, "Jordan Rivera", today - timedelta(days=30))
     _fills(case.id, doctor.id, today)
-    return emails
+    return list(users)
 
 
 def _hipaa_authorization(case_id: int, firm: LawFirm, patient: str, signed_on: date) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 
 from lienrx.attestations import layout, signing
 from lienrx.core import clock, documents
+from lienrx.core.numbers import money
 
 TITLE = "Certificate of Authenticity of Domestic Records of a Regularly Conducted Activity"
 RULES = "Federal Rules of Evidence 902(11) and 803(6); 28 U.S.C. § 1746"
@@ -54,7 +55,7 @@ def log_rows(facts: dict[str, Any]) -> list[list[str]]:
              layout.text(ln.get("product_name")), layout.source_text(ln),
              layout.quantity(ln.get("quantity"), ln.get("unit")),
              layout.text(ln.get("days_supply")), layout.text(ln.get("prescriber_npi")),
-             layout.text(ln.get("pharmacist_name")), layout.money(ln.get("charge")),
+             layout.text(ln.get("pharmacist_name")), money(ln.get("charge")),
              layout.text(ln.get("status"))] for ln in facts["dispense_log"]]
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
-from decimal import Decimal, InvalidOperation
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -18,7 +17,7 @@ from lienrx.attestations.models import Attestation
 from lienrx.attestations.schemas import AttestationSchema
 from lienrx.core import clock
 from lienrx.core.links import public_url
-from lienrx.core.money import displayed
+from lienrx.core.numbers import money
 
 NOT_RECORDED = "not recorded in this version"
 # English month abbreviations, whatever the server's locale
@@ -88,17 +87,6 @@ def seal_for(attestation: Attestation) -> Seal:
 def text(value: Any) -> str:
     """A cell's text: empty for missing values."""
     return "" if value is None else str(value)
-
-
-def money(value: Any) -> str:
-    """A decimal string as people read money: "1234.5" → "$1,234.50", "-3" → "-$3.00"."""
-    if value is None:
-        return ""
-    try:
-        amount = Decimal(str(value))
-    except InvalidOperation:
-        return str(value)
-    return displayed(amount)
 
 
 def day(value: Any) -> str:
@@ -448,6 +436,6 @@ def context(document: dict[str, Any], seal: Seal) -> dict[str, Any]:
         "stamp": None if later is None else
         f"SUPERSEDED by version {later.version} issued {moment(later.issued_at, zone)}",
         "key_rule": key_rule(seal), "verify_steps": how_to_verify(seal),
-        "day": day, "money": money, "at": lambda value: moment(value, zone),
+        "day": day, "at": lambda value: moment(value, zone),
         "treatment_label": treatment_label, "not_recorded": NOT_RECORDED,
     }

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, login_user, logout_user
 
 from lienrx.auth import services
@@ -13,8 +23,18 @@ from lienrx.auth.sessions import sign_in_limit
 from lienrx.core import clock, forms
 from lienrx.core.errors import RateLimited
 from lienrx.core.security import ATTORNEY, safe_next_url
+from lienrx.seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 
 bp = Blueprint("auth", __name__)
+
+
+@bp.context_processor
+def demo_accounts() -> dict[str, Any]:
+    """In development the sign-in page lists the demo accounts (`lienrx seed demo`); in any
+    other mode, none."""
+    development = current_app.config["LIENRX_ENV"] == "development"
+    return {"demo_accounts": DEMO_ACCOUNTS if development else (),
+            "demo_password": DEMO_PASSWORD if development else None}
 
 
 def landing_url(role: str) -> str:

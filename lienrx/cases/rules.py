@@ -12,6 +12,12 @@ INTAKE, ACTIVE, ON_HOLD, SETTLED, CLOSED, CLOSED_NO_RECOVERY = (
 STATUSES = (INTAKE, ACTIVE, ON_HOLD, SETTLED, CLOSED, CLOSED_NO_RECOVERY)
 CLOSED_STATUSES = (CLOSED, CLOSED_NO_RECOVERY)
 
+
+def status_words(status: str) -> str:
+    """A case status as a sentence says it: "closed_no_recovery" → "closed no recovery"."""
+    return status.replace("_", " ")
+
+
 # status -> the statuses it may move to
 TRANSITIONS: dict[str, frozenset[str]] = {
     INTAKE: frozenset({ACTIVE, ON_HOLD, CLOSED_NO_RECOVERY}),

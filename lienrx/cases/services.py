@@ -125,8 +125,8 @@ def refuse_if_closed(case: Case, consequence: str) -> None:
 def refuse_transition(case: Case, to_status: str) -> None:
     """409 `invalid_transition` unless the status machine lets ``case`` become ``to_status``."""
     if to_status not in rules.TRANSITIONS[case.status]:
-        raise Conflict("invalid_transition",
-                       f"A case that is {case.status} cannot become {to_status}.")
+        raise Conflict("invalid_transition", f"A case that is {rules.status_words(case.status)} "
+                                             f"cannot become {rules.status_words(to_status)}.")
 
 
 def transition(actor: Actor | None, case: Case, to_status: str, reason: str | None = None) -> None:
@@ -314,7 +314,8 @@ def resume_case(actor: Actor | None, case_id: int) -> Case:
     """Take a case off hold: active with an agreement in force, else back to intake."""
     case = get_case(actor, case_id, for_update=True)
     if case.status != rules.ON_HOLD:
-        raise Conflict("invalid_transition", f"A case that is {case.status} is not on hold.")
+        raise Conflict("invalid_transition",
+                       f"A case that is {rules.status_words(case.status)} is not on hold.")
     target = rules.ACTIVE if active_agreement(case.id) is not None else rules.INTAKE
     transition(actor, case, target, "resumed")
     return case

@@ -14,6 +14,8 @@ import hashlib
 import io
 import logging
 from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from flask import render_template
@@ -39,12 +41,20 @@ class Attachment:
     description: str
 
 
+@cache
+def icon() -> str:
+    """The LienRx icon as a ``data:`` URL: the one image a document's policy lets a browser
+    tab load (PDFs ignore it)."""
+    svg = (Path(__file__).resolve().parents[1] / "static" / "favicon.svg").read_bytes()
+    return "data:image/svg+xml;base64," + base64.b64encode(svg).decode("ascii")
+
+
 def render(template: str, **context: Any) -> Rendered:
     """Render a document template; its only style is the inline stylesheet the policy allows."""
     css = render_template("documents/base.css")
     extra = render_template(context.pop("stylesheet")) if "stylesheet" in context else ""
     style = css + extra
-    page = render_template(template, document_style=style, **context)
+    page = render_template(template, document_style=style, document_icon=icon(), **context)
     digest = base64.b64encode(hashlib.sha256(style.encode("utf-8")).digest()).decode("ascii")
     policy = (f"default-src 'none'; style-src 'sha256-{digest}'; img-src data:; "
               "frame-ancestors 'none'; base-uri 'none'; form-action 'none'")

@@ -131,7 +131,7 @@ _ERRORS = {e.status: e for e in (
            _problem_example(errors.Unauthenticated("Sign in or send a bearer token.")),
            ("WWW-Authenticate",)),
     _Error(403, "Signed in, but the caller's role may not do this (`forbidden`).",
-           _problem_example(errors.Forbidden("Your role may not do this."))),
+           _problem_example(errors.Forbidden("Your account's role may not do this."))),
     _Error(404, "No such record, or one outside the caller's law firm (`not_found`).",
            _problem_example(errors.NotFound("No such case."))),
     _Error(413, "The body is larger than the server accepts (`payload_too_large`).",

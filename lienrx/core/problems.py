@@ -17,6 +17,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from lienrx.core.errors import LienRxError, RateLimited, ServiceUnavailable
@@ -113,8 +114,25 @@ _HTTP_CODES = {
 }
 
 
+# What a person can do next, under an error page's explanation.
+_NEXT_STEPS = {
+    400: "Go back, reload the page and try again.",
+    403: "If your work needs it, ask an administrator to change your account's role.",
+    404: "Check the address, or go back and follow a link from the page before.",
+    405: "Go back and use the page's own buttons and links.",
+    409: "Nothing was changed. Go back to see the record as it is now.",
+    413: "Choose a smaller file (at most 10 MB) and send the form again.",
+    422: "Go back, correct what is named above and send the form again.",
+    429: "Wait a minute, then try again.",
+    500: "Nothing was saved. Try again; if it happens again, give the reference above to "
+         "whoever looks after LienRx.",
+    503: "Nothing was saved. Try again in a moment.",
+}
+
+
 def _html(status: int, title: str, detail: str) -> tuple[str, int]:
-    return render_template("error.html", status=status, title=title, detail=detail), status
+    return render_template("error.html", status=status, title=title, detail=detail,
+                           next_step=_NEXT_STEPS.get(status)), status
 
 
 def handle_lienrx_error(error: LienRxError) -> Any:
@@ -148,8 +166,9 @@ def handle_http_exception(error: HTTPException) -> Any:
     status = error.code or 500
     if status >= 500:
         return handle_unexpected(error)
-    title = error.name
-    detail = _public_detail(status)
+    title, detail = _public_title(status, error.name), _public_detail(status)
+    if isinstance(error, CSRFError) and not wants_problem_json():
+        title, detail = EXPIRED_FORM
     if wants_problem_json():
         response = problem(status, _HTTP_CODES.get(status, "error"), title, detail)
         if status == 405 and error.get_response().headers.get("Allow"):
@@ -158,15 +177,33 @@ def handle_http_exception(error: HTTPException) -> Any:
     return _html(status, title, detail)
 
 
+# A form sent without its security token (left open too long, or from another tab after
+# signing out): what the page says instead of "The CSRF token is missing".
+EXPIRED_FORM = ("This form has expired", "For your security a form works only for a while, "
+                "and only in the browser session that opened it.")
+
+
+def _public_title(status: int, name: str) -> str:
+    return {
+        400: "The request could not be read",
+        401: "Sign-in required",
+        403: "Not allowed",
+        404: "Not found",
+        405: "Not possible here",
+        413: "Too large",
+        429: "Too many attempts",
+    }.get(status, name)
+
+
 def _public_detail(status: int) -> str:
     return {
-        400: "The request could not be understood.",
+        400: "Part of what was sent is missing or garbled.",
         401: "Sign in or send a bearer token.",
-        403: "Your role may not do this.",
-        404: "There is nothing here.",
-        405: "This method is not allowed here.",
-        413: "The request is larger than the server accepts.",
-        429: "Too many requests; wait a minute and try again.",
+        403: "Your account's role may not do this.",
+        404: "There is nothing at this address.",
+        405: "This address does not take that kind of request.",
+        413: "What was sent is larger than LienRx accepts.",
+        429: "Too many attempts in a short time; wait a minute and try again.",
     }.get(status, "The request was refused.")
 
 
@@ -181,10 +218,11 @@ def handle_unexpected(error: BaseException) -> Any:
     )
     log.error("unhandled error request_id=%s type=%s at %s", request_id,
               type(error).__name__, frames)
-    detail = f"Something went wrong on our side. Request id: {request_id}."
+    detail = f"Something went wrong on our side. Reference (request id): {request_id}."
     if wants_problem_json():
-        return problem(500, "internal_error", "Internal error", detail, request_id=request_id)
-    return _html(500, "Internal error", detail)
+        return problem(500, "internal_error", "Something went wrong", detail,
+                       request_id=request_id)
+    return _html(500, "Something went wrong", detail)
 
 
 def register_error_handlers(app: Flask) -> None:

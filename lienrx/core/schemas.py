@@ -15,12 +15,51 @@ from lienrx.core import clock
 from lienrx.core.api import MAX_ID
 from lienrx.core.money import format_cents, to_cents
 
+# Marshmallow's own messages as someone filling in a form reads them (pages show the API's
+# field errors beside each field).
+PLAIN_MESSAGES = {
+    "Missing data for required field.": "This field is required.",
+    "Field may not be null.": "This field is required.",
+    "Invalid value.": "This value is not accepted.",
+    "Not a valid integer.": "Enter a whole number.",
+    "Not a valid number.": "Enter a number.",
+    "Number too large.": "Too large.",
+    "Special numeric values (nan or infinity) are not permitted.": "Enter a number.",
+    "Not a valid date.": "Enter a real date.",
+    "Not a valid datetime.": "Enter a real date and time.",
+    "Not a valid string.": "Enter text.",
+    "Not a valid utf-8 string.": "Enter text.",
+    "Not a valid boolean.": "Choose yes or no.",
+    "Not a valid email address.": "Enter an e-mail address such as name@example.com.",
+    "String does not match expected pattern.": "Not in the expected format.",
+}
+_ONE_OF = re.compile(r"Must be one of: (.*)\.", re.DOTALL)
+
+
+def plain_messages(messages: Any) -> Any:
+    """Field errors with marshmallow's wording replaced by :data:`PLAIN_MESSAGES`."""
+    if isinstance(messages, dict):
+        return {key: plain_messages(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [plain_messages(message) for message in messages]
+    if isinstance(messages, str):
+        one_of = _ONE_OF.fullmatch(messages)
+        return f"Choose one of: {one_of.group(1)}." if one_of else PLAIN_MESSAGES.get(
+            messages, messages)
+    return messages
+
 
 class LoadSchema(ma.Schema):
-    """Input schema: unknown fields are ignored, so clients may send more than we read."""
+    """Input schema: unknown fields are ignored, so clients may send more than we read;
+    errors read plainly (:func:`plain_messages`)."""
 
     class Meta:
         unknown = ma.EXCLUDE
+
+    def handle_error(self, error: ma.ValidationError, data: Any, *, many: bool,
+                     **kwargs: Any) -> None:
+        raise ma.ValidationError(plain_messages(error.messages), data=error.data,
+                                 valid_data=error.valid_data) from None
 
 
 class DumpSchema(ma.Schema):
@@ -38,7 +77,7 @@ class Money(fields.Field):
     """
 
     default_error_messages = {
-        "invalid": "Send a decimal string with at most two places, e.g. \"185.50\".",
+        "invalid": "Enter an amount in dollars and cents, e.g. 185.50.",
         "negative": "Must not be negative.",
         "too_large": "Too large.",
     }
@@ -84,7 +123,7 @@ class Quantity(fields.Number):  # a Number, so the OpenAPI document says "number
 
     num_type = Decimal
     default_error_messages = {
-        "invalid": "Send a number with at most three decimal places.",
+        "invalid": "Enter a number with at most three decimal places.",
         "not_positive": "Must be greater than zero.",
         "too_large": "Too large.",
     }

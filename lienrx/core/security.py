@@ -33,7 +33,7 @@ def require_roles(*roles: str) -> Callable[[F], F]:
             if not current_user.is_authenticated:
                 raise Unauthenticated("Sign in or send a bearer token.")
             if current_user.role not in roles:
-                raise Forbidden("Your role may not do this.")
+                raise Forbidden("Your account's role may not do this.")
             return func(*args, **kwargs)
 
         wrapper.allowed_roles = roles  # type: ignore[attr-defined]

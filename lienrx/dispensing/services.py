@@ -134,7 +134,8 @@ def _check_case(actor: Actor, case_id: int, on: date) -> Case:
     agreement = cases.active_agreement(case.id)
     if case.status != case_rules.ACTIVE or agreement is None:
         raise Conflict("lien_not_active",
-                       f"The case is {case.status}: no lien charge without an active agreement.")
+                       f"The case is {case_rules.status_words(case.status)}: no lien charge "
+                       "without an active agreement.")
     if agreement.signed_on > on:
         raise Conflict("lien_not_active",
                        f"The lien agreement was signed on {agreement.signed_on}, after the fill "
@@ -333,7 +334,7 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
                        "dispensed until one is listed.")
     if request.ndc is None:
         if len(listed) > 1:
-            raise field_error("ndc", "Send the NDC of the package dispensed: the product has "
+            raise field_error("ndc", "Give the NDC of the package dispensed: the product has "
                                      f"{len(listed)}.")
         return None, listed[0]
     try:

@@ -18,3 +18,9 @@ def index() -> Any:
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     return redirect(url_for("portal.index" if current_user.role == ATTORNEY else "staff.queue"))
+
+
+@bp.route("/favicon.ico")
+def favicon() -> Any:
+    """Browsers ask for /favicon.ico on pages that name no icon: send them to the icon."""
+    return redirect(url_for("static", filename="favicon.ico"), code=301)

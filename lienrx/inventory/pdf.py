@@ -9,7 +9,6 @@ from flask import current_app
 
 from lienrx.core import documents
 from lienrx.core.actors import Actor
-from lienrx.core.schemas import plain_number
 from lienrx.inventory import report as inventory_report
 
 TEMPLATE = "inventory/report.html"
@@ -22,7 +21,6 @@ def render(actor: Actor | None, start: date, end: date) -> bytes:
     (_, heading), *about = inventory_report.about_rows(report)
     rendered = documents.render(TEMPLATE, stylesheet=STYLESHEET, report=report, heading=heading,
                                 about=about, headings=inventory_report.HEADINGS,
-                                number=plain_number,
                                 pharmacy=current_app.config["LIENRX_PHARMACY_NAME"])
     body = documents.to_pdf(rendered)
     inventory_report.record(actor, report, "pdf")

@@ -162,7 +162,7 @@ def _counter_value(request: ReductionRequest, decision: str, value: Any) -> int 
         raise field_error("value", "A counter names the value the pharmacy offers.")
     parsed = parse_value(request.method, value) if isinstance(value, str) else value
     if not _typed_value_ok(request.method, parsed):
-        raise field_error("value", "Send the counter as a decimal string, e.g. \"150.00\".")
+        raise field_error("value", "Enter the counter in dollars and cents, e.g. 150.00.")
     return parsed
 
 
@@ -252,7 +252,7 @@ def respond(actor: Actor, request_id: int, *, action: str, amount: int | None = 
         if amount is None:
             raise field_error("amount", "A counter names the dollars the firm offers.")
         if not _typed_value_ok("amount", amount):
-            raise field_error("amount", "Send the counter as a decimal string, e.g. \"150.00\".")
+            raise field_error("amount", "Enter the counter in dollars and cents, e.g. 150.00.")
         balance = case_balance(request.case_id)
         _check_within_balance("amount", amount, balance, "amount")
         _check_not_the_offer(request, "amount", amount, "amount", balance)

@@ -15,7 +15,6 @@ import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +25,6 @@ from lienrx.cases.models import Case
 from lienrx.core import documents
 from lienrx.core.errors import NotFound
 from lienrx.core.links import public_url
-from lienrx.core.money import displayed
 from lienrx.extensions import db
 from lienrx.settlement.queries import KindTotals
 
@@ -37,11 +35,6 @@ W9_ENDPOINT = "settlement_api.pharmacy_w9"
 # English month names, whatever the server's locale
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December")
-
-
-def dollars(cents: int) -> str:
-    """Money as a letter prints it: 123456 -> "$1,234.56", -2000 -> "-$20.00"."""
-    return displayed(Decimal(cents).scaleb(-2))
 
 
 def long_date(day: date) -> str:
@@ -144,7 +137,7 @@ def render(letter: Letter, *, nav: Sequence[tuple[str, str]] = ()) -> documents.
     """The letter as a standalone HTML page; ``nav`` (href, text) links show on screen only,
     outside the letter."""
     return documents.render(letter.template, stylesheet=STYLESHEET, letter=letter, nav=nav,
-                            dollars=dollars, long_date=long_date)
+                            long_date=long_date)
 
 
 def to_pdf(letter: Letter) -> bytes:

@@ -17,7 +17,7 @@ class Percent(fields.Field):
     """A percent in (0, 100], as a decimal string or a JSON number, parsed with Decimal."""
 
     default_error_messages = {
-        "invalid": "Send a percent as a decimal string or number, e.g. \"33.33\".",
+        "invalid": "Enter a percent as a number, e.g. 33.33.",
         "range": "A percent must be more than 0 and at most 100.",
         "places": f"A percent has at most {MAX_PERCENT_PLACES} decimal places.",
     }

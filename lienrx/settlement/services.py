@@ -13,11 +13,12 @@ from decimal import Decimal
 from lienrx.audit import services as audit
 from lienrx.cases import services as cases
 from lienrx.cases.models import Case
-from lienrx.cases.rules import PAYOFF, SETTLED
+from lienrx.cases.rules import PAYOFF, SETTLED, status_words
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, field_error
 from lienrx.core.money import format_cents
+from lienrx.core.numbers import money
 from lienrx.extensions import db
 from lienrx.ledger.models import JournalEntry
 from lienrx.ledger.queries import case_balance
@@ -32,7 +33,8 @@ def check_reducible(case: Case) -> None:
     """Reductions are for active, on-hold and settled cases (409 otherwise)."""
     cases.refuse_if_closed(case, "its lien takes no reduction")
     if case.status not in rules.REDUCIBLE_STATUSES:
-        raise Conflict("invalid_transition", f"A case that is {case.status} takes no reduction.")
+        raise Conflict("invalid_transition",
+                       f"A case that is {status_words(case.status)} takes no reduction.")
 
 
 def open_case_for_money(actor: Actor, case_id: int) -> Case:
@@ -131,7 +133,7 @@ def record_payment(actor: Actor, case_id: int, *, amount: int, received_on: date
     balance = case_balance(case.id)
     if amount > balance and not allow_overpayment:
         raise field_error("amount", (
-            f"The payment is more than the balance of ${format_cents(max(balance, 0))}; "
+            f"The payment is more than the balance of {money(max(balance, 0))}; "
             "confirm the overpayment to book the excess as a refund owed."))
     entry = post_entry(kind="payment", case_id=case.id, occurred_on=received_on,
                        memo=f"Payment received, reference {reference}", actor=actor,
@@ -224,7 +226,8 @@ def _check_close(case: Case, outcome: str, reason: str | None) -> ClosePreview:
     """Refuse a close the rules refuse; else what it does (the totals as they stand)."""
     totals = case_totals(case.id)
     if outcome == rules.PAID and totals.payments == 0:
-        raise field_error("outcome", "No payment has been recorded; close with no_recovery.")
+        raise field_error("outcome",
+                          "No payment has been recorded; close with the outcome no recovery.")
     if outcome == rules.PAID and totals.balance > 0 and not reason:
         raise field_error("reason", "Say why the residual balance is written off.")
     return ClosePreview(outcome, rules.CLOSE_OUTCOMES[outcome], max(totals.balance, 0))

@@ -27,7 +27,7 @@ def attestation_page(case_id: int, form: forms.Submission | None = None) -> Any:
     return render_template("staff/attestation.html", case_id=case_id, doc=document,
                            versions=versions, form=form, rows=layout.timeline(document),
                            headings=layout.TIMELINE_HEADINGS, numeric=layout.NUMERIC,
-                           indications=layout.indications(document), money=layout.money,
+                           indications=layout.indications(document),
                            day=layout.day, at=lambda value: layout.moment(value, zone),
                            totp_enrolled=auth.second_factor_enrolled(current_user)), form.status
 

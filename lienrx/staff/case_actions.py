@@ -13,6 +13,7 @@ from lienrx.case_documents.queries import active_authorization
 from lienrx.cases import services as cases
 from lienrx.cases.schemas import ExternalTreatmentCreateSchema, HoldSchema, TransferSchema
 from lienrx.core import clock, forms
+from lienrx.core.numbers import money
 from lienrx.core.security import BILLING, PHARMACIST, require_roles
 from lienrx.ledger.queries import case_balance
 from lienrx.parties import queries as party_queries
@@ -127,7 +128,7 @@ def substitution_effects(change: cases.Substitution) -> list[str]:
     effects.append(f"{change.attorney.name} becomes attorney of record." if change.attorney
                    else f"No attorney of record is named at {new} yet.")
     effects.append(f"The history stays with the case: its fills, ledger and lien balance "
-                   f"({confirm.dollars(case_balance(case.id))}) are unchanged.")
+                   f"({money(case_balance(case.id))}) are unchanged.")
     return effects
 
 

@@ -23,6 +23,7 @@ from lienrx.compounding.schemas import (
 )
 from lienrx.core import clock, forms
 from lienrx.core.errors import NotFound
+from lienrx.core.numbers import num
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.formulary import queries as formulary_queries
@@ -60,11 +61,10 @@ def _scale(formulation: Any, quantity: Any) -> Decimal | None:
 
 
 def targets(formulation: Any, quantity: Any) -> list[str | None]:
-    """Each ingredient's amount for a batch of ``quantity``, as a plain decimal (None if the
+    """Each ingredient's amount for a batch of ``quantity``, as people read it (None if the
     quantity is not a positive number)."""
     scale = _scale(formulation, quantity)
-    return [None if scale is None else
-            plain_number((Decimal(i.quantity) * scale).quantize(Decimal("0.001")))
+    return [None if scale is None else num((Decimal(i.quantity) * scale).quantize(Decimal("0.001")))
             for i in formulation.ingredients]
 
 

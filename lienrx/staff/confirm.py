@@ -4,21 +4,14 @@ action will do and changes nothing; the same fields posted again with ``confirme
 from __future__ import annotations
 
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from flask import render_template, request
 
 from lienrx.core import forms
-from lienrx.core.money import displayed
 
 FIELD = "confirmed"
 NEVER_CARRIED = ("csrf_token", FIELD, "password", "totp")  # secrets are typed on the step
-
-
-def dollars(cents: int) -> str:
-    """Cents as the confirmation says them: 123456 → "$1,234.56"."""
-    return displayed(Decimal(cents) / 100)
 
 
 def confirmed() -> bool:

@@ -15,7 +15,7 @@ from lienrx.compounding import queries as batch_queries
 from lienrx.core import clock, forms
 from lienrx.core.errors import Conflict, ValidationFailed
 from lienrx.core.idempotency import claim_submission, submission_used
-from lienrx.core.money import format_cents
+from lienrx.core.numbers import money, num
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
 from lienrx.dispensing import queries, services
@@ -99,7 +99,7 @@ def fill_in_progress(rx: Any) -> str:
         return "Every fill has gone out."
     unit = rx.product.unit
     return (f"{fills.describe(rx, current.refill_number)}, partial {current.next_partial} — "
-            f"{plain_number(current.remaining)} {unit} of {plain_number(current.size)} {unit} "
+            f"{num(current.remaining)} {unit} of {num(current.size)} {unit} "
             "remain in this fill")
 
 
@@ -108,7 +108,7 @@ def fill_position(rx: Any, dispense: Any) -> str:
     parts = [fills.Part.from_json(item) for item in dispense.fill_parts or ()]
     if len(parts) > 1:
         return "refills combined: " + "; ".join(
-            f"{fills.describe(rx, p.refill_number)} ({plain_number(p.quantity)} "
+            f"{fills.describe(rx, p.refill_number)} ({num(p.quantity)} "
             f"{rx.product.unit})" for p in parts)
     return f"{fills.describe(rx, dispense.refill_number)}, partial {dispense.partial_sequence}"
 
@@ -153,7 +153,7 @@ def prescription_page(prescription_id: int, form: forms.Submission | None,
         refusal_hints=REFUSAL_HINTS, hint_fields=HINT_FIELDS, dur_choices=DUR_CHOICES,
         close_form=close_form or forms.blank(CloseFillSchema()),
         batches=[(b.id, f"{b.lot_number} · BUD {b.beyond_use_date} · "
-                         f"{plain_number(b.remaining_quantity)} "
+                         f"{num(b.remaining_quantity)} "
                          f"{rx.product.unit} left")
                  for b in batch_queries.dispensable_batches(rx.product_id, clock.today())],
         deliveries=[(m, m) for m in DELIVERY_METHODS], today=clock.today(),
@@ -233,7 +233,7 @@ def _charge_confirmed(form: forms.Submission, prescription_id: int) -> bool:
     if form.errors:
         return False
     if request.form.get(CONFIRM) != str(charge):
-        form.refuse(CONFIRM, f"Confirm the charge of ${format_cents(charge)} to the lien.")
+        form.refuse(CONFIRM, f"Confirm the charge of {money(charge)} to the lien.")
         return False
     return True
 

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from lienrx.attestations import layout
-from lienrx.core.schemas import plain_number
+from lienrx.core.numbers import money, num
 from lienrx.settlement import rules as settlement_rules
-from lienrx.staff.confirm import dollars
 
 
 def write_off(preview: Any, reason: str) -> tuple[str, list[str]]:
     """The title and effects of a write-off."""
-    return (f"Write off {dollars(preview.amount)}?", [
-        f"{dollars(preview.amount)} is written off the lien (reason: {reason}).",
-        f"The lien balance goes from {dollars(preview.balance)} to "
-        f"{dollars(preview.balance_after)}.",
+    return (f"Write off {money(preview.amount)}?", [
+        f"{money(preview.amount)} is written off the lien (reason: {reason}).",
+        f"The lien balance goes from {money(preview.balance)} to "
+        f"{money(preview.balance_after)}.",
     ])
 
 
@@ -27,7 +25,7 @@ def close(preview: Any, reason: str | None) -> tuple[str, list[str]]:
     if preview.written_off:
         what = ("The residual balance" if paid
                 else "The whole balance (non-recourse: the client owes nothing)")
-        effects.append(f"{what} of {dollars(preview.written_off)} is written off"
+        effects.append(f"{what} of {money(preview.written_off)} is written off"
                        + (f" (reason: {reason})." if reason else "."))
     else:
         effects.append("The balance is $0.00: nothing is written off.")
@@ -42,9 +40,9 @@ def reversal(preview: Any, reason: str) -> tuple[str, list[str]]:
     """The title and effects of reversing a fill."""
     d = preview.dispense
     effects = [
-        f"The charge of {dollars(d.charge_cents)} comes off the lien (reason: {reason}).",
-        f"The lien balance goes from {dollars(preview.balance)} to "
-        f"{dollars(preview.balance - d.charge_cents)}.",
+        f"The charge of {money(d.charge_cents)} comes off the lien (reason: {reason}).",
+        f"The lien balance goes from {money(preview.balance)} to "
+        f"{money(preview.balance - d.charge_cents)}.",
         "The quantity goes back to the prescription"
         + (" and to its compounded batch." if d.compounding_record_id
            and preview.disposition != "destroy" else "."),
@@ -58,7 +56,7 @@ def reversal(preview: Any, reason: str) -> tuple[str, list[str]]:
 
 def verification(record: Any, results: list[str]) -> tuple[str, list[str]]:
     """The title and effects of verifying a compounded batch."""
-    size = f"{plain_number(str(record.quantity))} {record.product.unit}"
+    size = f"{num(record.quantity)} {record.product.unit}"
     effects = [f"Batch {record.lot_number} ({size} of "
                f"{record.product.name}) is released for dispensing until its beyond-use date "
                f"{record.beyond_use_date.isoformat()}.",
@@ -77,8 +75,8 @@ def signing(document: dict[str, Any], previous: Any) -> tuple[str, list[str]]:
         f"Version {version} of the POGOS is signed with your name ({signer['name']}, license "
         f"{signer['license_number'] or 'not recorded'}) and the pharmacy's signing key.",
         f"It states {fills['count']} fill{'' if fills['count'] == 1 else 's'} charging "
-        f"{layout.money(fills['charges'])} and a lien balance of "
-        f"{layout.money(document['ledger']['balance'])}, as the records stand now.",
+        f"{money(fills['charges'])} and a lien balance of "
+        f"{money(document['ledger']['balance'])}, as the records stand now.",
         "A signed version is never changed: a correction is a new version that supersedes it.",
     ]
     if previous is not None:

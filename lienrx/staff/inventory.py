@@ -12,7 +12,7 @@ from flask_login import current_user
 from lienrx.auth import queries as auth_queries
 from lienrx.core import clock, forms
 from lienrx.core.idempotency import claim_submission, submission_used
-from lienrx.core.schemas import plain_number
+from lienrx.core.numbers import num
 from lienrx.core.security import PHARMACIST, TECHNICIAN, require_roles
 from lienrx.formulary import queries as formulary_queries
 from lienrx.inventory import queries, rules, services
@@ -67,7 +67,8 @@ def receive() -> Any:
     lot = form.call(services.receive, current_user)
     if lot is None or not claim_submission():
         return _receive_page(form) if lot is None else _already_done()
-    flash(f"Received into lot {lot.lot_number}: {lot.on_hand} {lot.unit} now on hand.", "info")
+    flash(f"Received into lot {lot.lot_number}: {num(lot.on_hand)} {lot.unit} now on hand.",
+          "info")
     return redirect(url_for("staff.inventory_lot", lot_id=lot.id))
 
 
@@ -99,7 +100,7 @@ def lot_page(lot_id: int, form: forms.Submission | None = None) -> Any:
     return render_template(
         "staff/inventory_lot.html", lot=lot, journal=journal, form=form,
         names=auth_queries.user_names({m.user_id for m in journal}),
-        pending=[(d.id, f"{plain_number(d.quantity)} {lot.unit}: {d.reason}")
+        pending=[(d.id, f"{num(d.quantity)} {lot.unit}: {d.reason}")
                  for d in queries.open_destructions() if d.lot_id == lot.id],
         held=queries.held(lot.id), kinds=list(KIND_LABELS.items())), form.status
 
@@ -124,8 +125,8 @@ def record_movement(lot_id: int) -> Any:
     movement = form.call(services.record_movement, current_user)
     if movement is None or not claim_submission():
         return lot_page(lot_id, form) if movement is None else _already_done()
-    flash(f"Recorded: {movement.kind} of {abs(movement.quantity)} {services.get_lot(lot_id).unit}.",
-          "info")
+    flash(f"Recorded: {movement.kind.replace('_', ' ')} of {num(abs(movement.quantity))} "
+          f"{services.get_lot(lot_id).unit}.", "info")
     return redirect(url_for("staff.inventory_lot", lot_id=lot_id))
 
 

@@ -26,8 +26,8 @@ from lienrx.compounding.models import CompoundingRecord
 from lienrx.core import clock
 from lienrx.core.actors import Actor
 from lienrx.core.errors import NotFound
+from lienrx.core.numbers import num
 from lienrx.core.paging import Page
-from lienrx.core.schemas import plain_number
 from lienrx.core.security import ATTORNEY
 from lienrx.dispensing import queries as dispensing_queries
 from lienrx.dispensing.models import Dispense
@@ -283,7 +283,7 @@ def dispensed(snap: Snapshot) -> list[Item]:
     names = case_names(row.case_id for row in rows)
     return [Item("dispensed", rx_number(row.prescription_id), "staff.prescription",
                  {"prescription_id": row.prescription_id},
-                 f"{row.name}: {plain_number(row.quantity)} {row.unit} dispensed",
+                 f"{row.name}: {num(row.quantity)} {row.unit} dispensed",
                  row.dispensed_on, patient=names[row.case_id][0],
                  rx=rx_number(row.prescription_id), file_number=names[row.case_id][1])
             for row in rows]
@@ -385,7 +385,7 @@ def inventory(snap: Snapshot) -> list[Item]:
         items.append(Item(
             "inventory", f"Loss notice: {move.lot.drug} lot {move.lot.lot_number}",
             "staff.inventory_lot", {"lot_id": move.lot_id},
-            f"{move.kind} of {plain_number(abs(move.quantity))} {move.lot.unit} discovered "
+            f"{move.kind} of {num(abs(move.quantity))} {move.lot.unit} discovered "
             f"{move.discovered_on}: DEA notice due by {loss.notice_due}; Form 106 by "
             f"{loss.form_106_due}",
             move.discovered_on or snap.today, loss.notice_due, urgent=True))
@@ -393,7 +393,7 @@ def inventory(snap: Snapshot) -> list[Item]:
         items.append(Item(
             "inventory", f"Variance: {line.lot.drug} lot {line.lot.lot_number}",
             "staff.inventory_lot", {"lot_id": line.lot_id},
-            f"Count {line.count_id} found a variance of {plain_number(line.variance)} "
+            f"Count {line.count_id} found a variance of {num(line.variance)} "
             f"{line.lot.unit}",
             clock.local_date(line.count.counted_at)))
     return items

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from pypdf import PdfReader
@@ -62,7 +63,9 @@ def test_html_is_print_ready_self_contained_and_carries_the_hash(api_as, world, 
                    "Why each medication was prescribed", "Pharmacist attestation",
                    "Music City Infusion", "@page"):
         assert needed in page, needed
-    assert "<script" not in page and "<link" not in page and "https://" not in page
+    assert "<script" not in page and "https://" not in page
+    assert re.findall(r"<link[^>]*>", page) == [  # only the tab's icon, inline
+        f'<link rel="icon" href="{documents.icon()}" type="image/svg+xml">']
     policy = response.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "style-src 'sha256-" in policy
 

@@ -41,6 +41,7 @@ from tests.staff.conftest import sign_in as staff_sign_in
 PHI_FREE = {
     "static": "stylesheets and scripts",
     "home.index": "redirects by role",
+    "home.favicon": "redirects to the icon",
     "auth.login": "the sign-in form",
     "docs.api_docs": "API documentation",
     "api-docs.openapi_json": "the OpenAPI document",

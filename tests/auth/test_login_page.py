@@ -160,8 +160,8 @@ def test_login_errors_come_through_the_shared_form_path(client, staff_user):
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert 'data-form-errors' in html and "Please correct 2 errors." in html
-    assert '<a href="#f-email">E-mail: Missing data for required field.</a>' in html
-    assert '<a href="#f-password">Password: Missing data for required field.</a>' in html
+    assert '<a href="#f-email">E-mail: This field is required.</a>' in html
+    assert '<a href="#f-password">Password: This field is required.</a>' in html
     assert 'id="f-email-error"' in html and 'id="f-password-error"' in html
 
 

@@ -4,7 +4,7 @@ not containing the e-mail's local part (case-insensitively) → 422 on ``passwor
 import pytest
 
 from lienrx.auth import passwords
-from seeds.demo import DEMO_PASSWORD, DEMO_USERS
+from seeds.demo_accounts import DEMO_ACCOUNTS, DEMO_PASSWORD
 from tests import factories
 
 
@@ -70,6 +70,6 @@ def test_cli_users_create_refuses_a_password_with_the_local_part(runner):
 
 
 def test_demo_and_test_passwords_obey_the_rules():
-    for email, *_ in DEMO_USERS:
-        assert passwords.problems(DEMO_PASSWORD, email) == []
+    for account in DEMO_ACCOUNTS:
+        assert passwords.problems(DEMO_PASSWORD, account.email) == []
     assert passwords.problems(factories.PASSWORD, "pharmacist12@test.lienrx") == []

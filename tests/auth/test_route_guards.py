@@ -15,6 +15,7 @@ from lienrx.core.security import ROLES, require_roles
 PUBLIC_ENDPOINTS = {
     "static": "stylesheets and scripts of the pages",
     "home.index": "sends visitors to sign-in, signed-in users to their home",
+    "home.favicon": "/favicon.ico: the icon browsers ask for on their own",
     "auth.login": "the sign-in form (everyone)",
     "auth.logout": "sign out (everyone; CSRF-protected)",
     "auth_api.issue_token": "POST /api/v1/auth/token (anyone)",

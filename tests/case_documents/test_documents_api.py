@@ -225,7 +225,7 @@ def test_a_hipaa_authorization_is_revoked_once_with_a_reason(app, api_as, world)
                           law_firm_id=world.firm_id).json["id"]
     path = f"/api/v1/documents/{document_id}/revoke"
     assert billing.post(path, json={}).json["errors"] == {
-        "reason": ["Missing data for required field."]}
+        "reason": ["This field is required."]}
     response = billing.post(path, json={"reason": "Patient revoked in writing"})
     assert response.status_code == 200
     assert response.json["revoked_at"] is not None

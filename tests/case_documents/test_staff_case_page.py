@@ -69,7 +69,7 @@ def test_upload_errors_are_shown_next_to_the_fields_by_label(app, staff, world):
     assert "Law firm named: Name the law firm" in text(r)
     r = desk.post(f"/staff/cases/{world.case_id}/documents", data={"doc-kind": ""})
     assert error_of(r, "doc-file") == "Choose the file to upload."
-    assert error_of(r, "doc-kind") == "Missing data for required field."
+    assert error_of(r, "doc-kind") == "This field is required."
     assert _documents(app) == []
 
 

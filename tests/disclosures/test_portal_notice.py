@@ -8,7 +8,7 @@ from datetime import timedelta
 from lienrx.cases.models import Case
 from lienrx.core import clock
 from lienrx.extensions import db
-from seeds.demo import DEMO_PASSWORD
+from seeds.demo_accounts import DEMO_PASSWORD
 from tests import factories
 from tests.portal.conftest import csrf_token, sign_in
 

@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from lienrx.core import clock
+from lienrx.core.errors import CONFLICT_TITLES
 from lienrx.extensions import db
 from lienrx.formulary import services as formulary
 from lienrx.prescribing.models import Prescription
@@ -452,7 +453,7 @@ def test_every_dispense_refusal_is_explained_on_the_dispense_page(app, staff,  #
     r = rph.post(f"/staff/prescriptions/{rx_id}/dispense", data=form)
     shown = text(r)
     assert r.status_code == 409, shown
-    assert f"Refused: {code.replace('_', ' ').capitalize()}." in shown
+    assert f"Refused: {CONFLICT_TITLES[code]}." in shown
     assert REFUSAL_HINTS[code] in shown
     page = r.get_data(as_text=True)
     if code == "refill_too_soon":

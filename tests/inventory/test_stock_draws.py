@@ -241,7 +241,7 @@ def gabapentin(app, rph, counter):
 
 @pytest.mark.parametrize(("body", "said"), [
     ({}, "say whether the fill returns to stock"),
-    ({"disposition": "shelf"}, "Must be one of")])
+    ({"disposition": "shelf"}, "Choose one of")])
 def test_reversal_of_a_controlled_dispense_needs_a_disposition(app, rph, gabapentin, body, said):
     refused = rph.post(f"/api/v1/dispenses/{gabapentin['id']}/reverse",
                        json={"reason": "never picked up", **body})

@@ -139,7 +139,7 @@ def test_an_allergy_needs_its_substance(api_as):
         **PATIENT, "allergies": [{"substance": "penicillin"}, {"reaction": "rash"}]})
     assert response.status_code == 422
     assert response.json["errors"] == {
-        "allergies": {"1": {"substance": ["Missing data for required field."]}}}
+        "allergies": {"1": {"substance": ["This field is required."]}}}
 
 
 def test_profile_change_is_audited_without_phi(api_as, ctx):

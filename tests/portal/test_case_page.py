@@ -32,8 +32,8 @@ def test_case_page_shows_diagnoses_mechanism_treatments_fills_ledger_and_documen
     assert "G90.511" in html and "CRPS I, right upper limb" in html and "Motor vehicle" in html
     assert "IV ketamine infusion at Music City Infusion Center" in html
     assert html.count("Gabapentin 300 mg capsule (fill") == 2
-    assert "+52.50</td><td class=\"num\">52.50" in html  # running balance after fill 1
-    assert "+52.50</td><td class=\"num\">105.00" in html  # and after fill 2
+    assert "+$52.50</td><td class=\"num\">$52.50" in html  # running balance after fill 1
+    assert "+$52.50</td><td class=\"num\">$105.00" in html  # and after fill 2
     assert "Signed POGOS, version 1" in html and "Download POGOS PDF" in html
     assert "Download custodian certificate" in html
     assert "release letter" not in html  # only once the case closes paid

@@ -33,11 +33,11 @@ def test_reduction_form_takes_a_percent(counsel, book):
 
 
 def test_reduction_form_errors_are_shown_on_their_fields(counsel, book):
-    for fields, message in (({"value": "abc"}, "decimal string"),
+    for fields, message in (({"value": "abc"}, "dollars and cents"),
                             ({"value": "500.00"}, "more than the lien balance"),
                             ({"method": "percent", "value": "150"}, "at most 100"),
                             ({"reason": ""}, "required"),
-                            ({"method": "final"}, "Reduce by: Must be one of")):
+                            ({"method": "final"}, "Reduce by: Choose one of")):
         response = submit(counsel, book.case_id, **fields)
         assert response.status_code == 422, fields
         html = response.get_data(as_text=True)
@@ -131,7 +131,7 @@ def test_attorney_counters_from_the_case_page_and_sees_the_thread(app, counsel, 
 
 def test_respond_form_errors_are_shown_next_to_the_amount(app, counsel, book):
     request_id = countered_on_the_page(app, counsel, book)
-    for amount, message in (("", "A counter names the dollars"), ("abc", "decimal string"),
+    for amount, message in (("", "A counter names the dollars"), ("abc", "dollars and cents"),
                             ("20.00", "differs from the offer on the table"),
                             ("9999.00", "more than the lien balance")):
         response = respond_on_the_page(counsel, book.case_id, request_id, action="counter",

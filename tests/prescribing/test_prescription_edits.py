@@ -156,7 +156,7 @@ def test_annotation_needs_the_note_and_its_reason(staff, rx_id):
     response = staff("pharmacist").post(f"/staff/prescriptions/{rx_id}/annotations",
                                         data={"note-note": "Confirmed dose"})
     assert response.status_code == 422
-    assert "Reason: Missing data for required field." in text(response)
+    assert "Reason: This field is required." in text(response)
 
 
 def test_only_a_pharmacist_corrects_a_prescription(staff, rx_id):

@@ -41,7 +41,7 @@ def test_signing_without_the_password_signs_nothing(staff, world, app):
     rph = staff("pharmacist")
     r = rph.post(f"/staff/cases/{world.case_id}/attestation", data=SIGNING)
     assert r.status_code == 422
-    assert "Your password: Missing data for required field." in text(r)
+    assert "Your password: This field is required." in text(r)
     assert NARRATIVE in r.get_data(as_text=True)  # the narrative typed is kept
     assert signed_versions(app) == 0
 

@@ -26,26 +26,26 @@ def test_what_if_shows_each_method_and_the_clients_net(app, staff, world):
     assert r.status_code == 200
     shown = text(r)
     # pro rata: 1000 × 12000 / 30000 = 400 off; client keeps 30000 − 12000 − 600
-    assert "pro rata $400.00 $600.00 $17400.00" in shown
-    assert "percent 10 $100.00 $900.00 $17100.00" in shown
-    assert "cap 2 $400.00 $600.00 $17400.00" in shown
+    assert "pro rata $400.00 $600.00 $17,400.00" in shown
+    assert "percent 10 % $100.00 $900.00 $17,100.00" in shown
+    assert "cap 2 % $400.00 $600.00 $17,400.00" in shown
 
 
 def test_what_if_errors_sit_next_to_the_fields(app, staff, world):
     r = staff("billing").get(f"{charged(app, world)}?wi-gross=100&wi-attorney_fees=90"
                              "&wi-costs=20&wi-percent=abc")
     assert r.status_code == 422
-    assert error_of(r, "wi-percent").startswith("Send a percent")
+    assert error_of(r, "wi-percent").startswith("Enter a percent")
 
 
 def test_money_actions_validate_and_refuse_with_reasons(app, staff, world):
     page, desk = charged(app, world), staff("billing")
     r = desk.post(f"{page}/pay", data={"pay-amount": "12.345", "pay-reference": ""})
     assert r.status_code == 422
-    assert error_of(r, "pay-amount").startswith("Send a decimal string")
-    assert error_of(r, "pay-reference") == "Missing data for required field."
+    assert error_of(r, "pay-amount").startswith("Enter an amount in dollars and cents")
+    assert error_of(r, "pay-reference") == "This field is required."
     r = desk.post(f"{page}/reduce", data={"reduce-method": "pro_rata", "reduce-reason": "x"})
-    assert r.status_code == 409 and "Refused: Settlement required." in text(r)
+    assert r.status_code == 409 and "Refused: Record the settlement first." in text(r)
     r = desk.post(f"{page}/close", data={"close-outcome": "paid"})
     assert r.status_code == 422
     assert error_of(r, "close-outcome").startswith("No payment has been recorded")
@@ -98,7 +98,7 @@ def test_payment_above_the_balance_needs_the_overpayment_checkbox(app, staff, wo
 def test_payoff_statement_is_issued_from_the_page(app, staff, world):
     page, desk = charged(app, world), staff("billing")
     assert desk.post(f"{page}/payoff").status_code == 302
-    assert re.search(r"\$1000\.00 valid through \S+ · valid", text(desk.get(page)))
+    assert re.search(r"\$1,000\.00 valid through \S+ · valid", text(desk.get(page)))
 
 
 def test_pending_reduction_request_is_accepted_from_the_desk(app, staff, world):

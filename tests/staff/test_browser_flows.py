@@ -138,7 +138,7 @@ def test_settlement_payment_and_close(browser, live_server, settled_case, artifa
     desk.get_by_label("Attorney fees ($)").first.fill("10000")
     desk.get_by_label("Case costs ($)").first.fill("2000")
     desk.get_by_role("button", name="Calculate").click()
-    assert "$17400.00" in desk.locator("#scenarios").inner_text()  # pro rata: client's net
+    assert "$17,400.00" in desk.locator("#scenarios").inner_text()  # pro rata: client's net
     settle = desk.locator("form", has=desk.get_by_role("button", name="Record settlement"))
     settle.get_by_label("Settled on").fill(today)
     settle.get_by_role("button", name="Record settlement").click()
@@ -185,6 +185,6 @@ def test_refused_dispense_shows_its_reason(browser, live_server, intake_rx, arti
     rph.get_by_label("Medication Guide provided").check()
     rph.get_by_role("button", name="Dispense").click()
     alert = rph.locator(".refusal")
-    assert "Refused: Lien not active." in alert.inner_text()
+    assert "Refused: No lien agreement in force." in alert.inner_text()
     assert "no lien charge without an active agreement" in alert.inner_text()
     rph.screenshot(path=str(artifacts / "staff-refusal.png"))

@@ -39,7 +39,7 @@ def test_outside_treatment_errors_sit_next_to_their_fields(app, staff, world):
         "tx-kind": "iv_ketamine_infusion", "tx-started_on": "2026-05-10",
         "tx-facility": "  "})
     assert r.status_code == 422
-    assert error_of(r, "tx-facility") == "Missing data for required field."
+    assert error_of(r, "tx-facility") == "This field is required."
     r = staff("billing").post(f"{page}/external-treatments", data={
         "tx-kind": "iv_ketamine_infusion", "tx-started_on": "2026-05-10",
         "tx-ended_on": "2026-05-01", "tx-facility": "Mercy"})
@@ -59,7 +59,7 @@ def test_hold_needs_a_reason_and_resume_returns_the_case_to_active(app, staff, w
     desk, page = staff("billing"), f"/staff/cases/{world.case_id}"
     assert "Put on hold" in text(desk.get(page))
     r = desk.post(f"{page}/hold", data={"reason": ""})
-    assert r.status_code == 422 and error_of(r, "reason") == "Missing data for required field."
+    assert r.status_code == 422 and error_of(r, "reason") == "This field is required."
     assert case_row(app, world.case_id)[0] == "active"
     assert desk.post(f"{page}/hold", data={"reason": "Client unreachable"}).status_code == 302
     assert case_row(app, world.case_id)[0] == "on_hold"
@@ -113,7 +113,7 @@ def test_prescription_cancel_page_says_what_stops_and_needs_a_reason(app, staff,
     shown = text(rph.get(page))
     assert "Nothing more is filled from this prescription: the 90 g left" in shown
     r = rph.post(page, data={"reason": ""})
-    assert r.status_code == 422 and error_of(r, "reason") == "Missing data for required field."
+    assert r.status_code == 422 and error_of(r, "reason") == "This field is required."
     r = rph.post(page, data={"reason": "Prescriber discontinued"})
     assert r.status_code == 302
     shown = text(rph.get(r.headers["Location"]))

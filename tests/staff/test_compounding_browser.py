@@ -62,7 +62,7 @@ def test_200_g_batch_saved_after_check_then_out_of_spec_verification_refused(
     verify.get_by_label("pH").fill("7.4")
     verify.get_by_role("button", name="Verify batch").click()
     refusal = rph.locator(".refusal")
-    assert "Refused: Qc out of spec." in refusal.inner_text()
+    assert "Refused: A quality check is out of specification." in refusal.inner_text()
     assert "pH 7.4 (spec 1 g dispersed in 9 mL purified water; 3.5–6.5)" in refusal.inner_text()
     assert rph.locator("#batch-status").inner_text() == "pending verification"
     rph.screenshot(path=str(artifacts / "staff-qc-out-of-spec.png"), full_page=True)

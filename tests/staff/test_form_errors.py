@@ -24,7 +24,7 @@ def test_field_errors_are_named_by_label_never_by_the_fields_id(staff):
         "patient-first_name": "Ann", "patient-last_name": "Lee",
         "patient-date_of_birth": "not a date"})
     assert r.status_code == 422
-    assert ("f-patient-date_of_birth", "Date of birth: Not a valid date.") in summary_items(r)
+    assert ("f-patient-date_of_birth", "Date of birth: Enter a real date.") in summary_items(r)
     shown = text(r)
     assert "date_of_birth" not in shown and "date of birth:" not in shown
 
@@ -61,7 +61,7 @@ def test_a_rules_refusal_is_shown_in_the_same_summary(app, staff, world):
     assert r.status_code == 409
     html = r.get_data(as_text=True)
     summary = html[html.index("data-form-errors"):]
-    assert summary.index("Refused: Settlement required.") < summary.index("</div>")
+    assert summary.index("Refused: Record the settlement first.") < summary.index("</div>")
 
 
 def test_a_payment_typed_with_dollar_sign_and_commas_is_posted(app, staff, world):
@@ -76,7 +76,7 @@ def test_a_payment_typed_with_dollar_sign_and_commas_is_posted(app, staff, world
     r = desk.post(f"{page}/pay", data={"pay-amount": "$25,000.00", "pay-received_on": today,
                                        "pay-reference": "Wire 1,234"})
     assert r.status_code == 302, text(r)
-    assert "lien balance $25000.00" in text(desk.get(page))
+    assert "lien balance $25,000.00" in text(desk.get(page))
 
 
 def test_money_that_is_not_an_amount_is_still_refused_by_label(app, staff, world):
@@ -85,4 +85,4 @@ def test_money_that_is_not_an_amount_is_still_refused_by_label(app, staff, world
         "pay-reference": "x"})
     assert r.status_code == 422
     assert [m for _, m in summary_items(r)] == [
-        'Amount: Send a decimal string with at most two places, e.g. "185.50".']
+        'Amount: Enter an amount in dollars and cents, e.g. 185.50.']

@@ -31,8 +31,8 @@ def test_patient_without_a_last_name_is_refused_on_the_field(staff):
     r = staff("billing").post("/staff/intake/patients", data={
         "patient-first_name": "Ana", "patient-date_of_birth": "1980-02-31"})
     assert r.status_code == 422
-    assert error_of(r, "patient-last_name") == "Missing data for required field."
-    assert error_of(r, "patient-date_of_birth") == "Not a valid date."
+    assert error_of(r, "patient-last_name") == "This field is required."
+    assert error_of(r, "patient-date_of_birth") == "Enter a real date."
 
 
 def test_patient_search_finds_by_last_name_and_birth_date(app, staff):

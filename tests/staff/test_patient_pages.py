@@ -80,7 +80,7 @@ def test_profile_form_errors_sit_next_to_their_fields(staff, world):
     assert r.status_code == 422
     assert error_of(r, "weight_kg") == "Must be between 0.5 and 400 kg."
     assert error_of(r, "creatinine_clearance_on").startswith("Required with the creatinine")
-    assert error_of(r, "allergies-0-substance") == "Missing data for required field."
+    assert error_of(r, "allergies-0-substance") == "This field is required."
     page = r.get_data(as_text=True)
     assert 'value="hives"' in page and 'value="4000"' in page  # what was typed stays
     assert "Weight (kg): Must be between" in text(r)  # the summary names the label
@@ -114,8 +114,8 @@ def test_outside_medication_form_errors_sit_next_to_their_fields(staff, world):
     r = staff("pharmacist").post(f"/staff/patients/{world.patient_id}/outside-medications",
                                  data={"med-name": "Something", "med-source": "neighbour"})
     assert r.status_code == 422
-    assert error_of(r, "med-ingredient") == "Missing data for required field."
-    assert error_of(r, "med-source").startswith("Must be one of")
+    assert error_of(r, "med-ingredient") == "This field is required."
+    assert error_of(r, "med-source").startswith("Choose one of")
 
 
 def test_billing_sees_the_profile_but_records_none_of_it(staff, world):
@@ -147,7 +147,7 @@ def test_intake_shows_a_possible_duplicate_with_its_cases(app, staff):
     r = desk.post("/staff/intake/patients", data=TWIN)
     assert r.status_code == 409
     shown = text(r)
-    assert "Refused: Possible duplicate patient." in shown
+    assert "Refused: This patient may already be registered." in shown
     assert (f"Ana Lopez Garcia · born 1980-02-03 · patient {existing_id} · case {case_id} "
             f"(active, Okafor & Lee)") in shown
     page = r.get_data(as_text=True)

@@ -111,7 +111,7 @@ def test_expired_lot_is_refused_with_the_reason(app, staff, products):
     data["ingredients.0.lot_number"] = ""
     r = staff("technician").post("/staff/batches/new", data=data)
     assert r.status_code == 422
-    assert error_of(r, "ingredients-0-lot_number") == "Missing data for required field."
+    assert error_of(r, "ingredients-0-lot_number") == "This field is required."
     data["ingredients.0.lot_number"] = "L1"
     r = staff("technician").post("/staff/batches/new", data=data)
     assert "expired on" in error_of(r, "ingredients")
@@ -153,7 +153,7 @@ def test_dispense_waits_for_a_dur_resolution_then_fills(staff, pregabalin_rx):
             "medguide_provided": "on"}
     r = rph.post(f"/staff/prescriptions/{pregabalin_rx}/dispense", data=fill)
     assert r.status_code == 409
-    assert "Refused: Dur unresolved." in text(r)
+    assert "Refused: Drug-use review alerts need a pharmacist's resolution." in text(r)
     rows = re.findall(r'name="dur_resolutions\.(\d+)\.alert_id" value="(\d+)"',
                       r.get_data(as_text=True))
     assert rows
@@ -173,7 +173,7 @@ def test_refill_too_soon_shows_the_due_date_and_takes_an_override(staff, counter
     assert rph.post(path, data=fill).status_code == 302
     r = rph.post(path, data=fill)
     assert r.status_code == 409
-    assert "Refused: Refill too soon." in text(r)
+    assert "Refused: Too soon to refill." in text(r)
     assert "the next fill is due on" in text(r)
     r = rph.post(path, data={**fill, "override_refill_too_soon.reason": "Tube leaked"})
     assert r.status_code == 302

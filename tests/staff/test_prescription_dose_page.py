@@ -49,9 +49,9 @@ def test_a_typed_sig_contradicting_the_dose_is_shown_next_to_the_sig(staff, worl
 
 
 @pytest.mark.parametrize(("change", "field", "message"), [
-    ({"indication": ""}, "indication", "Missing data for required field."),
+    ({"indication": ""}, "indication", "This field is required."),
     ({"dose.unit": "mL"}, "dose-unit", "A dose of this product is given in mg, g, each, not mL."),
-    ({"dose.times_per_day": ""}, "dose-times_per_day", "Missing data for required field."),
+    ({"dose.times_per_day": ""}, "dose-times_per_day", "This field is required."),
     ({"diagnosis_codes": []}, "diagnosis_codes", "Name at least one of the case's diagnoses."),
 ])
 def test_entry_errors_are_shown_next_to_their_fields(staff, world, products, change, field,
