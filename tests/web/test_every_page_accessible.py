@@ -187,6 +187,8 @@ NOT_PAGES = {
     "staff.pdmp_report_file": "downloads the ASAP text file",
     "staff.billing_board_workbook": "downloads the .xlsx workbook",
     "portal.cases_csv": "downloads the .csv list",
+    "portal.ledger_csv": "downloads the case's whole ledger as .csv",
+    "home.favicon": "sends the browser to the icon (a redirect, no page)",
     "portal.pogos_pdf": "downloads a PDF",
     "portal.custodian_certificate": "downloads a PDF",
     "portal.payoff_statement_pdf": "downloads a PDF",
