@@ -97,7 +97,7 @@ def test_case_page_shows_a_page_of_the_ledger_with_its_totals_and_running_balanc
     assert "Download the full ledger (CSV)" in first
     second = counsel.get(f"/portal/cases/{book.case_id}?ledger_page=2").get_data(as_text=True)
     assert "Entries 51–62 of 62" in second and "Charge 49<" in second
-    assert "+1.00</td><td class=\"num\">154.00" in second  # the balance after entry 51
+    assert "+$1.00</td><td class=\"num\">$154.00" in second  # the balance after entry 51
     assert "Previous entries" in second and "Next entries" not in second
     beyond = counsel.get(f"/portal/cases/{book.case_id}?ledger_page=5").get_data(as_text=True)
     assert "Nothing on page 5; 62 entries in all" in beyond
