@@ -24,7 +24,7 @@ def test_case_page_shows_a_page_of_the_ledger_with_its_totals(app, staff, world)
     page = text(first)
     assert "Showing 1–50 of 120 entries" in page
     assert "Fill 50 " in page and "Fill 51 " not in page
-    assert "Charges $1271.40 · reversals $0.00" in page  # over all 120 entries
+    assert "Charges $1,271.40 · reversals $0.00" in page  # over all 120 entries
     html = first.get_data(as_text=True)
     assert f'href="/staff/cases/{world.case_id}?ledger_page=2#h-ledger"' in html
     assert f'href="/api/v1/cases/{world.case_id}/ledger.csv"' in html
@@ -33,7 +33,7 @@ def test_case_page_shows_a_page_of_the_ledger_with_its_totals(app, staff, world)
     second = text(desk.get(f"/staff/cases/{world.case_id}?ledger_page=2"))
     assert "Showing 51–100 of 120 entries" in second and "Fill 51 " in second
     assert "Fill 50 " not in second and "Previous" in second and "Next" in second
-    assert "Balance $1271.40" in second
+    assert "Balance $1,271.40" in second
 
 
 def test_the_case_pages_csv_link_downloads_the_whole_ledger(app, staff, world):
