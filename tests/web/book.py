@@ -29,6 +29,8 @@ from tests.formulary.factories import (
 from tests.workqueue import flow
 
 ROLES = ("admin", "pharmacist", "technician", "billing", "attorney")
+# Names as long as real firms' are: a page must wrap them or scroll them in a box on a phone.
+LONG_FIRM_NAME = "Hartley, Moss, Okonkwo-Vasquez & Abernathy-Castellanos Injury Law Group"
 
 
 @dataclass
@@ -60,7 +62,7 @@ def build(app: Any) -> Book:
     file needs)."""
     with app.app_context():
         load_products("GABA-CAP-300", "KET-CRM-10")
-        firm = factories.law_firm("Hartley & Moss Injury Law")
+        firm = factories.law_firm(LONG_FIRM_NAME)
         walkers = {role: factories.user(role, firm_id=firm.id if role == "attorney" else None)
                    for role in ROLES}
         attorney = walkers["attorney"]
