@@ -81,7 +81,8 @@ def create_patient(actor: Actor | None, *, first_name: str, last_name: str, date
 
 
 REGISTERED_TWICE = ("A patient with this last name and date of birth is already registered; "
-                    "use that patient, or send confirm_new: true to register another.")
+                    "if it is the same person, use that patient's record, else confirm that "
+                    "this is a new patient.")
 EDITED_INTO_A_MATCH = ("Another patient is registered with this last name and date of birth; "
                        "if it is the same person, use that patient's record, else confirm the "
                        "change.")
