@@ -86,7 +86,7 @@ def test_a_loss_recorded_on_the_lot_page_asks_for_what_form_106_needs(app, staff
     assert "witnessed by Pat Ray, Lee Chu" in page and "98 g" in page
     over = rph.post(f"{lot_url}/movements", data={"kind": "waste", "quantity": "99",
                                                   "reason": "r", "witnesses.0": "A"})
-    assert over.status_code == 409 and "Insufficient inventory" in over.get_data(as_text=True)
+    assert over.status_code == 409 and "Not enough in the lot" in over.get_data(as_text=True)
 
 
 def test_the_count_sheet_posts_variances_and_shows_errors_on_their_row(app, staff, stock):

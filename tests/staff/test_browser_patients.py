@@ -36,7 +36,7 @@ def test_intake_duplicate_warning_and_using_the_match(browser, live_server, regi
     form.get_by_label("Date of birth").fill("1979-04-12")
     form.get_by_role("button", name="Register patient").click()
     alert = rph.get_by_role("alert")
-    assert "Possible duplicate patient" in alert.inner_text()
+    assert "This patient may already be registered" in alert.inner_text()
     warning = rph.locator("#possible-duplicates").inner_text()
     assert f"Siobhan O'Brien-Smith · born 1979-04-12 · patient {registered['patient_id']}" in (
         warning)

@@ -56,7 +56,7 @@ def test_billing_holds_resumes_and_substitutes_counsel_and_a_pharmacist_cancels(
 
     page.get_by_role("link", name="Put on hold").click()
     page.get_by_role("button", name="Put on hold").click()
-    assert "Reason for the hold: Missing data" in page.get_by_role("alert").inner_text()
+    assert "Reason for the hold: This field is required." in page.get_by_role("alert").inner_text()
     page.get_by_label("Reason for the hold").fill("Client unreachable")
     page.get_by_role("button", name="Put on hold").click()
     page.wait_for_url(case)

@@ -54,7 +54,7 @@ def test_pharmacist_edits_a_patient_and_a_prescriber(page, live_server, desk, ar
     assert identity.get_by_label("Last name").input_value() == "Smyth"
     identity.get_by_label("Last name").fill("Smith")
     identity.get_by_role("button", name="Save name and date of birth").click()
-    assert "Possible duplicate patient" in page.get_by_role("alert").inner_text()
+    assert "This patient may already be registered" in page.get_by_role("alert").inner_text()
     assert "Ana Smith · born 1980-02-03" in page.locator("#possible-duplicates").inner_text()
     assert page.evaluate(OVERFLOW) <= 0
     page.screenshot(path=str(artifacts / f"staff-patient-edit-{width}.png"), full_page=True)

@@ -78,7 +78,7 @@ def test_attorney_on_a_phone_finds_a_case_downloads_requests_and_signs_out(
     page.evaluate("document.querySelector('form[action$=\"payoff-statements\"] "
                   "input[name=csrf_token]').remove()")
     page.get_by_role("button", name="Request a payoff statement").click()
-    expect(page.get_by_role("heading", name="400")).to_be_visible()
+    expect(page.get_by_role("heading", name="This form has expired")).to_be_visible()
 
     # another firm's case is a 404
     response = page.goto(f"{live_server}/portal/cases/{book.other_case_id}")
