@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import aliased, selectinload
 
 from lienrx.audit import services as audit
 from lienrx.auth.models import User
@@ -30,8 +30,9 @@ from lienrx.core.money import format_cents
 from lienrx.core.paging import Page, fetch_page
 from lienrx.core.schemas import plain_number
 from lienrx.disclosures import services as disclosures
+from lienrx.dispensing import supplies
 from lienrx.dispensing.models import Dispense
-from lienrx.dispensing.services import next_fill_due, refill_due_on
+from lienrx.dispensing.supplies import refill_due_on
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
 from lienrx.formulary.models import MasterFormulation, Product, ProductNdc
@@ -203,6 +204,7 @@ def _fillable(today: date) -> Page[Any]:
     """The first ``SCANNED`` fillable prescriptions with their cases, and how many there are."""
     return fetch_page(
         sa.select(Prescription, Case).join(Case, Case.id == Prescription.case_id)
+        .options(selectinload(Prescription.fills), selectinload(Prescription.product))
         .where(Prescription.status == "active", Prescription.expires_on >= today,
                Case.status == case_rules.ACTIVE,
                Prescription.quantity_dispensed + Prescription.quantity_forfeited
@@ -220,13 +222,14 @@ class DueScan:
     fillable: int
 
 
-def _due(rx: Prescription, today: date) -> date:
+def _due(rx: Prescription, today: date, held: list[supplies.Supply]) -> date:
     """Today for the rest of a fill in progress (no refill timing); else the day the
-    patient's supplies of the drug allow a new fill (SPEC §7.2), today at the earliest."""
+    patient's supplies ``held`` of the drug allow a new fill (SPEC §7.2), today at the
+    earliest."""
     current = fills.current_fill(rx)
     if current is not None and current.begun:
         return today
-    found = next_fill_due(rx, today)
+    found = supplies.next_fill_due(rx, held)
     return max(today, found[0]) if found else today
 
 
@@ -235,7 +238,9 @@ def fillable_by_due_date(today: date) -> DueScan:
     the day their next fill is due, soonest first; at most ``SCANNED`` are checked. The
     caller audits the read (the prescriptions lead to their patients)."""
     fillable = _fillable(today)
-    items = sorted((RxDue(rx, case, _due(rx, today)) for rx, case in fillable),
+    held = supplies.held((case.patient_id for _, case in fillable), today)
+    items = sorted((RxDue(rx, case, _due(rx, today, held[case.patient_id]))
+                    for rx, case in fillable),
                    key=lambda item: (item.due_on, item.prescription.id))
     return DueScan(items, len(fillable), fillable.total)
 

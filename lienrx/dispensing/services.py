@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import ROUND_CEILING, Decimal
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from lienrx.core.identifiers import normalize_ndc
 from lienrx.core.money import round_cents
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import PHARMACIST
-from lienrx.dispensing import stock
+from lienrx.dispensing import stock, supplies
 from lienrx.dispensing.labels import build_label, initial_fill_on
 from lienrx.dispensing.models import REVERSAL_MEMO, Dispense
 from lienrx.dur import codes as dur_codes
@@ -34,7 +34,6 @@ from lienrx.dur import services as dur
 from lienrx.dur.engine import Medication
 from lienrx.dur.models import DurAlert
 from lienrx.extensions import db
-from lienrx.formulary import rules as formulary_rules
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import Product
 from lienrx.formulary.services import price_on
@@ -236,57 +235,16 @@ def _check_bud(batch: CompoundingRecord, on: date, days_supply: int,
                        beyond_use_date=batch.beyond_use_date.isoformat())
 
 
-def refill_due_on(prescription: Prescription, previous: Dispense) -> date:
-    """The first day the next fill is not too soon (SPEC §4.4 thresholds)."""
-    threshold = rx_rules.refill_too_soon_threshold(prescription.schedule)
-    wait = (threshold * previous.days_supply).to_integral_value(rounding=ROUND_CEILING)
-    return previous.dispensed_on + timedelta(days=int(wait))
-
-
-# Supplies older than this cannot make a fill too soon (the longest supply is 365 days).
-SUPPLY_LOOKBACK = timedelta(days=366)
-
-
-def patient_supplies(prescription: Prescription, on: date) -> list[Dispense]:
-    """The patient's standing fills of the same drug and route group (SPEC §7.2): every case
-    and prescription of the patient; the same active ingredient, or the same product when
-    the product names none."""
-    product = prescription.product
-    same_drug = (Product.active_ingredient == product.active_ingredient
-                 if product.active_ingredient else Product.id == product.id)
-    patient_cases = sa.select(Case.id).where(
-        Case.patient_id == sa.select(Case.patient_id).where(Case.id == prescription.case_id)
-        .scalar_subquery())
-    return list(db.session.execute(
-        sa.select(Dispense)
-        .join(Prescription, Prescription.id == Dispense.prescription_id)
-        .join(Product, Product.id == Prescription.product_id)
-        .where(Dispense.case_id.in_(patient_cases), Dispense.status == "dispensed",
-               Dispense.dispensed_on >= on - SUPPLY_LOOKBACK, same_drug,
-               Product.route.in_(formulary_rules.routes_in_group(product.route)))
-        .order_by(Dispense.dispensed_on, Dispense.id)).scalars())
-
-
-def next_fill_due(prescription: Prescription, on: date | None = None
-                  ) -> tuple[date, Dispense] | None:
-    """The first day a new fill of ``prescription`` is not too soon, and the standing fill of
-    the patient's that sets it; None when no supply stands in the way."""
-    due = [(refill_due_on(prescription, supply), supply)
-           for supply in patient_supplies(prescription, on or clock.today())]
-    return max(due, key=lambda item: (item[0], item[1].id)) if due else None
-
-
 def _check_refill_timing(prescription: Prescription, on: date, override: str | None) -> bool:
     """Refuse a new fill before the patient's supply allows it; say if an override let it."""
-    found = next_fill_due(prescription, on)
+    found = supplies.next_fill_due_of(prescription, on)
     if found is None or on >= found[0]:
         return False
     due, supply = found
     if override:
         return True
-    drug = supply.prescription.product.name
     raise Conflict("refill_too_soon",
-                   f"Too soon: {drug} ({supply.days_supply} days) went out on "
+                   f"Too soon: {supply.product} ({supply.days_supply} days) went out on "
                    f"{supply.dispensed_on} on RX{supply.prescription_id:07d}; the next fill "
                    f"is due on {due}. A pharmacist may override with a reason.",
                    due_on=due.isoformat())

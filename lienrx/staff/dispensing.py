@@ -18,7 +18,7 @@ from lienrx.core.idempotency import claim_submission, submission_used
 from lienrx.core.numbers import money, num
 from lienrx.core.schemas import plain_number
 from lienrx.core.security import BILLING, PHARMACIST, TECHNICIAN, require_roles
-from lienrx.dispensing import queries, services
+from lienrx.dispensing import queries, services, supplies
 from lienrx.dispensing.schemas import DELIVERY_METHODS, DispenseCreateSchema, ReverseSchema
 from lienrx.dur import codes as dur_codes
 from lienrx.dur import services as dur
@@ -118,11 +118,11 @@ def _next_due(rx: Any) -> str:
     current = fills.current_fill(rx)
     if current is not None and current.begun:
         return "now: the rest of the fill in progress is not held to refill timing"
-    found = services.next_fill_due(rx)
+    found = supplies.next_fill_due_of(rx, clock.today())
     if found is None or found[0] <= clock.today():
         return "now"
     due, supply = found
-    return (f"{due.isoformat()} (the patient's {supply.prescription.product.name} of "
+    return (f"{due.isoformat()} (the patient's {supply.product} of "
             f"{supply.dispensed_on.isoformat()}, {supply.days_supply} days)")
 
 

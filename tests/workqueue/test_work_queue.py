@@ -268,3 +268,36 @@ def test_a_voided_payoff_billing_issued_itself_is_not_queued(ctx):
     payoff.issue_statement(billing, case.id)
     factories.ledger_charge(case.id, 13_200)
     assert work_queue(billing, Filters(stage="payoffs")).items.total == 0
+
+
+def statements(run) -> int:
+    """How many SQL statements ``run()`` sends."""
+    seen: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    sa.event.listen(db.engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        sa.event.remove(db.engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_due_dates_are_read_in_the_same_statements_however_many_prescriptions(ctx):
+    pharmacist = factories.user("pharmacist")
+
+    def lien_in_use() -> None:
+        lien = flow.open_case(f"Okafor {factories.n()}")
+        for step, _ in flow.STEPS:
+            step(lien)
+
+    lien_in_use()
+    few = statements(lambda: work_queue(pharmacist, Filters()))
+    for _ in range(4):
+        lien_in_use()
+    due = [item.due for item in work_queue(pharmacist, Filters(stage="compounding")).items]
+    assert statements(lambda: work_queue(pharmacist, Filters())) == few
+    assert counts(pharmacist)["dispensed"] == 5 and counts(pharmacist)["ready"] == 0
+    assert due == []  # each refill waits on its own fill of today, 30 days out
