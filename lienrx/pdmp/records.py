@@ -30,7 +30,7 @@ from lienrx.core import clock
 from lienrx.dispensing.models import Dispense
 from lienrx.extensions import db
 from lienrx.formulary import rules as formulary_rules
-from lienrx.formulary.models import FormulationIngredient
+from lienrx.formulary.models import FormulationIngredient, Product
 from lienrx.inventory.models import InventoryLot
 from lienrx.parties.models import Patient
 from lienrx.pdmp import asap
@@ -209,6 +209,19 @@ def _reported(state: str, *statuses: str) -> sa.Select[int]:
                    PdmpReportRecord.report_id.in_(_live_reports(state))))
 
 
+def _reportable_fills(profile: Profile) -> Any:
+    """Fills of the products ``profile``'s state could take under any state's rules: unreported
+    fills are looked for among these only (each found is still judged by its own rule), so
+    the pharmacy's years of uncontrolled fills are never read."""
+    rules = [rx_rules.StateRule(), *rx_rules.STATE_RULES.values()]
+    every = [rx_rules.stricter(one, other) for one in rules for other in rules]
+    products = [product.id for product in db.session.execute(sa.select(Product)).scalars()
+                if any(profile.in_scope(product.dea_schedule, list(product.dur_classes or []),
+                                        rule) for rule in every)]
+    return Dispense.prescription_id.in_(
+        sa.select(Prescription.id).where(Prescription.product_id.in_(products)))
+
+
 def _dispenses(*conditions: Any) -> list[Dispense]:
     return list(db.session.execute(
         sa.select(Dispense).options(*_LOADS).where(*conditions).order_by(Dispense.id)
@@ -231,7 +244,7 @@ def _candidates(profile: Profile, report_date: date) -> _Candidates:
     standing = sa.or_(Dispense.status == "dispensed", Dispense.reversed_at >= end)
     told, voided = _reported(state, asap.NEW, asap.REVISE), _reported(state, asap.VOID)
     new = _dispenses(Dispense.created_at < end, Dispense.id.not_in(_reported(state, asap.NEW)),
-                     standing)
+                     standing, _reportable_fills(profile))
     voids = _dispenses(Dispense.status == "reversed", Dispense.reversed_at < end,
                        Dispense.id.in_(told), Dispense.id.not_in(voided))
     since = report_date - timedelta(days=profile.revision_window_days)

@@ -94,6 +94,22 @@ def test_gabapentin_is_reported_in_tennessee_where_the_state_schedules_it(app, r
     assert not any(ndc.startswith("00603") for ndc in ndcs)  # amitriptyline: not controlled
 
 
+def test_a_day_report_never_reads_the_fills_of_a_drug_no_state_reports(app, rph, day):
+    after(FILL_DAY)
+    read: list[int] = []
+
+    def loaded(dispense: Dispense, _: Any) -> None:
+        read.append(dispense.id)
+
+    sa.event.listen(Dispense, "load", loaded)
+    try:
+        generate(app, FILL_DAY)
+    finally:
+        sa.event.remove(Dispense, "load", loaded)
+    assert {day.cream, day.zolpidem_partial, day.gabapentin} <= set(read)
+    assert day.amitriptyline not in read
+
+
 def test_lien_dispense_reports_the_profiles_payment_code_and_the_prescription_facts(
         app, rph, day):
     after(FILL_DAY)
