@@ -42,6 +42,7 @@ def built(app: Flask) -> Iterator[dict[str, Any]]:
     from datetime import timedelta
 
     with app.app_context():
+        _autocommit("VACUUM FULL")  # earlier tests' deleted rows would make small tables large
         made = book.build(CASES_SCALE, audit_per_case=20, firm_size=FIRM_SIZE)
         token, _ = auth.issue_token(made.users.billing, timedelta(hours=1))
         db.session.commit()
