@@ -1,14 +1,15 @@
 """The work queue's read model: each stage's items (one query per stage, named after it),
 counts per stage, search by patient name, Rx number or firm file number, sorting and paging.
 
-Patient names are encrypted at rest, so a search matches them after reading, as the case
-lists do; the whole read is audited once (it names patients), without names or search text.
+Patient names are encrypted at rest, so they are read (and decrypted) for the page shown
+only, or for a search, which matches them after reading, as the case lists do; the whole read
+is audited once (it names patients), without names or search text.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from functools import cached_property
@@ -56,8 +57,9 @@ def rx_number(prescription_id: int) -> str:
 
 @dataclass(frozen=True)
 class Item:
-    """One thing waiting in a stage: what it is, where to act on it, whom it names, since
-    when it waits (the pharmacy's date) and when it is due (None: no deadline)."""
+    """One thing waiting in a stage: what it is, where to act on it, its case (None: it names
+    no patient), since when it waits (the pharmacy's date) and when it is due (None: no
+    deadline). The patient's name and the firm's file number are filled in by ``named``."""
 
     stage: str
     ref: str
@@ -66,10 +68,11 @@ class Item:
     detail: str
     since: date
     due: date | None = None
-    patient: str | None = None
+    case_id: int | None = None
     rx: str | None = None
-    file_number: str | None = None
     urgent: bool = False
+    patient: str | None = None
+    file_number: str | None = None
 
     def matches(self, needle: str) -> bool:
         """Whether the (case-folded) search text is in the patient's name, either way round,
@@ -117,36 +120,31 @@ class Snapshot:
             (usable if status == "verified" else waiting).add(product_id)
         return usable, waiting
 
-    @cached_property
-    def names(self) -> dict[int, tuple[str, str | None]]:
-        """Each case of a fillable prescription: (patient's name, firm file number)."""
-        return case_names(item.case.id for item in self.due.items)
 
 
-def case_names(case_ids: Iterable[int]) -> dict[int, tuple[str, str | None]]:
-    """Case id → (patient's name, firm file number), in one query."""
-    ids = sorted(set(case_ids))
+def named(items: list[Item]) -> list[Item]:
+    """The items with their patients' names and firm file numbers, read in one query."""
+    ids = sorted({item.case_id for item in items if item.case_id is not None})
     if not ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Case.id, Patient.first_name, Patient.last_name, Case.firm_file_number)
-        .join(Patient, Patient.id == Case.patient_id).where(Case.id.in_(ids)))
-    return {case_id: (f"{first} {last}", file_number)
-            for case_id, first, last, file_number in rows}
+        return items
+    names = {case_id: (f"{first} {last}", file_number) for case_id, first, last, file_number
+             in db.session.execute(
+                 sa.select(Case.id, Patient.first_name, Patient.last_name, Case.firm_file_number)
+                 .join(Patient, Patient.id == Case.patient_id).where(Case.id.in_(ids)))}
+    return [item if item.case_id is None else replace(
+        item, patient=names[item.case_id][0], file_number=names[item.case_id][1])
+        for item in items]
 
 
 def _case_item(stage: str, row: Any, since: date, endpoint: str = "staff.case",
                detail: str = "") -> Item:
     return Item(stage, f"Case {row.id}", endpoint, {"case_id": row.id},
-                detail or row.firm_name, since, patient=f"{row.first_name} {row.last_name}",
-                file_number=row.firm_file_number)
+                detail or row.firm_name, since, case_id=row.id)
 
 
 def _cases(*where: Any, extra: Iterable[Any] = ()) -> list[Any]:
     return list(db.session.execute(
-        sa.select(Case.id, Case.firm_file_number, Case.created_at, Patient.first_name,
-                  Patient.last_name, LawFirm.name.label("firm_name"), *extra)
-        .join(Patient, Patient.id == Case.patient_id)
+        sa.select(Case.id, Case.created_at, LawFirm.name.label("firm_name"), *extra)
         .join(LawFirm, LawFirm.id == Case.law_firm_id).where(*where).order_by(Case.id)))
 
 
@@ -210,22 +208,18 @@ def dur(snap: Snapshot) -> list[Item]:
                Case.status.not_in(case_rules.CLOSED_STATUSES))
         .group_by(Prescription.id, Prescription.case_id, Product.name)
         .order_by(Prescription.id)).all()
-    names = case_names(row.case_id for row in rows)
     return [Item("dur", rx_number(row.id), "staff.prescription", {"prescription_id": row.id},
                  f"{row.name}: {row.alerts} open alert(s)"
                  + (f", {row.high} high" if row.high else ""),
-                 clock.local_date(row.raised), patient=names[row.case_id][0],
-                 rx=rx_number(row.id), file_number=names[row.case_id][1],
+                 clock.local_date(row.raised), case_id=row.case_id, rx=rx_number(row.id),
                  urgent=bool(row.high)) for row in rows]
 
 
 def _rx_item(stage: str, snap: Snapshot, item: RxDue, detail: str,
              endpoint: str = "staff.prescription", args: dict[str, Any] | None = None) -> Item:
     rx = item.prescription
-    patient, file_number = snap.names[item.case.id]
     return Item(stage, rx_number(rx.id), endpoint, args or {"prescription_id": rx.id}, detail,
-                clock.local_date(rx.created_at), item.due_on, patient, rx_number(rx.id),
-                file_number)
+                clock.local_date(rx.created_at), item.due_on, item.case.id, rx_number(rx.id))
 
 
 def _compounded_without_batch(snap: Snapshot, item: RxDue) -> bool:
@@ -280,12 +274,10 @@ def dispensed(snap: Snapshot) -> list[Item]:
         .join(Product, Product.id == Prescription.product_id)
         .where(Dispense.dispensed_on == snap.today, Dispense.status == "dispensed")
         .order_by(Dispense.id)).all()
-    names = case_names(row.case_id for row in rows)
     return [Item("dispensed", rx_number(row.prescription_id), "staff.prescription",
                  {"prescription_id": row.prescription_id},
                  f"{row.name}: {num(row.quantity)} {row.unit} dispensed",
-                 row.dispensed_on, patient=names[row.case_id][0],
-                 rx=rx_number(row.prescription_id), file_number=names[row.case_id][1])
+                 row.dispensed_on, case_id=row.case_id, rx=rx_number(row.prescription_id))
             for row in rows]
 
 
@@ -309,9 +301,7 @@ def payoffs(snap: Snapshot) -> list[Item]:
     moved = sa.exists().where(JournalEntry.case_id == Case.id,
                               JournalEntry.id > sa.func.coalesce(PayoffStatement.last_entry_id, 0))
     rows = db.session.execute(
-        sa.select(Case.id, Case.firm_file_number, Patient.first_name, Patient.last_name,
-                  LawFirm.name.label("firm_name"), PayoffStatement.issued_at)
-        .join(Patient, Patient.id == Case.patient_id)
+        sa.select(Case.id, LawFirm.name.label("firm_name"), PayoffStatement.issued_at)
         .join(LawFirm, LawFirm.id == Case.law_firm_id)
         .join(PayoffStatement, PayoffStatement.id == newest)
         .join(User, User.id == PayoffStatement.issued_by_user_id)
@@ -462,14 +452,17 @@ def work_queue(actor: Actor, filters: Filters, *, page_size: int | None = None) 
         raise NotFound("No such stage in your work queue.")
     snap = Snapshot(clock.today())
     needle = " ".join(filters.q.split()).casefold()
-    by_stage = {stage.key: [item for item in QUERIES[stage.key](snap)
-                            if not needle or item.matches(needle)] for stage in seen}
+    by_stage = {stage.key: QUERIES[stage.key](snap) for stage in seen}
+    if needle:
+        by_stage = {key: [item for item in named(items) if item.matches(needle)]
+                    for key, items in by_stage.items()}
     position = {stage.key: i for i, stage in enumerate(seen)}
     chosen = [item for stage in seen if filters.stage in ("", stage.key)
               for item in by_stage[stage.key]]
     chosen.sort(key=_sort_key(filters.sort, position))
     page = max(1, filters.page)
     shown = chosen[(page - 1) * page_size:page * page_size]
+    shown = shown if needle else named(shown)
     scanned = "due" in snap.__dict__  # the fillable prescriptions were read
     queue = Queue([StageCount(stage, len(by_stage[stage.key])) for stage in seen],
                   Page(shown, len(chosen), page, page_size), filters,

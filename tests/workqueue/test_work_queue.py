@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from lienrx.audit.models import AuditEvent
 from lienrx.case_documents import services as case_documents
-from lienrx.core import clock
+from lienrx.core import clock, crypto
 from lienrx.core.errors import NotFound
 from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription
@@ -301,3 +301,18 @@ def test_due_dates_are_read_in_the_same_statements_however_many_prescriptions(ct
     assert statements(lambda: work_queue(pharmacist, Filters())) == few
     assert counts(pharmacist)["dispensed"] == 5 and counts(pharmacist)["ready"] == 0
     assert due == []  # each refill waits on its own fill of today, 30 days out
+
+
+def test_only_the_shown_pages_patients_are_decrypted_unless_searching(ctx, monkeypatch):
+    pharmacist = factories.user("pharmacist")
+    for n in range(5):
+        flow.open_case(f"Okafor {n}")
+    decrypted: list[str] = []
+    real = crypto.decrypt
+    monkeypatch.setattr(crypto, "decrypt", lambda token: decrypted.append(token) or real(token))
+    page = work_queue(pharmacist, Filters(stage="intake"), page_size=2)
+    assert page.items.total == 5 and [item.patient for item in page.items] == [
+        "Adaeze Okafor 0", "Adaeze Okafor 1"]
+    assert len(decrypted) == 4  # first and last names of the two shown
+    found = work_queue(pharmacist, Filters(stage="intake", q="okafor 4"), page_size=2)
+    assert [item.patient for item in found.items] == ["Adaeze Okafor 4"]
