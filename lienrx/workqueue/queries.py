@@ -121,7 +121,6 @@ class Snapshot:
         return usable, waiting
 
 
-
 def named(items: list[Item]) -> list[Item]:
     """The items with their patients' names and firm file numbers, read in one query."""
     ids = sorted({item.case_id for item in items if item.case_id is not None})
