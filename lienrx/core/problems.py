@@ -20,7 +20,15 @@ from flask import (
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
-from lienrx.core.errors import LienRxError, RateLimited, ServiceUnavailable
+from lienrx.core.errors import (
+    BadRequest,
+    Forbidden,
+    LienRxError,
+    NotFound,
+    RateLimited,
+    ServiceUnavailable,
+    Unauthenticated,
+)
 from lienrx.extensions import db
 
 log = logging.getLogger("lienrx.errors")
@@ -183,16 +191,14 @@ EXPIRED_FORM = ("This form has expired", "For your security a form works only fo
                 "and only in the browser session that opened it.")
 
 
+# Werkzeug's own refusals are titled as LienRx's errors of the same status are.
+_TITLES = {**{error.status: error.title
+              for error in (BadRequest, Unauthenticated, Forbidden, NotFound, RateLimited)},
+           405: "Not possible here", 413: "Too large"}
+
+
 def _public_title(status: int, name: str) -> str:
-    return {
-        400: "The request could not be read",
-        401: "Sign-in required",
-        403: "Not allowed",
-        404: "Not found",
-        405: "Not possible here",
-        413: "Too large",
-        429: "Too many attempts",
-    }.get(status, name)
+    return _TITLES.get(status, name)
 
 
 def _public_detail(status: int) -> str:
