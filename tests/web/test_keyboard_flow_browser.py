@@ -110,6 +110,14 @@ def go_to(page, link: str, **how) -> None:
     press(page, "Enter")
 
 
+def find_case(page, file_number: str, case_number: str) -> None:
+    """From the case list, search by the firm's file number and open the case."""
+    go_to(page, "Cases")
+    type_into(page, "Client name or file no.", file_number)
+    press(page, "Enter")
+    go_to(page, case_number)
+
+
 @pytest.fixture
 def pharmacy(app):
     """The pharmacy's people, a law firm, a prescriber with a DEA number, the ketamine cream
@@ -181,10 +189,7 @@ def test_a_lien_goes_from_intake_to_dispense_with_the_keyboard_alone(
 
     # The billing clerk records the signed lien agreement: the case is active.
     sign_in(page, pharmacy["billing"])
-    go_to(page, "Cases")
-    type_into(page, "Client name or file no.", "RIL-2291")
-    press(page, "Enter")
-    go_to(page, case_number)
+    find_case(page, "RIL-2291", case_number)
     type_date(page, "Signed on", today)
     tab_to(page, "Record lien agreement")
     press(page, "Enter")
@@ -193,10 +198,7 @@ def test_a_lien_goes_from_intake_to_dispense_with_the_keyboard_alone(
 
     # The technician enters the prescription from the case: DUR finds the allergy.
     sign_in(page, pharmacy["technician"])
-    go_to(page, "Cases")
-    type_into(page, "Client name or file no.", "RIL-2291")
-    press(page, "Enter")
-    go_to(page, case_number)
+    find_case(page, "RIL-2291", case_number)
     go_to(page, "New prescription")
     choose(page, "Product", "KET-CRM-10")
     choose(page, "Prescriber", "Morgan Pain")
