@@ -452,9 +452,10 @@ def work_queue(actor: Actor, filters: Filters, *, page_size: int | None = None) 
     snap = Snapshot(clock.today())
     needle = " ".join(filters.q.split()).casefold()
     by_stage = {stage.key: QUERIES[stage.key](snap) for stage in seen}
-    if needle:
-        by_stage = {key: [item for item in named(items) if item.matches(needle)]
-                    for key, items in by_stage.items()}
+    if needle:  # names are read for every stage's items at once, then matched
+        found = [item for item in named([item for items in by_stage.values() for item in items])
+                 if item.matches(needle)]
+        by_stage = {key: [item for item in found if item.stage == key] for key in by_stage}
     position = {stage.key: i for i, stage in enumerate(seen)}
     chosen = [item for stage in seen if filters.stage in ("", stage.key)
               for item in by_stage[stage.key]]
