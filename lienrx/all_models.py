@@ -9,6 +9,7 @@ from lienrx.cases.models import Case, CaseDiagnosis, CounselChange, ExternalTrea
 from lienrx.compounding.models import CompoundingRecord, IngredientLot
 from lienrx.core.idempotency import IdempotencyKey
 from lienrx.core.ratelimit import RateLimitCounter
+from lienrx.core.reference import ReferenceToken
 from lienrx.disclosures.models import Disclosure
 from lienrx.dispensing.models import Dispense
 from lienrx.dur.models import DurAlert, DurClass, DurRule

@@ -285,7 +285,7 @@ def _source_for(prescription: Prescription, request: DispenseRequest, on: date
     if request.compounding_record_id is not None:
         raise field_error("compounding_record_id", "A commercial product has no batch.")
     check_lot_in_date(request.lot_number, request.lot_expiration_date, on)
-    listed = formulary.product_ndcs(product)
+    listed = formulary.dispensable_ndcs(product.id)
     if not listed:
         raise Conflict("ndc_required",
                        f"{product.name} has no package NDC in the formulary; it cannot be "

@@ -13,7 +13,7 @@ rules are testable without a database. Every rule row may also carry, in its ``p
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -220,7 +220,7 @@ def _one_dose_alert_per_drug(findings: list[Finding]) -> list[Finding]:
     return [f for f in findings if f.rule.kind != "max_daily_dose" or id(f) in kept]
 
 
-def review(subject: Medication, others: list[Medication], rules: list[RuleView],
+def review(subject: Medication, others: list[Medication], rules: Sequence[RuleView],
            facts: PatientFacts = NO_FACTS) -> list[Finding]:
     """Every finding the rules raise for ``subject`` against the patient's other medications
     and what is known of the patient."""

@@ -13,7 +13,7 @@ from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
 from lienrx.cases.models import Case
-from lienrx.core import clock, locks
+from lienrx.core import clock, locks, reference
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Forbidden, NotFound, ValidationFailed
 from lienrx.core.security import PHARMACIST
@@ -63,10 +63,14 @@ def _active_prescriptions(patient_id: int) -> Iterable[Medication]:
 
 def class_index() -> dict[str, frozenset[str]]:
     """Each active ingredient → the DUR classes listing it (from the seeded class table)."""
+    return reference.cached("dur_class_index", _read_class_index)
+
+
+def _read_class_index() -> dict[str, frozenset[str]]:
     index: dict[str, set[str]] = {}
-    for row in db.session.execute(sa.select(DurClass)).scalars():
-        for ingredient in row.ingredients:
-            index.setdefault(ingredient.strip().lower(), set()).add(row.code)
+    for code, ingredients in db.session.execute(sa.select(DurClass.code, DurClass.ingredients)):
+        for ingredient in ingredients:
+            index.setdefault(ingredient.strip().lower(), set()).add(code)
     return {k: frozenset(v) for k, v in index.items()}
 
 
@@ -118,11 +122,17 @@ def patient_facts(patient_id: int) -> PatientFacts:
                         for a in patient.allergies or () if a.get("substance")))
 
 
-def active_rules() -> list[RuleView]:
+def active_rules() -> tuple[RuleView, ...]:
     """The rule table, in code order."""
+    return reference.cached("dur_rules", _read_active_rules)
+
+
+def _read_active_rules() -> tuple[RuleView, ...]:
     rows = db.session.execute(
-        sa.select(DurRule).where(DurRule.active.is_(True)).order_by(DurRule.code)).scalars()
-    return [RuleView(r.code, r.kind, r.severity, dict(r.params), r.message) for r in rows]
+        sa.select(DurRule.code, DurRule.kind, DurRule.severity, DurRule.params, DurRule.message)
+        .where(DurRule.active.is_(True)).order_by(DurRule.code))
+    return tuple(RuleView(code, kind, severity, dict(params), message)
+                 for code, kind, severity, params, message in rows)
 
 
 def _get_or_create(prescription_id: int, finding: Any) -> DurAlert:

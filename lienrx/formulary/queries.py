@@ -10,8 +10,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.extensions import db
-from lienrx.formulary.models import Product, ProductPrice
-from lienrx.formulary.services import price_on
+from lienrx.formulary.models import Product
+from lienrx.formulary.services import ListedPrice, price_on
 
 
 @dataclass
@@ -20,7 +20,7 @@ class ProductView:
     schedule that governs it where the pharmacy is (None: not controlled there)."""
 
     product: Product
-    price: ProductPrice | None
+    price: ListedPrice | None
     effective_schedule: str | None
 
     def __getattr__(self, name: str) -> Any:

@@ -3,6 +3,7 @@ approve formulation versions."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -10,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from lienrx.audit import services as audit
-from lienrx.core import clock, locks
+from lienrx.core import clock, locks, reference
 from lienrx.core.actors import Actor
 from lienrx.core.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from lienrx.core.identifiers import normalize_ndc
@@ -59,14 +60,37 @@ def product_by_code(code: str) -> Product | None:
         sa.select(Product).where(Product.code == code.strip().upper())).scalar_one_or_none()
 
 
-def price_on(product_id: int, on_date: date) -> ProductPrice | None:
+@dataclass(frozen=True)
+class ListedPrice:
+    """A price list entry in integer cents, in effect from ``effective_from`` until
+    ``effective_to`` (exclusive; open-ended when None)."""
+
+    effective_from: date
+    effective_to: date | None
+    unit_price_cents: int
+    dispensing_fee_cents: int
+    compounding_fee_cents: int | None
+
+
+def price_on(product_id: int, on_date: date) -> ListedPrice | None:
     """The price list entry in effect for a product on a date (None when there is none)."""
-    return db.session.execute(
-        sa.select(ProductPrice)
-        .where(ProductPrice.product_id == product_id, ProductPrice.effective_from <= on_date,
-               sa.or_(ProductPrice.effective_to.is_(None), ProductPrice.effective_to > on_date))
-        .order_by(ProductPrice.effective_from.desc()).limit(1)
-    ).scalar_one_or_none()
+    listed = reference.cached("price_list", _read_price_list).get(product_id, ())
+    return next((p for p in listed if p.effective_from <= on_date
+                 and (p.effective_to is None or p.effective_to > on_date)), None)
+
+
+def _read_price_list() -> dict[int, tuple[ListedPrice, ...]]:
+    """Each product's price list entries, latest first."""
+    rows = db.session.execute(
+        sa.select(ProductPrice.product_id, ProductPrice.effective_from,
+                  ProductPrice.effective_to, ProductPrice.unit_price_cents,
+                  ProductPrice.dispensing_fee_cents, ProductPrice.compounding_fee_cents)
+        .order_by(ProductPrice.product_id, ProductPrice.effective_from.desc()))
+    prices: dict[int, list[ListedPrice]] = {}
+    for product_id, starts, ends, unit, fee, compounding_fee in rows:
+        prices.setdefault(product_id, []).append(
+            ListedPrice(starts, ends, unit, fee, compounding_fee))
+    return {product_id: tuple(entries) for product_id, entries in prices.items()}
 
 
 def _clean_product(data: dict[str, Any]) -> dict[str, Any]:
@@ -196,6 +220,20 @@ def set_product_ndcs(actor: Actor | None, product: Product,
 def product_ndcs(product: Product) -> list[str]:
     """The package NDCs the product may be dispensed as, the default first."""
     return [row.ndc for row in product.ndcs]
+
+
+def dispensable_ndcs(product_id: int) -> tuple[str, ...]:
+    """:func:`product_ndcs` of a product by its id, from the process's copy of the NDC
+    master (the dispense path's)."""
+    return reference.cached("product_ndcs", _read_ndc_master).get(product_id, ())
+
+
+def _read_ndc_master() -> dict[int, tuple[str, ...]]:
+    listed: dict[int, list[str]] = {}
+    for product_id, ndc in db.session.execute(
+            sa.select(ProductNdc.product_id, ProductNdc.ndc).order_by(ProductNdc.id)):
+        listed.setdefault(product_id, []).append(ndc)
+    return {product_id: tuple(ndcs) for product_id, ndcs in listed.items()}
 
 
 def _keep_default_ndc_listed(product: Product) -> None:

@@ -276,7 +276,7 @@ def _read_scan(prescription_id: int) -> Any:
     """Fill the NDC, lot and expiry from the scan: an NDC of another product than the one
     prescribed, or a lot expired by the fill date, is refused next to the Scan field."""
     rx = prescribing.get_prescription(prescription_id)
-    reading = scanning.read(DispenseCreateSchema(), formulary.product_ndcs(rx.product),
+    reading = scanning.read(DispenseCreateSchema(), formulary.dispensable_ndcs(rx.product_id),
                             f"the prescribed {rx.product.name}", "lot_expiration_date")
     if reading.scan is not None:
         try:

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
+
 from lienrx.core import clock
 from lienrx.extensions import db
 from lienrx.formulary import services
+from lienrx.formulary.models import ProductPrice
 from tests.formulary.factories import load_products
 
 
@@ -96,8 +99,9 @@ def test_every_staff_role_reads_products(api_as):
 def test_price_on_follows_effective_dates(ctx):
     ids = load_products("GABA-CAP-300")
     product = services.get_product(ids["GABA-CAP-300"])
-    first = services.price_on(product.id, date(2025, 6, 1))
-    first.effective_to = date(2026, 7, 1)
+    assert services.price_on(product.id, date(2025, 6, 1)).effective_to is None
+    db.session.execute(sa.update(ProductPrice).where(ProductPrice.product_id == product.id)
+                       .values(effective_to=date(2026, 7, 1)))
     services.set_price(None, product, effective_from=date(2026, 7, 1), unit_price_cents=50,
                        dispensing_fee_cents=1300)
     db.session.commit()
