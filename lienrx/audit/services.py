@@ -76,8 +76,15 @@ def _seal(session: Session) -> None:
         event.seq, event.prev_hash = head.seq + 1, head.hash
         event.hash = _digest(event)
         head.seq, head.hash = event.seq, event.hash
-        session.add(event)
+    # Plain inserts: an event is never read back in its own transaction, so the ORM need
+    # not track it (nor fetch its id).
+    session.execute(_EVENTS.insert(), [
+        {column: getattr(event, column) for column in _EVENT_COLUMNS} for event in pending])
     session.flush()
+
+
+_EVENTS: sa.Table = AuditEvent.__table__
+_EVENT_COLUMNS = tuple(c.key for c in _EVENTS.columns if c.key != "id")
 
 
 sa.event.listen(Session, "before_commit", _seal)
