@@ -34,9 +34,12 @@ def refills_left(prescription: Prescription) -> int:
     return prescription.refills_remaining
 
 
-def initial_fill_on(prescription_id: int, on: date) -> date | None:
-    """The date of the prescription's initial fill (its earliest standing dispense) for a fill
-    dated ``on``; None when this fill is the first (21 CFR 1306.24 "date of initial filling")."""
+def initial_fill_on(prescription_id: int, fill_number: int, on: date) -> date | None:
+    """The date of the prescription's initial fill (its earliest standing dispense) for its
+    fill ``fill_number`` dated ``on``; None when this fill is the first (21 CFR 1306.24 "date
+    of initial filling")."""
+    if fill_number == 1:  # no dispense came before it, standing or reversed
+        return None
     first = db.session.execute(
         sa.select(sa.func.min(Dispense.dispensed_on))
         .where(Dispense.prescription_id == prescription_id, Dispense.status == "dispensed")

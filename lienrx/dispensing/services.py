@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload
 
 from lienrx.audit import services as audit
 from lienrx.cases import rules as case_rules
@@ -369,11 +369,12 @@ def quote(prescription: Prescription, quantity: Decimal, on: date, *,
 def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
     """Fill a prescription at $0 and charge the case's lien, or refuse with the rule's code."""
     on, late_entry_reason = _fill_date(actor, request)
-    try:  # read first, to learn the case: the case is locked before the prescription
-        case_id = prescribing.get_prescription(request.prescription_id).case_id
-    except NotFound:
-        raise field_error("prescription_id", "No such prescription.") from None
+    # Learn the case first: the case is locked before the prescription.
+    case_id = prescribing.case_of(request.prescription_id)
+    if case_id is None:
+        raise field_error("prescription_id", "No such prescription.")
     case = _check_case(actor, case_id, on)
+    patient = case.patient  # held here, the DUR review and the label read it without a query
     prescription = prescribing.lock_prescription(request.prescription_id)
     schedule = fill_schedule(prescription, request.delivery_state, on)
     if request.combine_refills and schedule != rx_rules.NON_CONTROLLED:
@@ -419,10 +420,10 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         dur_review=[dur.snapshot(a) for a in alerts],
         label=build_label(prescription=prescription, fill_number=fill_number, dispensed_on=on,
                           quantity=request.quantity,
-                          patient_name=f"{case.patient.first_name} {case.patient.last_name}",
+                          patient_name=f"{patient.first_name} {patient.last_name}",
                           pharmacist_name=actor.name, batch=batch, ndc=ndc,
                           lot_number=request.lot_number,
-                          initial_fill_on=initial_fill_on(prescription.id, on),
+                          initial_fill_on=initial_fill_on(prescription.id, fill_number, on),
                           late_entry_reason=late_entry_reason,
                           refill_override_reason=refill_override_reason,
                           bud_override_reason=bud_override_reason,
@@ -436,8 +437,7 @@ def dispense(actor: Actor, request: DispenseRequest) -> Dispense:
         memo=charge_memo(fill_number, prescription, on, late_entry_reason,
                          refill_override=refill_override, bud_override=bud_override),
         lines=[(receivable, charge), (revenue, -charge)], source=("dispense", record.id))
-    record.charge_entry_id = entry.id
-    db.session.flush()
+    record.charge_entry_id = entry.id  # written with the commit
     audit.record(actor, "dispense.created", "dispense", record.id,
                  {"case_id": case.id, "prescription_id": prescription.id,
                   "fill_number": fill_number, "refill_number": plan.refill_number,
@@ -562,20 +562,18 @@ def reverse(actor: Actor, dispense_id: int, reason: str,
 
 def _supplies_in_use(patient_id: int) -> list[Medication]:
     """The patient's dispensed fills, on any case, whose days supply has not run out
-    (SPEC §7.3), whatever their prescription's status now."""
+    (SPEC §7.3), whatever their prescription's status now: one query, a row per fill of the
+    last year with its prescription and product."""
     today = clock.today()
     fills = db.session.execute(
-        sa.select(Dispense.prescription_id, Dispense.dispensed_on, Dispense.days_supply)
+        sa.select(Prescription, Dispense.dispensed_on, Dispense.days_supply)
+        .join(Dispense, Dispense.prescription_id == Prescription.id)
         .join(Case, Case.id == Dispense.case_id)
         .where(Case.patient_id == patient_id, Dispense.status == "dispensed",
-               Dispense.dispensed_on > today - timedelta(days=366))).all()
-    in_use = {rx for rx, on, days in fills if on + timedelta(days=days) > today}
-    if not in_use:
-        return []
-    prescriptions = db.session.execute(
-        sa.select(Prescription).where(Prescription.id.in_(in_use))
-        .options(selectinload(Prescription.product))).scalars()
-    return [dur.as_medication(p) for p in prescriptions]
+               Dispense.dispensed_on > today - timedelta(days=366))
+        .options(joinedload(Prescription.product, innerjoin=True))).all()
+    in_use = {p.id: p for p, on, days in fills if on + timedelta(days=days) > today}
+    return [dur.as_medication(p) for p in in_use.values()]
 
 
 dur.register_medication_source(_supplies_in_use)

@@ -159,8 +159,7 @@ def evaluate(prescription: Prescription, actor: Actor | None) -> list[DurAlert]:
     The same finding (prescription, rule, counterpart drug) always maps to the same alert,
     so ids are stable and a resolution, once recorded, stays with it.
     """
-    patient_id = db.session.execute(
-        sa.select(Case.patient_id).where(Case.id == prescription.case_id)).scalar_one()
+    patient_id = db.session.get_one(Case, prescription.case_id).patient_id  # no query if loaded
     findings = review(as_medication(prescription), active_medications(patient_id),
                       active_rules(), patient_facts(patient_id))
     alerts = [_get_or_create(prescription.id, f) for f in findings]

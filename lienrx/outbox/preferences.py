@@ -26,14 +26,19 @@ def _opted_out(event: str) -> sa.Exists:
                    NotificationPreference.enabled.is_(False)).exists())
 
 
-def subscribers(firm_id: int, event: str) -> list[User]:
-    """The firm's active attorneys who want ``event`` e-mailed."""
-    return list(db.session.scalars(
-        sa.select(User).where(User.law_firm_id == firm_id, User.role == ATTORNEY,
-                              User.active.is_(True), ~_opted_out(event))
-        .order_by(User.id)))
+def _subscribers(firm_id: int, event: str) -> sa.Select[int]:
+    return (sa.select(User.id).where(User.law_firm_id == firm_id, User.role == ATTORNEY,
+                                     User.active.is_(True), ~_opted_out(event))
+            .order_by(User.id))
+
+
+def subscribers(firm_id: int, event: str) -> list[int]:
+    """The ids of the firm's active attorneys who want ``event`` e-mailed."""
+    return list(db.session.scalars(_subscribers(firm_id, event)))
 
 
 def still_subscribed(user_id: int, firm_id: int, event: str) -> User | None:
     """The user, if they are still an active attorney of the firm who wants ``event``."""
-    return next((u for u in subscribers(firm_id, event) if u.id == user_id), None)
+    if db.session.scalar(_subscribers(firm_id, event).where(User.id == user_id)) is None:
+        return None
+    return db.session.get(User, user_id)

@@ -83,15 +83,16 @@ def enqueue_event(event: str, case_id: int, ref: int | None = None, *,
     """
     if event not in rules.EVENTS:
         raise ValueError(f"unknown notification event {event!r}")
-    firm_id = db.session.scalar(sa.select(Case.law_firm_id).where(Case.id == case_id))
-    if firm_id is None:
+    case = db.session.get(Case, case_id)  # no query if loaded
+    if case is None:
         return []
+    firm_id = case.law_firm_id
     about = {**(facts or {}), "event": event, "case_id": case_id, "ref": ref}
-    recipients = [(rules.EMAIL, {**about, "user_id": user.id}, str(user.id))
-                  for user in preferences.subscribers(firm_id, event)]
-    recipients += [(rules.WEBHOOK, {**about, "subscription_id": subscription.id},
-                    f"webhook:{subscription.id}")
-                   for subscription in subscriptions.subscribed(firm_id, event)]
+    recipients = [(rules.EMAIL, {**about, "user_id": user_id}, str(user_id))
+                  for user_id in preferences.subscribers(firm_id, event)]
+    recipients += [(rules.WEBHOOK, {**about, "subscription_id": subscription_id},
+                    f"webhook:{subscription_id}")
+                   for subscription_id in subscriptions.subscribed(firm_id, event)]
     queued = []
     for channel, payload, recipient in recipients:
         message = enqueue(channel, payload, dedupe_key=None if dedupe_key is None

@@ -8,11 +8,11 @@ from lienrx.extensions import db
 from lienrx.outbox.models import WebhookSubscription
 
 
-def subscribed(firm_id: int, event: str) -> list[WebhookSubscription]:
-    """The firm's active subscriptions that asked for ``event``, oldest first."""
-    found = db.session.scalars(
-        sa.select(WebhookSubscription)
+def subscribed(firm_id: int, event: str) -> list[int]:
+    """The ids of the firm's active subscriptions that asked for ``event``, oldest first."""
+    found = db.session.execute(
+        sa.select(WebhookSubscription.id, WebhookSubscription.events)
         .where(WebhookSubscription.law_firm_id == firm_id,
                WebhookSubscription.deleted_at.is_(None))
         .order_by(WebhookSubscription.id))
-    return [subscription for subscription in found if event in subscription.events]
+    return [subscription_id for subscription_id, events in found if event in events]

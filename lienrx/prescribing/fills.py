@@ -21,7 +21,6 @@ from typing import Any
 from lienrx.core import clock
 from lienrx.core.errors import Conflict
 from lienrx.core.schemas import plain_number
-from lienrx.extensions import db
 from lienrx.prescribing.models import Prescription, PrescriptionFill
 
 
@@ -158,7 +157,8 @@ def plan_fill(prescription: Prescription, quantity: Decimal, *, combine: bool) -
 
 
 def take(prescription: Prescription, plan: FillPlan) -> None:
-    """Count the plan's parts as dispensed from their fills (begun ones get a row)."""
+    """Count the plan's parts as dispensed from their fills (begun ones get a row, written
+    with the caller's next flush)."""
     fills = _by_number(prescription)
     for part in plan.parts:
         fill = fills.get(part.refill_number)
@@ -168,7 +168,6 @@ def take(prescription: Prescription, plan: FillPlan) -> None:
             prescription.fills.append(fill)
         fill.quantity_dispensed = Decimal(fill.quantity_dispensed) + part.quantity
         fill.last_partial = part.partial_sequence
-    db.session.flush()
 
 
 def give_back(prescription: Prescription, parts: list[Part]) -> Decimal:

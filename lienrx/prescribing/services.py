@@ -176,6 +176,12 @@ def get_prescription(prescription_id: int) -> Prescription:
     return prescription
 
 
+def case_of(prescription_id: int) -> int | None:
+    """The case a prescription is on, or None when there is no such prescription."""
+    return db.session.scalar(sa.select(Prescription.case_id)
+                             .where(Prescription.id == prescription_id))
+
+
 def read_prescription(actor: Actor, prescription_id: int) -> Prescription:
     """Read a prescription (a PHI read: audited)."""
     prescription = get_prescription(prescription_id)
