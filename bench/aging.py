@@ -26,7 +26,6 @@ import psycopg
 import sqlalchemy as sa
 from common import (
     admin_url_default,
-    analyze,
     insert,
     instance_path,
     keys,
@@ -34,6 +33,7 @@ from common import (
     migrate,
     percentile,
     reset_sequences,
+    settle,
     throwaway_database,
 )
 
@@ -96,7 +96,7 @@ def seed(cases: int, entries: int) -> None:
     reset_sequences("law_firms", "patients", "cases", "ledger_accounts", "journal_entries",
                     "postings")
     db.session.commit()
-    analyze()
+    settle()
 
 
 def time_raw_sql(url: str, runs: int) -> list[float]:

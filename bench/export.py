@@ -35,13 +35,13 @@ from pathlib import Path
 import sqlalchemy as sa
 from common import (
     admin_url_default,
-    analyze,
     insert,
     instance_path,
     keys,
     make_app,
     migrate,
     reset_sequences,
+    settle,
     throwaway_database,
 )
 
@@ -99,7 +99,7 @@ def seed(cases: int, lines: int) -> None:
     copy_rows(Posting.__table__, postings)
     reset_sequences("law_firms", "patients", "cases", "ledger_accounts", "journal_entries")
     db.session.commit()
-    analyze()
+    settle()
 
 
 def phase_export(out: str) -> dict:

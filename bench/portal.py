@@ -31,7 +31,6 @@ import psycopg
 import sqlalchemy as sa
 from common import (
     admin_url_default,
-    analyze,
     insert,
     instance_path,
     keys,
@@ -39,6 +38,7 @@ from common import (
     migrate,
     percentile,
     reset_sequences,
+    settle,
     throwaway_database,
 )
 
@@ -153,7 +153,7 @@ def seed(cases: int, other_cases: int, entries: int, fills_per_case: int) -> Non
     reset_sequences("patients", "cases", "prescriptions", "dispenses", "ledger_accounts",
                     "journal_entries", "postings")
     db.session.commit()
-    analyze()
+    settle()
 
 
 def signed_in_client(app):
