@@ -562,18 +562,21 @@ def reverse(actor: Actor, dispense_id: int, reason: str,
 
 def _supplies_in_use(patient_id: int) -> list[Medication]:
     """The patient's dispensed fills, on any case, whose days supply has not run out
-    (SPEC §7.3), whatever their prescription's status now: one query, a row per fill of the
-    last year with its prescription and product."""
+    (SPEC §7.3), whatever their prescription's status now: the fills as three columns, then
+    the prescriptions in use with their products."""
     today = clock.today()
     fills = db.session.execute(
-        sa.select(Prescription, Dispense.dispensed_on, Dispense.days_supply)
-        .join(Dispense, Dispense.prescription_id == Prescription.id)
+        sa.select(Dispense.prescription_id, Dispense.dispensed_on, Dispense.days_supply)
         .join(Case, Case.id == Dispense.case_id)
         .where(Case.patient_id == patient_id, Dispense.status == "dispensed",
-               Dispense.dispensed_on > today - timedelta(days=366))
-        .options(joinedload(Prescription.product, innerjoin=True))).all()
-    in_use = {p.id: p for p, on, days in fills if on + timedelta(days=days) > today}
-    return [dur.as_medication(p) for p in in_use.values()]
+               Dispense.dispensed_on > today - timedelta(days=366))).all()
+    in_use = {rx for rx, on, days in fills if on + timedelta(days=days) > today}
+    if not in_use:
+        return []
+    prescriptions = db.session.execute(
+        sa.select(Prescription).where(Prescription.id.in_(in_use))
+        .options(joinedload(Prescription.product, innerjoin=True))).scalars()
+    return [dur.as_medication(p) for p in prescriptions]
 
 
 dur.register_medication_source(_supplies_in_use)
