@@ -11,15 +11,15 @@ per dispense: the SQL statements sent, the CPU time of this process (the server'
 the work, without PostgreSQL's), and, as the baseline, the same for an authenticated, audited
 read of one dispense (``GET /api/v1/dispenses/{id}``: sign-in by token, the HIPAA gate, the
 audit seal and the commit, which every request pays); then the functions of LienRx that take
-the most time under cProfile, as shares of the whole request.
+the most time, as shares of the whole request's wall time (pyinstrument, a sampling profiler:
+a deterministic one like cProfile inflates code that makes many small calls, such as the
+ORM's).
 """
 
 from __future__ import annotations
 
 import argparse
-import cProfile
 import os
-import pstats
 import random
 import statistics
 import tempfile
@@ -31,6 +31,7 @@ from typing import Any
 import sqlalchemy as sa
 from common import DEFAULT_ADMIN_URL, throwaway_database
 from dispense import PHARMACY, keys, seed
+from pyinstrument import Profiler
 
 SHOWN = 22  # functions in the profile table (the first few are the request's own layers)
 
@@ -61,21 +62,29 @@ def cpu_ms(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
 
 
 def profile(runs: int, work: Callable[[], Any]) -> None:
-    """Print the LienRx functions with the largest cumulative share of ``runs`` runs."""
-    profiler = cProfile.Profile()
-    profiler.enable()
+    """Print the LienRx functions with the largest share of the time of ``runs`` runs (a
+    function's time counted once where it calls itself through a wrapper)."""
+    profiler = Profiler(interval=0.0002)
+    profiler.start()
     for _ in range(runs):
         work()
-    profiler.disable()
-    stats = pstats.Stats(profiler).stats  # type: ignore[attr-defined]
-    cumulative = {(path, name): ct for (path, _, name), (_, _, _, ct, _) in stats.items()}
-    total = max(ct for (_, name), ct in cumulative.items() if name == "full_dispatch_request")
-    rows = sorted(((ct, f"lienrx/{path.split('/lienrx/', 1)[1]}:{name}")
-                   for (path, name), ct in cumulative.items() if "/lienrx/" in path),
-                  reverse=True)
-    print(f"cProfile, {runs} dispenses: share of the request's time (Flask's full dispatch)")
-    for ct, where in rows[:SHOWN]:
-        print(f"  {ct / total * 100:5.1f} %  {where}")
+    profiler.stop()
+    root = profiler.last_session.root_frame()
+    shares: dict[str, float] = {}
+
+    def walk(frame: Any, above: frozenset[str]) -> None:
+        key = None
+        if frame.file_path and "/lienrx/" in frame.file_path:
+            key = f"lienrx/{frame.file_path.split('/lienrx/', 1)[1]}:{frame.function}"
+            if key not in above:
+                shares[key] = shares.get(key, 0.0) + frame.time
+        for child in frame.children:
+            walk(child, above | {key} if key else above)
+
+    walk(root, frozenset())
+    print(f"pyinstrument, {runs} dispenses: share of the wall time")
+    for key, seconds in sorted(shares.items(), key=lambda item: -item[1])[:SHOWN]:
+        print(f"  {seconds / root.time * 100:5.1f} %  {key}")
 
 
 def main() -> None:
