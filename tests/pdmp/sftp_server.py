@@ -3,6 +3,7 @@ password authentication, the SFTP subsystem) serving a temporary folder."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import threading
@@ -93,6 +94,8 @@ class LocalSftpServer:
                 transport.close()
 
     def stop(self) -> None:
+        with contextlib.suppress(OSError):  # wakes the accept() the thread waits in
+            self.sock.shutdown(socket.SHUT_RDWR)
         self.sock.close()
         for transport in self.transports:
             transport.close()
