@@ -28,27 +28,13 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from common import DEFAULT_ADMIN_URL, throwaway_database
 from dispense import PHARMACY, keys, seed
 from pyinstrument import Profiler
 
+from tests.sql import sent as statements
+
 SHOWN = 22  # functions in the profile table (the first few are the request's own layers)
-
-
-def statements_of(engine: sa.Engine, work: Callable[[], Any]) -> int:
-    """How many statements ``work`` sends."""
-    sent: list[str] = []
-
-    def count(*_args: Any) -> None:
-        sent.append("")
-
-    sa.event.listen(engine, "before_cursor_execute", count)
-    try:
-        work()
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", count)
-    return len(sent)
 
 
 def cpu_ms(runs: int, work: Callable[[], Any]) -> tuple[float, float]:
@@ -131,7 +117,7 @@ def run(args: argparse.Namespace, url: str) -> None:
             read()
         with app.app_context():
             engine = db.engine
-        sent = statements_of(engine, dispense), statements_of(engine, read)
+        sent = len(statements(dispense, engine)), len(statements(read, engine))
         work_cpu, work_wall = cpu_ms(args.dispenses, dispense)
         read_cpu, read_wall = cpu_ms(args.dispenses, read)
         print(f"POST /api/v1/dispenses: {sent[0]} statements, {work_cpu:.1f} ms CPU, "

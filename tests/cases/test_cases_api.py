@@ -4,6 +4,7 @@ import pytest
 
 from lienrx.extensions import db
 from tests import factories
+from tests.sql import sent
 
 
 @pytest.fixture
@@ -153,21 +154,15 @@ def test_case_reads_are_audited(api_as, app, world):
 
 
 def test_case_list_query_count_does_not_grow_with_the_page(api_as, app):
-    import sqlalchemy as sa
-
     billing = api_as("billing")
+
+    def list_cases():
+        assert billing.get("/api/v1/cases").status_code == 200
 
     def statements_for_list():
         with app.app_context():
             engine = db.engine
-        seen = []
-        listener = lambda *args: seen.append(1)  # noqa: E731
-        sa.event.listen(engine, "before_cursor_execute", listener)
-        try:
-            assert billing.get("/api/v1/cases").status_code == 200
-        finally:
-            sa.event.remove(engine, "before_cursor_execute", listener)
-        return len(seen)
+        return len(sent(list_cases, engine))
 
     with app.app_context():
         firm = factories.law_firm()

@@ -17,24 +17,14 @@ from lienrx.extensions import db
 from lienrx.formulary import services as formulary
 from lienrx.formulary.models import ProductPrice
 from tests.formulary.factories import GABAPENTIN_300_NDC, load_products
+from tests.sql import selects, sent
 
 CODE = "GABA-CAP-300"
 
 
 def reads(work: Callable[[], Any]) -> list[str]:
     """The SELECTs ``work`` runs."""
-    seen: list[str] = []
-
-    def count(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        work()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return seen
+    return selects(sent(work, db.engine))
 
 
 def read_everything(product_id: int) -> None:

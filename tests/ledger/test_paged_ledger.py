@@ -20,6 +20,7 @@ from lienrx.ledger import export
 from lienrx.ledger import queries as ledger_queries
 from lienrx.ledger import services as ledger
 from tests import factories
+from tests.sql import selects, sent
 
 ENTRY_FIELDS = {"id", "kind", "amount", "posted_at", "occurred_on", "memo", "dispense_id"}
 TOTALS = {"charges", "reversals", "reductions", "payments", "write_offs", "refunds"}
@@ -121,21 +122,17 @@ def test_a_ledger_under_one_page_keeps_the_shape_it_had(app, api_as, world):
 def test_ledger_page_reads_only_its_own_entries(app, world):
     post_entries(app, world.case_id, 120)
     with app.app_context():
-        statements: list[str] = []
+        pages: list[Any] = []
 
-        def seen(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            statements.append(statement)
+        def second_page() -> None:
+            pages.append(ledger_queries.case_ledger(world.case_id, page=2))
 
-        sa.event.listen(db.engine, "before_cursor_execute", seen)
-        try:
-            found = ledger_queries.case_ledger(world.case_id, page=2)
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", seen)
+        reads = selects(sent(second_page, db.engine))
+    found = pages[0]
     assert (len(found.entries), found.entries.total) == (50, 120)
     assert found.entries[0].running == charged(51)  # the balance after entry 51
-    selects = [s for s in statements if s.lstrip().startswith("SELECT")]
-    assert len(selects) == 2  # the totals (with the count), then the page
-    assert "GROUP BY" in selects[0] and "LIMIT" in selects[1]
+    assert len(reads) == 2  # the totals (with the count), then the page
+    assert "GROUP BY" in reads[0] and "LIMIT" in reads[1]
 
 
 def csv_rows(response: Any) -> list[list[str]]:

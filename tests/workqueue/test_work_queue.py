@@ -22,6 +22,7 @@ from lienrx.settlement import services as settlement
 from lienrx.workqueue import rules
 from lienrx.workqueue.queries import QUERIES, Filters, rx_number, work_queue
 from tests import factories
+from tests.sql import sent
 from tests.staff.conftest import text
 from tests.workqueue import flow
 
@@ -272,17 +273,7 @@ def test_a_voided_payoff_billing_issued_itself_is_not_queued(ctx):
 
 def statements(run) -> int:
     """How many SQL statements ``run()`` sends."""
-    seen: list[str] = []
-
-    def count(conn, cursor, statement, *args):
-        seen.append(statement)
-
-    sa.event.listen(db.engine, "before_cursor_execute", count)
-    try:
-        run()
-    finally:
-        sa.event.remove(db.engine, "before_cursor_execute", count)
-    return len(seen)
+    return len(sent(run, db.engine))
 
 
 def test_due_dates_are_read_in_the_same_statements_however_many_prescriptions(ctx):
