@@ -26,19 +26,19 @@ def _opted_out(event: str) -> sa.Exists:
                    NotificationPreference.enabled.is_(False)).exists())
 
 
-def _subscribers(firm_id: int, event: str) -> sa.Select[int]:
-    return (sa.select(User.id).where(User.law_firm_id == firm_id, User.role == ATTORNEY,
-                                     User.active.is_(True), ~_opted_out(event))
-            .order_by(User.id))
+def _wanting(firm_id: int, event: str) -> tuple[sa.ColumnElement[bool], ...]:
+    """The firm's active attorneys who want ``event`` e-mailed, as conditions on users."""
+    return (User.law_firm_id == firm_id, User.role == ATTORNEY, User.active.is_(True),
+            ~_opted_out(event))
 
 
 def subscribers(firm_id: int, event: str) -> list[int]:
     """The ids of the firm's active attorneys who want ``event`` e-mailed."""
-    return list(db.session.scalars(_subscribers(firm_id, event)))
+    return list(db.session.scalars(
+        sa.select(User.id).where(*_wanting(firm_id, event)).order_by(User.id)))
 
 
 def still_subscribed(user_id: int, firm_id: int, event: str) -> User | None:
     """The user, if they are still an active attorney of the firm who wants ``event``."""
-    if db.session.scalar(_subscribers(firm_id, event).where(User.id == user_id)) is None:
-        return None
-    return db.session.get(User, user_id)
+    return db.session.scalar(sa.select(User).where(User.id == user_id,
+                                                   *_wanting(firm_id, event)))
