@@ -217,14 +217,9 @@ def set_product_ndcs(actor: Actor | None, product: Product,
     return changed
 
 
-def product_ndcs(product: Product) -> list[str]:
-    """The package NDCs the product may be dispensed as, the default first."""
-    return [row.ndc for row in product.ndcs]
-
-
 def dispensable_ndcs(product_id: int) -> tuple[str, ...]:
-    """:func:`product_ndcs` of a product by its id, from the process's copy of the NDC
-    master (the dispense path's)."""
+    """The package NDCs the product may be dispensed as, the default first (from the
+    process's copy of the NDC master)."""
     return reference.cached("product_ndcs", _read_ndc_master).get(product_id, ())
 
 
@@ -238,7 +233,7 @@ def _read_ndc_master() -> dict[int, tuple[str, ...]]:
 
 def _keep_default_ndc_listed(product: Product) -> None:
     """A product given a single ``ndc`` lists it in its NDC master too."""
-    if product.ndc and product.ndc not in product_ndcs(product):
+    if product.ndc and product.ndc not in [row.ndc for row in product.ndcs]:
         product.ndcs.append(ProductNdc(ndc=product.ndc, source=product.ndc_source))
         db.session.flush()
 

@@ -103,7 +103,7 @@ def test_setting_the_ndcs_makes_the_first_the_default_and_drops_the_rest(app):
         assert product.ndc == "11111222233" and product.ndc_source == "label A"
         assert formulary.set_product_ndcs(None, product, TWO_NDCS) is False
         assert formulary.set_product_ndcs(None, product, TWO_NDCS[1:]) is True
-        assert formulary.product_ndcs(product) == ["04444555566"]
+        assert formulary.dispensable_ndcs(product.id) == ("04444555566",)
         assert product.ndc == "04444555566"
 
 
