@@ -20,6 +20,8 @@ from lienrx.core.unit_of_work import QUEUE, queued
 from lienrx.extensions import db
 
 GENESIS = "0" * 64
+_EVENTS: sa.Table = AuditEvent.__table__
+_EVENT_COLUMNS = tuple(c.key for c in _EVENTS.columns if c.key != "id")  # the seal writes them
 
 
 def _digest(event: AuditEvent | sa.Row[Any]) -> str:
@@ -83,10 +85,6 @@ def _seal(session: Session) -> None:
     session.flush()
 
 
-_EVENTS: sa.Table = AuditEvent.__table__
-_EVENT_COLUMNS = tuple(c.key for c in _EVENTS.columns if c.key != "id")
-
-
 sa.event.listen(Session, "before_commit", _seal)
 
 
@@ -121,7 +119,7 @@ class ChainProblem:
 def _events(batch: int = 5000) -> Iterator[sa.Row[Any]]:
     """Every event in insertion order as a plain row (no ORM object to build), a batch at a
     time (keyset pages, flat memory)."""
-    columns, last_id = AuditEvent.__table__.columns, 0
+    columns, last_id = _EVENTS.columns, 0
     while True:
         page = db.session.execute(sa.select(*columns).where(AuditEvent.id > last_id)
                                   .order_by(AuditEvent.id).limit(batch)).all()
